@@ -1,0 +1,74 @@
+"""The ``kpwork`` command: parse, call one documented function, exit.
+
+A :class:`~kpwork.errors.KpworkError` prints its message on stderr and exits
+with status 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
+
+DEFAULT_REGION = "data/otrokovicko"
+
+log = logging.getLogger("kpwork")
+
+
+def _user_errors(func: Callable) -> Callable:
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InvalidRegion as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            n = len(exc.problems)
+            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
+            sys.exit(1)
+        except KpworkError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was published.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, KpworkWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        log.debug("%s: %s", category.__name__, message)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does.")
+@click.version_option(package_name="kpwork")
+def main(verbose: bool) -> None:
+    """kpwork: community planning of social services in a microregion."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.showwarning = _show_warning
+
+
+region_argument = click.argument("region_dir", required=False, default=DEFAULT_REGION, type=click.Path(path_type=Path))
+
+
+@main.command()
+@region_argument
+@_user_errors
+def validate(region_dir: Path) -> None:
+    """Check a region folder; list every problem as file:row: column: message."""
+    from kpwork.region import load_region
+    from kpwork.summary import describe_region
+
+    region = load_region(region_dir)
+    click.echo(describe_region(region))

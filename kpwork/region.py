@@ -1,0 +1,537 @@
+"""Load and validate a microregion folder into a typed :class:`Region`.
+
+A region folder holds the sheets a coordinator keeps (``docs/data-format.md``):
+``region.toml``, ``municipalities.geojson`` (or ``.gpkg``), ``population``,
+``services`` and ``usage`` (CSV or XLSX), and optionally ``norms``,
+``pruzkum``, ``funding``, ``coalition_costs`` and ``plan``. Every problem of
+every file is collected and raised once, as :class:`~kpwork.errors.InvalidRegion`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import re
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from kpwork import sheets as sh
+from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
+from kpwork.errors import InvalidRegion, KpworkWarning
+from kpwork.taxonomy import (
+    SERVICE_TYPES,
+    normalise_form,
+    normalise_service_type,
+    normalise_target_group,
+)
+
+log = logging.getLogger(__name__)
+
+AGE_BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
+SERVICE_COLUMNS = ("id", "nazev", "poskytovatel", "druh", "forma", "cilove_skupiny", "kapacita", "kod_obce")
+SERVICE_OPTIONAL = ("ico", "jednotka", "lat", "lon", "pusobnost", "naklady")
+USAGE_COLUMNS = ("sluzba_id", "kod_obce", "klienti")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A validated microregion, ready for analysis.
+
+    Attributes
+    ----------
+    id, name : str
+        From ``region.toml``; ``id`` names the output folder.
+    path : Path
+        The region folder.
+    members : tuple of str
+        ``kod_obce`` of the member municipalities, in file order.
+    municipalities : GeoDataFrame
+        Index ``kod_obce`` (str); columns ``nazev``, ``clen`` (member or not),
+        ``geometry`` in EPSG:5514.
+    population : DataFrame
+        ``kod_obce``, ``rok`` and the ``vek_*`` bands, every year given.
+    services : GeoDataFrame
+        One row per service; ``druh`` is the paragraph code (``"40"``),
+        ``forma`` one of ``pobytova``/``ambulantni``/``terenni``,
+        ``cilove_skupiny`` and ``pusobnost`` tuples of codes (``pusobnost``
+        expanded from ``*`` to all members), point ``geometry`` in EPSG:5514.
+    usage : DataFrame
+        ``sluzba_id``, ``kod_obce``, ``klienti``, ``hodiny`` (NaN when not
+        given) and ``rok`` (<NA> when not given).
+    inputs : tuple of Path
+        Every file read, for the run manifest.
+    extras : mapping
+        Optional inputs parsed by their modules: ``norms``, ``survey``,
+        ``funding``, ``coalition_costs``, ``plan``.
+    """
+
+    id: str
+    name: str
+    path: Path
+    members: tuple[str, ...]
+    municipalities: gpd.GeoDataFrame
+    population: pd.DataFrame
+    services: gpd.GeoDataFrame
+    usage: pd.DataFrame
+    inputs: tuple[Path, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def age_bands(self) -> list[str]:
+        """The ``vek_*`` columns of the population sheet, in file order."""
+        return [c for c in self.population.columns if c.startswith("vek_")]
+
+    def latest_population(self) -> pd.DataFrame:
+        """Population of each member in its latest year, index ``kod_obce``.
+
+        Columns: ``rok``, the ``vek_*`` bands and ``obyvatele`` (their sum).
+        """
+        latest = self.population.sort_values("rok").groupby("kod_obce").tail(1)
+        latest = latest.set_index("kod_obce").loc[list(self.members)]
+        latest["obyvatele"] = latest[self.age_bands].sum(axis=1)
+        return latest
+
+    def member_names(self) -> pd.Series:
+        """``nazev`` of each member, index ``kod_obce``."""
+        return self.municipalities.loc[list(self.members), "nazev"]
+
+
+def load_region(path: str | Path) -> Region:
+    """Read and validate a region folder.
+
+    Parameters
+    ----------
+    path
+        Folder with ``region.toml`` and the sheets (see ``docs/data-format.md``).
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    InvalidRegion
+        Carrying every problem found in every file, each with file, row and
+        column (``<file>:<row>: <column>: <what is wrong>``).
+    """
+    folder = Path(path)
+    problems = sh.ProblemLog()
+    if not folder.is_dir():
+        problems.add(str(folder), None, None, "region folder not found")
+        raise InvalidRegion(problems.problems)
+    inputs: list[Path] = []
+    config = _read_config(folder, problems, inputs)
+    municipalities = _read_municipalities(folder, problems, inputs)
+    members = _members(config, municipalities, problems)
+    population = _read_population(folder, members, problems, inputs)
+    services = _read_services(folder, municipalities, members, problems, inputs)
+    usage = _read_usage(folder, services, problems, inputs)
+    if problems:
+        raise InvalidRegion(problems.problems)
+    municipalities["clen"] = municipalities.index.isin(members)
+    region = Region(
+        id=config["id"],
+        name=config["name"],
+        path=folder,
+        members=tuple(members),
+        municipalities=municipalities,
+        population=population,
+        services=services,
+        usage=usage,
+    )
+    extras = _read_extras(folder, region, problems, inputs)
+    if problems:
+        raise InvalidRegion(problems.problems)
+    return dataclasses.replace(region, inputs=tuple(sorted(set(inputs))), extras=extras)
+
+
+# --- region.toml ---------------------------------------------------------------------------
+
+
+def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> dict:
+    file = folder / FILES.config
+    default = {"id": folder.name, "name": folder.name, "members": None}
+    if not file.exists():
+        problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
+        return default
+    inputs.append(file)
+    try:
+        data = tomllib.loads(sh.decode(file.read_bytes()))
+    except tomllib.TOMLDecodeError as exc:
+        row = _toml_line(str(exc))
+        problems.add(FILES.config, row, None, f"not valid TOML: {exc}")
+        return default
+    section = data.get("region")
+    if not isinstance(section, dict):
+        problems.add(FILES.config, None, "region", "missing [region] section with id and name")
+        return default
+    config = dict(default)
+    for key in ("id", "name"):
+        value = section.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.add(FILES.config, None, key, f"[region] {key} must be a non-empty text")
+        else:
+            config[key] = value.strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", config["id"]):
+        problems.add(FILES.config, None, "id", f"must be lower-case letters, digits, - or _ (it names the output folder), got '{config['id']}'")
+    if "members" in section:
+        raw = section["members"]
+        if not isinstance(raw, list):
+            problems.add(FILES.config, None, "members", "must be a list of 6-digit codes, e.g. [\"585599\", \"585513\"]")
+        else:
+            members = []
+            for item in raw:
+                try:
+                    members.append(sh.kod_obce(str(item)))
+                except ValueError as exc:
+                    problems.add(FILES.config, None, "members", str(exc))
+            config["members"] = members
+    return config
+
+
+def _toml_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+# --- municipalities ------------------------------------------------------------------------
+
+
+def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> gpd.GeoDataFrame:
+    empty = gpd.GeoDataFrame({"nazev": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), index=pd.Index([], name="kod_obce", dtype=str))
+    file = next((folder / n for n in FILES.geometry if (folder / n).exists()), None)
+    if file is None:
+        problems.add(FILES.geometry[0], None, None, f"file not found (or {FILES.geometry[1]}); it needs municipality polygons with kod_obce and nazev")
+        return empty
+    inputs.append(file)
+    try:
+        gdf = gpd.read_file(file)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        problems.add(file.name, None, None, f"cannot read geometry file: {exc}")
+        return empty
+    gdf = gdf.rename(columns={c: sh.normalise_header(c) for c in gdf.columns if c != "geometry"})
+    name = file.name
+    start = len(problems)
+    for column in ("kod_obce", "nazev"):
+        if column not in gdf.columns:
+            problems.add(name, None, column, "missing property in the features")
+    if gdf.crs is None:
+        problems.add(name, None, "crs", "the file has no coordinate reference system; save it with one (e.g. EPSG:5514 or EPSG:4326)")
+    if len(problems) > start:
+        return empty
+    codes = []
+    seen: dict[str, int] = {}
+    for i, (raw, geom) in enumerate(zip(gdf["kod_obce"].tolist(), gdf.geometry, strict=True)):
+        feature = i + 1
+        try:
+            code = sh.kod_obce(str(raw) if raw is not None else "")
+        except ValueError as exc:
+            problems.add(name, feature, "kod_obce", str(exc))
+            code = None
+        if code in seen:
+            problems.add(name, feature, "kod_obce", f"duplicate code {code} (also feature {seen[code]})")
+        elif code:
+            seen[code] = feature
+        codes.append(code)
+        _check_polygon(geom, name, feature, problems)
+    if len(problems) > start:
+        return empty
+    gdf["kod_obce"] = codes
+    gdf["nazev"] = gdf["nazev"].astype(str).str.strip()
+    gdf = gdf.set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)
+    return gdf
+
+
+def _check_polygon(geom, name: str, feature: int, problems: sh.ProblemLog) -> None:
+    if geom is None or geom.is_empty:
+        problems.add(name, feature, "geometry", "empty geometry; expected a polygon")
+    elif geom.geom_type not in ("Polygon", "MultiPolygon"):
+        problems.add(name, feature, "geometry", f"expected a polygon, got {geom.geom_type}")
+    elif not geom.is_valid:
+        problems.add(name, feature, "geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}")
+
+
+def _members(config: dict, municipalities: gpd.GeoDataFrame, problems: sh.ProblemLog) -> list[str]:
+    if config["members"] is None:
+        return list(municipalities.index)
+    members = []
+    for code in config["members"]:
+        if code in members:
+            problems.add(FILES.config, None, "members", f"member {code} listed twice")
+            continue
+        if len(municipalities) and code not in municipalities.index:
+            problems.add(FILES.config, None, "members", f"member {code} has no polygon in the municipalities file")
+        members.append(code)
+    return members
+
+
+# --- population ----------------------------------------------------------------------------
+
+
+def _open(folder: Path, base: str, problems: sh.ProblemLog, inputs: list[Path], *, required: bool = True) -> sh.Sheet | None:
+    path = sh.find_sheet(folder, base)
+    if path is None:
+        if required:
+            problems.add(f"{base}.csv", None, None, f"file not found (nor {base}.xlsx)")
+        return None
+    inputs.append(path)
+    try:
+        return sh.read_sheet(path)
+    except Exception as exc:  # a broken file is one problem, not a crash
+        problems.add(path.name, None, None, f"cannot read the file: {exc}")
+        return None
+
+
+def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
+    sheet = _open(folder, FILES.population, problems, inputs)
+    if sheet is None or not sh.require_columns(sheet, ("kod_obce", "rok", *AGE_BANDS), problems):
+        return pd.DataFrame(columns=["kod_obce", "rok", *AGE_BANDS])
+    frame = sheet.frame
+    bands = [c for c in frame.columns if c.startswith("vek_")]
+    out = pd.DataFrame({"kod_obce": sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")})
+    out["rok"] = sh.parse_column(sheet, "rok", _year, problems, expected="a year such as 2024")
+    for band in bands:
+        out[band] = sh.parse_column(sheet, band, sh.non_negative_int, problems, expected="a number of people >= 0")
+    seen: dict[tuple, int] = {}
+    for i, key in enumerate(zip(out["kod_obce"], out["rok"], strict=True)):
+        if None in key:
+            continue
+        if key in seen:
+            problems.add(sheet.file, sheet.row(i), "kod_obce", f"duplicate row for {key[0]} in {key[1]} (also row {seen[key]})")
+        else:
+            seen[key] = sheet.row(i)
+    known = {code for code, _ in seen}
+    for code in members:
+        if code not in known:
+            problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row")
+    if problems:
+        return out
+    out[bands] = out[bands].astype("int64")
+    out["rok"] = out["rok"].astype("int64")
+    return out
+
+
+def _year(text: str) -> int:
+    year = sh.non_negative_int(text)
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"expected a year such as 2024, got {text}")
+    return year
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def _read_services(
+    folder: Path,
+    municipalities: gpd.GeoDataFrame,
+    members: list[str],
+    problems: sh.ProblemLog,
+    inputs: list[Path],
+) -> gpd.GeoDataFrame:
+    sheet = _open(folder, FILES.services, problems, inputs)
+    if sheet is None or not sh.require_columns(sheet, SERVICE_COLUMNS, problems):
+        return gpd.GeoDataFrame()
+    frame = sheet.frame.copy()
+    for column in SERVICE_OPTIONAL:
+        if column not in frame.columns:
+            frame[column] = ""
+    sheet = sh.Sheet(sheet.file, frame, sheet.numeric_cells)
+    start = len(problems)
+    out = pd.DataFrame({"id": frame["id"]})
+    for i, sid in enumerate(frame["id"]):
+        if sid == "":
+            problems.add(sheet.file, sheet.row(i), "id", "missing service id")
+    for i in np.flatnonzero(frame["id"].duplicated(keep="first") & (frame["id"] != "")):
+        first = sheet.row(int(np.flatnonzero(frame["id"] == frame["id"].iloc[i])[0]))
+        problems.add(sheet.file, sheet.row(int(i)), "id", f"duplicate service id '{frame['id'].iloc[i]}' (also row {first})")
+    for column in ("nazev", "poskytovatel"):
+        out[column] = sh.parse_column(sheet, column, str, problems, expected="a name")
+    out["ico"] = sh.parse_column(sheet, "ico", _ico, problems, required=False, default="")
+    out["druh"] = sh.parse_column(sheet, "druh", normalise_service_type, problems, expected="a service type such as 40 or pečovatelská služba")
+    out["forma"] = sh.parse_column(sheet, "forma", normalise_form, problems, expected="pobytová, ambulantní or terénní")
+    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", _target_groups, problems, expected="one or more target groups")
+    out["kapacita"] = sh.parse_column(sheet, "kapacita", sh.non_negative, problems, expected="a capacity >= 0")
+    out["jednotka"] = frame["jednotka"].tolist()
+    out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="the 6-digit code of the municipality where the service sits")
+    out["naklady"] = sh.parse_column(sheet, "naklady", sh.non_negative, problems, required=False, default=np.nan)
+    lat = sh.parse_column(sheet, "lat", sh.parse_number, problems, required=False, default=np.nan)
+    lon = sh.parse_column(sheet, "lon", sh.parse_number, problems, required=False, default=np.nan)
+    pusobnost = sh.parse_column(sheet, "pusobnost", _catchment, problems, required=False, default=("*",))
+    extra = [c for c in frame.columns if c not in out.columns and c not in ("lat", "lon", "pusobnost")]
+    for column in extra:
+        out[column] = frame[column].tolist()
+    if len(problems) > start:
+        return gpd.GeoDataFrame()
+    _check_forms(sheet, out, problems)
+    out["pusobnost"] = _expand_catchments(sheet, pusobnost, members, problems)
+    for i, code in enumerate(out["kod_obce"]):
+        if code not in members:
+            problems.add(sheet.file, sheet.row(i), "kod_obce", f"{code} is not a member of the region")
+    for i, (druh, unit) in enumerate(zip(out["druh"], out["jednotka"], strict=True)):
+        if unit == "":
+            out.at[i, "jednotka"] = SERVICE_TYPES[druh].unit
+    geometry = _service_points(sheet, out, np.asarray(lat, float), np.asarray(lon, float), municipalities, members, problems)
+    out["lat"], out["lon"] = lat, lon
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=ANALYSIS_CRS)
+
+
+def _ico(text: str) -> str:
+    digits = text.replace(" ", "")
+    if digits.endswith(".0"):
+        digits = digits[:-2]
+    if not digits.isdigit() or len(digits) > 8:
+        raise ValueError(f"IČO must be up to 8 digits, got '{text}'")
+    return digits.zfill(8)
+
+
+def _target_groups(text: str) -> tuple[str, ...]:
+    codes = []
+    for item in sh.split_list(text):
+        code = normalise_target_group(item)
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ValueError("expected one or more target groups")
+    return tuple(codes)
+
+
+def _catchment(text: str) -> tuple[str, ...]:
+    items = sh.split_list(text)
+    if items == ["*"]:
+        return ("*",)
+    return tuple(sh.kod_obce(item) for item in items)
+
+
+def _check_forms(sheet: sh.Sheet, out: pd.DataFrame, problems: sh.ProblemLog) -> None:
+    for i, (druh, forma) in enumerate(zip(out["druh"], out["forma"], strict=True)):
+        allowed = SERVICE_TYPES[druh].forms
+        if forma not in allowed:
+            names = ", ".join(allowed)
+            problems.add(sheet.file, sheet.row(i), "forma", f"{SERVICE_TYPES[druh].name} (§{druh}) is not provided as {forma}; allowed: {names}")
+
+
+def _expand_catchments(sheet: sh.Sheet, catchments: list, members: list[str], problems: sh.ProblemLog) -> list[tuple[str, ...]]:
+    expanded = []
+    for i, codes in enumerate(catchments):
+        if codes == ("*",):
+            expanded.append(tuple(members))
+            continue
+        for code in codes:
+            if code not in members:
+                problems.add(sheet.file, sheet.row(i), "pusobnost", f"{code} is not a member of the region; list members only, or * for the whole region")
+        expanded.append(tuple(c for c in codes if c in members))
+    return expanded
+
+
+_TO_KROVAK = Transformer.from_crs(WEB_CRS, ANALYSIS_CRS, always_xy=True)
+
+
+def _service_points(
+    sheet: sh.Sheet,
+    out: pd.DataFrame,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    municipalities: gpd.GeoDataFrame,
+    members: list[str],
+    problems: sh.ProblemLog,
+) -> gpd.GeoSeries:
+    """Seats in EPSG:5514; a missing lat/lon falls back to the municipality's centre."""
+    outline = municipalities.loc[[m for m in members if m in municipalities.index]].union_all()
+    reach = outline.buffer(THRESHOLDS.outside_region_tolerance_m)
+    x, y = _TO_KROVAK.transform(lon, lat)
+    sx, sy = _TO_KROVAK.transform(lat, lon)
+    points = []
+    for i in range(len(out)):
+        has_lat, has_lon = not np.isnan(lat[i]), not np.isnan(lon[i])
+        if has_lat != has_lon:
+            column = "lon" if has_lat else "lat"
+            problems.add(sheet.file, sheet.row(i), column, "give both lat and lon, or neither (then the municipality's centre is used)")
+            points.append(None)
+            continue
+        if not has_lat:
+            warnings.warn(f"{sheet.file}:{sheet.row(i)}: lat/lon missing; using the centre of {out['kod_obce'].iloc[i]}", KpworkWarning, stacklevel=4)
+            points.append(municipalities.geometry.loc[out["kod_obce"].iloc[i]].representative_point())
+            continue
+        point = shapely.Point(x[i], y[i])
+        if reach.contains(point):
+            points.append(point)
+            continue
+        swapped = shapely.Point(sx[i], sy[i])
+        if reach.contains(swapped):
+            problems.add(sheet.file, sheet.row(i), "lat", f"lat {lat[i]} and lon {lon[i]} look swapped (in Czechia lat is 48.5-51.1, lon 12-18.9)")
+        else:
+            km = point.distance(outline) / 1000 if np.isfinite(x[i]) else float("nan")
+            problems.add(sheet.file, sheet.row(i), "lat", f"service at lat {lat[i]}, lon {lon[i]} lies outside the region ({km:.0f} km from its edge); expected WGS84 degrees inside the region")
+        points.append(None)
+    return gpd.GeoSeries(points, crs=ANALYSIS_CRS)
+
+
+# --- usage ---------------------------------------------------------------------------------
+
+
+def _read_usage(folder: Path, services: gpd.GeoDataFrame, problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
+    columns = ["sluzba_id", "kod_obce", "klienti", "hodiny", "rok"]
+    sheet = _open(folder, FILES.usage, problems, inputs)
+    if sheet is None or not sh.require_columns(sheet, USAGE_COLUMNS, problems):
+        return pd.DataFrame(columns=columns)
+    frame = sheet.frame
+    known = set(services["id"]) if "id" in services else None
+    out = pd.DataFrame({"sluzba_id": frame["sluzba_id"].tolist()})
+    for i, sid in enumerate(out["sluzba_id"]):
+        if sid == "":
+            problems.add(sheet.file, sheet.row(i), "sluzba_id", "missing service id")
+        elif known is not None and sid not in known:
+            hint = _closest_id(sid, known)
+            problems.add(sheet.file, sheet.row(i), "sluzba_id", f"unknown service '{sid}' (not in services){hint}")
+    out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")
+    out["klienti"] = sh.parse_column(sheet, "klienti", sh.non_negative_int, problems, expected="a number of clients >= 0")
+    out["hodiny"] = sh.parse_column(sheet, "hodiny", sh.non_negative, problems, required=False, default=np.nan) if "hodiny" in frame else np.nan
+    out["rok"] = sh.parse_column(sheet, "rok", _year, problems, required=False, default=None) if "rok" in frame else None
+    if problems:
+        return out
+    out["klienti"] = out["klienti"].astype("int64")
+    out["hodiny"] = out["hodiny"].astype(float)
+    out["rok"] = out["rok"].astype("Int64")
+    return out
+
+
+def _closest_id(value: str, known: set[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(value, sorted(known), n=1)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+# --- optional inputs -----------------------------------------------------------------------
+
+#: Optional inputs: name -> (file base, "module:function" that parses them).
+#: A parser takes ``(sheets, region, problems)`` and returns the parsed object;
+#: ``sheets`` maps names to :class:`~kpwork.sheets.Sheet` (see
+#: :func:`kpwork.sheets.read_workbook`). Modules are imported only when their
+#: file is present, so the core loader does not depend on the analysis modules.
+OPTIONAL_INPUTS: dict[str, tuple[str, str]] = {}
+
+
+def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: list[Path]) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    for name, (base, target) in sorted(OPTIONAL_INPUTS.items()):
+        found = sh.read_workbook(folder, base)
+        if found is None:
+            continue
+        paths, sheets = found
+        inputs.extend(paths)
+        module, func = target.split(":")
+        parse: Callable = getattr(importlib.import_module(module), func)
+        extras[name] = parse(sheets, region, problems)
+    return extras

@@ -1,0 +1,296 @@
+"""Reading sheets as coordinators keep them: CSV from Excel or XLSX.
+
+CSV comes in UTF-8, UTF-8 with BOM or cp1250 (Czech Windows Excel), with
+``;`` or ``,`` between fields and a decimal comma; XLSX comes with numbers
+where codes were meant. Everything is read as text, so that codes keep their
+leading zeros and a bad cell can be reported with its row and column; columns
+are converted by the parsers below, which collect problems instead of raising
+at the first one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kpwork.errors import Problem
+from kpwork.taxonomy import fold
+
+#: First data row as Excel numbers it (the header is row 1).
+FIRST_ROW = 2
+
+
+@dataclass
+class Sheet:
+    """One table read from a file, all cells as stripped text ('' when empty).
+
+    ``frame`` has a RangeIndex; the Excel row of ``frame.iloc[i]`` is ``i + 2``.
+    """
+
+    file: str
+    frame: pd.DataFrame
+    numeric_cells: set[tuple[int, str]] = field(default_factory=set)
+
+    def row(self, i: int) -> int:
+        """Row number of position ``i`` as Excel shows it."""
+        return i + FIRST_ROW
+
+
+def normalise_header(name: object) -> str:
+    """Column name as kpwork uses it: ASCII snake_case.
+
+    Examples
+    --------
+    >>> normalise_header("\\ufeffKód obce ")
+    'kod_obce'
+    """
+    text = fold(str(name).replace("\ufeff", ""))
+    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+
+
+def decode(raw: bytes) -> str:
+    """Text of a CSV file in UTF-8 (with or without BOM) or cp1250.
+
+    Examples
+    --------
+    >>> decode("Bělov".encode("cp1250"))
+    'Bělov'
+    >>> decode("\\ufeffBělov".encode("utf-8"))
+    'Bělov'
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1250")
+
+
+def sniff_delimiter(text: str) -> str:
+    """``;``, ``,`` or tab, whichever splits the header line into most fields."""
+    header = text.split("\n", 1)[0]
+    counts = {d: len(next(csv.reader([header], delimiter=d))) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ";"))
+
+
+def read_csv_text(text: str, file: str) -> Sheet:
+    """Parse CSV text into a :class:`Sheet` (all cells as text)."""
+    delimiter = sniff_delimiter(text)
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=True,
+        skipinitialspace=True,
+    )
+    return _clean(frame, file)
+
+
+def read_xlsx(path: Path, *, sheet_name: str | int = 0) -> Sheet:
+    """Read one worksheet of an XLSX file; numeric cells are remembered."""
+    frame = pd.read_excel(path, sheet_name=sheet_name, dtype=object)
+    numeric: set[tuple[int, str]] = set()
+    out = {}
+    for col in frame.columns:
+        values = []
+        for i, v in enumerate(frame[col].tolist()):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                values.append("")
+            elif isinstance(v, bool):
+                values.append(str(v))
+            elif isinstance(v, int | float):
+                numeric.add((i, normalise_header(col)))
+                values.append(_format_number(v))
+            elif isinstance(v, pd.Timestamp):
+                values.append(v.date().isoformat() if v == v.normalize() else v.isoformat())
+            else:
+                values.append(str(v))
+        out[col] = values
+    label = path.name if sheet_name == 0 else f"{path.name}[{sheet_name}]"
+    sheet = _clean(pd.DataFrame(out, columns=frame.columns), label)
+    sheet.numeric_cells = numeric
+    return sheet
+
+
+def _format_number(v: float) -> str:
+    if float(v).is_integer():
+        return str(int(v))
+    return repr(float(v))
+
+
+def _clean(frame: pd.DataFrame, file: str) -> Sheet:
+    frame = frame.rename(columns=normalise_header)
+    frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("unnamed")]]
+    frame = frame.apply(lambda s: s.astype(str).str.strip())
+    # Excel leaves rows of empty cells behind deleted data
+    frame = frame.loc[~(frame == "").all(axis=1)].reset_index(drop=True)
+    return Sheet(file=file, frame=frame)
+
+
+def find_sheet(folder: Path, base: str) -> Path | None:
+    """``base.csv`` or ``base.xlsx`` in ``folder``, whichever exists (CSV first)."""
+    for ext in (".csv", ".xlsx"):
+        candidate = folder / f"{base}{ext}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_sheet(path: Path) -> Sheet:
+    """Read a CSV or XLSX file into a :class:`Sheet`."""
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx(path)
+    return read_csv_text(decode(path.read_bytes()), path.name)
+
+
+class ProblemLog:
+    """Collects problems of one or more files; raised together at the end."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(file, row, column, message))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+
+def require_columns(sheet: Sheet, columns: Iterable[str], log: ProblemLog) -> bool:
+    """Report each missing column; True when all are present."""
+    missing = [c for c in columns if c not in sheet.frame.columns]
+    for c in missing:
+        found = ", ".join(sheet.frame.columns) or "none"
+        log.add(sheet.file, 1, c, f"missing column (columns found: {found})")
+    return not missing
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def parse_number(text: str) -> float:
+    """A number as Czech Excel writes it: decimal comma, spaces between thousands.
+
+    Examples
+    --------
+    >>> parse_number("1 234,5")
+    1234.5
+    >>> parse_number("12.5")
+    12.5
+    """
+    cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not _NUMBER.match(cleaned):
+        raise ValueError(text)
+    return float(cleaned.replace(",", "."))
+
+
+def parse_column(
+    sheet: Sheet,
+    column: str,
+    parse: Callable[[str], object],
+    log: ProblemLog,
+    *,
+    required: bool = True,
+    expected: str = "",
+    default: object = None,
+) -> list:
+    """Apply ``parse`` to every cell of ``column``; log a problem per bad cell.
+
+    Empty cells give ``default`` (and a problem when ``required``).
+    """
+    values: list = []
+    for i, text in enumerate(sheet.frame[column].tolist()):
+        if text == "":
+            if required:
+                log.add(sheet.file, sheet.row(i), column, f"missing value; expected {expected}")
+            values.append(default)
+            continue
+        try:
+            values.append(parse(text))
+        except ValueError as exc:
+            detail = str(exc) if str(exc) and str(exc) != text else ""
+            message = detail or f"expected {expected}, got '{text}'"
+            log.add(sheet.file, sheet.row(i), column, message)
+            values.append(default)
+    return values
+
+
+def non_negative(text: str) -> float:
+    """A number >= 0."""
+    value = parse_number(text)
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number >= 0 (``12,0`` from Excel is accepted)."""
+    value = non_negative(text)
+    if not float(value).is_integer():
+        raise ValueError(f"must be a whole number, got {text}")
+    return int(value)
+
+
+def kod_obce(text: str) -> str:
+    """A 6-digit municipality code, kept as text.
+
+    Examples
+    --------
+    >>> kod_obce("585599")
+    '585599'
+    """
+    code = text.strip()
+    if code.endswith(".0"):
+        code = code[:-2]
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValueError(f"must be a 6-digit municipality code (kód obce), got '{text}'")
+    return code
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a comma- or semicolon-separated cell.
+
+    Examples
+    --------
+    >>> split_list("senioři, osoby se zdravotním postižením")
+    ['senioři', 'osoby se zdravotním postižením']
+    """
+    return [item.strip() for item in re.split(r"[,;|]", text) if item.strip()]
+
+
+def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]] | None:
+    """All tables of an input that may span several sheets, or None when absent.
+
+    ``base.xlsx`` gives one table per worksheet, keyed by its normalised name;
+    otherwise ``base.csv`` is keyed ``base`` and each ``base_<name>.csv`` is
+    keyed ``<name>``. A one-table input uses the first value.
+    """
+    xlsx = folder / f"{base}.xlsx"
+    if xlsx.exists():
+        names = pd.ExcelFile(xlsx).sheet_names
+        return [xlsx], {normalise_header(n): read_xlsx(xlsx, sheet_name=n) for n in names}
+    paths = sorted(folder.glob(f"{base}_*.csv"))
+    single = folder / f"{base}.csv"
+    if single.exists():
+        paths.insert(0, single)
+    if not paths:
+        return None
+    tables = {}
+    for p in paths:
+        key = base if p == single else p.stem[len(base) + 1 :]
+        tables[normalise_header(key)] = read_sheet(p)
+    return paths, tables

@@ -1,0 +1,40 @@
+"""One-screen text summaries of a region, for the command line."""
+
+from __future__ import annotations
+
+from kpwork.region import Region
+from kpwork.taxonomy import FORMS, SERVICE_TYPES
+
+
+def describe_region(region: Region) -> str:
+    """A short Czech/English summary of a valid region (what ``kpwork validate`` prints).
+
+    Examples
+    --------
+    The text starts with the region's name and how many members it has::
+
+        Otrokovicko (otrokovicko): OK
+          members: 8 municipalities, 30,159 inhabitants (2019)
+    """
+    population = region.latest_population()
+    services = region.services
+    years = sorted(set(population["rok"]))
+    lines = [
+        f"{region.name} ({region.id}): OK",
+        f"  members: {len(region.members)} municipalities, {int(population['obyvatele'].sum()):,} inhabitants ({', '.join(map(str, years))})",
+        f"  services: {len(services)} of {services['druh'].nunique()} types from {services['poskytovatel'].nunique()} providers",
+    ]
+    by_form = services["forma"].value_counts()
+    lines.append("    by form: " + ", ".join(f"{FORMS[f]} {by_form.get(f, 0)}" for f in FORMS))
+    types = services.groupby("druh").size().sort_index(key=lambda s: s.map(_paragraph_order))
+    lines.append("    by type: " + ", ".join(f"§{d} {SERVICE_TYPES[d].name} {n}" for d, n in types.items()))
+    lines.append(f"  usage: {len(region.usage)} rows, {int(region.usage['klienti'].sum()):,} clients")
+    if region.extras:
+        lines.append("  also: " + ", ".join(sorted(region.extras)))
+    lines.append(f"  files read: {len(region.inputs)}")
+    return "\n".join(lines)
+
+
+def _paragraph_order(paragraph: str) -> tuple[int, str]:
+    digits = "".join(c for c in paragraph if c.isdigit())
+    return int(digits), paragraph
