@@ -520,7 +520,13 @@ def _closest_id(value: str, known: set[str]) -> str:
 #: ``sheets`` maps names to :class:`~kpwork.sheets.Sheet` (see
 #: :func:`kpwork.sheets.read_workbook`). Modules are imported only when their
 #: file is present, so the core loader does not depend on the analysis modules.
-OPTIONAL_INPUTS: dict[str, tuple[str, str]] = {}
+OPTIONAL_INPUTS: dict[str, tuple[str, str]] = {
+    "norms": (FILES.norms, "kpwork.need:parse_norms"),
+    "survey": (FILES.survey, "kpwork.need:parse_survey"),
+    "funding": (FILES.funding, "kpwork.funding:parse_funding"),
+    "coalition_costs": (FILES.coalition_costs, "kpwork.funding:parse_coalition_costs"),
+    "plan": (FILES.plan, "kpwork.plan:parse_plan"),
+}
 
 
 def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: list[Path]) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""A run's result tables: written once by the run, read by notebooks and pages.
+
+Tables are CSV in UTF-8 with BOM and ``;`` with a decimal comma, so that a
+double click opens them right in Czech Excel; the geometry layers go into one
+GeoPackage (``vysledky.gpkg``) for QGIS. Reading them back restores codes as
+text (``kod_obce``, ``sluzba_id``, ``druh``, ``ico``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+#: Columns that hold codes: always text, never numbers.
+CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_kod", "kod", "opatreni", "priorita", "aktivita", "indikator", "skupina"})
+
+GEOPACKAGE = "vysledky.gpkg"
+META = "region.json"
+
+
+def _to_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].map(lambda v: isinstance(v, tuple | list)).any():
+            out[column] = out[column].map(lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list) else v)
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write one table as Excel-friendly CSV (UTF-8 BOM, ``;``, decimal comma)."""
+    _to_text(frame).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`, codes as text."""
+    header = pd.read_csv(path, sep=";", nrows=0, encoding="utf-8-sig").columns
+    dtypes = {c: str for c in header if c in CODE_COLUMNS}
+    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=dtypes, keep_default_na=True)
+
+
+def write_results(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, gpd.GeoDataFrame], meta: dict, folder: Path) -> list[Path]:
+    """Write all tables (CSV), all layers (one GeoPackage) and the region metadata."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in sorted(tables.items()):
+        path = folder / f"{name}.csv"
+        write_table(frame, path)
+        written.append(path)
+    if layers:
+        gpkg = folder / GEOPACKAGE
+        for name, layer in layers.items():
+            _to_text(layer).to_file(gpkg, layer=name, driver="GPKG")
+        written.append(gpkg)
+    meta_path = folder / META
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    written.append(meta_path)
+    return written
+
+
+@dataclass
+class Results:
+    """The results of one run, loaded lazily table by table.
+
+    Examples
+    --------
+    ``r = load("outputs/otrokovicko/latest/results"); r["mezery"]``
+    """
+
+    folder: Path
+    meta: dict
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        path = self.folder / f"{name}.csv"
+        if not path.exists():
+            available = ", ".join(sorted(p.stem for p in self.folder.glob("*.csv")))
+            raise KeyError(f"no table '{name}' in {self.folder} (tables: {available})")
+        return read_table(path)
+
+    def __contains__(self, name: str) -> bool:
+        return (self.folder / f"{name}.csv").exists()
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """A geometry layer of the run's GeoPackage, codes as text."""
+        gdf = gpd.read_file(self.folder / GEOPACKAGE, layer=name)
+        for column in gdf.columns:
+            if column in CODE_COLUMNS:
+                gdf[column] = gdf[column].astype(str)
+        return gdf
+
+    @property
+    def tables(self) -> list[str]:
+        """Names of the tables in this run."""
+        return sorted(p.stem for p in self.folder.glob("*.csv"))
+
+
+def load(results_dir: str | Path) -> Results:
+    """Open the results folder of a run (``outputs/<region>/<run>/results``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder holds no run results (suggesting ``kpwork run``).
+    """
+    folder = Path(results_dir)
+    meta_path = folder / META
+    if not meta_path.exists():
+        raise FileNotFoundError(f"no run results in {folder}; run `kpwork run` first")
+    return Results(folder=folder, meta=json.loads(meta_path.read_text(encoding="utf-8")))
