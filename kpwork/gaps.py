@@ -1,0 +1,146 @@
+"""Gaps: need against reachable capacity, and the load of each service.
+
+Per municipality, target group and service type the reachable capacity
+(from :mod:`kpwork.access`) is compared with the need (from :mod:`kpwork.need`);
+per service the clients of ``usage.csv`` are compared with its capacity.
+Publishing rules for small counts live here too (:func:`publish_count`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpwork.config import THRESHOLDS, Thresholds
+
+#: Status labels of a gap, Czech and English.
+GAP_STATUS = {
+    "dostatek": {"cs": "dostatek", "en": "enough"},
+    "nedostatek": {"cs": "nedostatek", "en": "short"},
+    "nedostupne": {"cs": "nedostupné", "en": "none reachable"},
+}
+#: Status labels of a service's load.
+LOAD_STATUS = {
+    "pretizena": {"cs": "přetížená", "en": "overloaded"},
+    "v_norme": {"cs": "v normě", "en": "normal"},
+    "nevyuzita": {"cs": "nevyužitá", "en": "unused"},
+    "bez_udaju": {"cs": "bez údajů", "en": "no data"},
+}
+
+
+def find_gaps(need: pd.DataFrame, access: pd.DataFrame, *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """Need against reachable capacity per municipality x target group x type.
+
+    Parameters
+    ----------
+    need
+        ``kod_obce``, ``cilova_skupina``, ``druh``, ``potreba``.
+    access
+        ``kod_obce``, ``druh``, ``kapacita_dosazitelna`` (capacity reachable
+        from the municipality for all its need of that type) and optionally
+        ``vzdalenost_nejblizsi_m``.
+
+    Returns
+    -------
+    DataFrame
+        ``kod_obce``, ``cilova_skupina``, ``druh``, ``potreba``,
+        ``kapacita_dosazitelna``, ``mezera`` (need minus capacity; negative
+        is a surplus), ``pokryti`` (capacity / need) and ``stav``:
+        ``nedostupne`` when no capacity of the type is reachable,
+        ``dostatek`` when coverage reaches ``thresholds.enough_share``,
+        ``nedostatek`` otherwise. Rows with no need are left out.
+
+    Notes
+    -----
+    Reachable capacity is computed per type over the need of all target
+    groups together (services of a type are shared by the groups), then
+    attributed to each group in proportion to its share of that need.
+
+    Examples
+    --------
+    >>> need = pd.DataFrame({"kod_obce": ["585599", "585599"], "cilova_skupina": ["seniori", "ozp"], "druh": ["40", "40"], "potreba": [30.0, 10.0]})
+    >>> access = pd.DataFrame({"kod_obce": ["585599"], "druh": ["40"], "kapacita_dosazitelna": [20.0]})
+    >>> find_gaps(need, access)[["cilova_skupina", "kapacita_dosazitelna", "mezera", "stav"]].values.tolist()
+    [['ozp', 5.0, 5.0, 'nedostatek'], ['seniori', 15.0, 15.0, 'nedostatek']]
+    """
+    need = need.loc[need["potreba"] > 0]
+    total = need.groupby(["kod_obce", "druh"])["potreba"].transform("sum")
+    gaps = need[["kod_obce", "cilova_skupina", "druh", "potreba"]].assign(_podil=need["potreba"] / total)
+    columns = ["kod_obce", "druh", "kapacita_dosazitelna"] + [c for c in ("vzdalenost_nejblizsi_m",) if c in access]
+    gaps = gaps.merge(access[columns], on=["kod_obce", "druh"], how="left")
+    gaps["kapacita_dosazitelna"] = gaps["kapacita_dosazitelna"].fillna(0.0) * gaps.pop("_podil")
+    gaps["mezera"] = gaps["potreba"] - gaps["kapacita_dosazitelna"]
+    gaps["pokryti"] = gaps["kapacita_dosazitelna"] / gaps["potreba"]
+    gaps["stav"] = np.select(
+        [gaps["kapacita_dosazitelna"] <= 0, gaps["pokryti"] >= thresholds.enough_share],
+        ["nedostupne", "dostatek"],
+        default="nedostatek",
+    )
+    return gaps.sort_values(["kod_obce", "cilova_skupina", "druh"], ignore_index=True)
+
+
+def service_load(services: pd.DataFrame, usage: pd.DataFrame, members: tuple[str, ...] | list[str], *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """Clients of each service against its capacity.
+
+    Returns
+    -------
+    DataFrame
+        One row per service: ``sluzba_id``, ``kapacita``, ``klienti`` (all),
+        ``klienti_z_regionu`` and ``klienti_odjinud`` (from members / from
+        elsewhere), ``hodiny``, ``vytizeni`` (clients / capacity) and ``stav``:
+        ``pretizena`` above ``overloaded_share``, ``nevyuzita`` below
+        ``unused_share``, ``bez_udaju`` without usage rows, else ``v_norme``.
+        When ``usage`` has several years, the latest year of each service counts.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"id": ["S1", "S2"], "kapacita": [10.0, 10.0]})
+    >>> u = pd.DataFrame({"sluzba_id": ["S1", "S2"], "kod_obce": ["585599", "585068"], "klienti": [12, 3], "hodiny": [float("nan")] * 2, "rok": [2024, 2024]})
+    >>> service_load(s, u, ["585599"])[["sluzba_id", "klienti_odjinud", "stav"]].values.tolist()
+    [['S1', 0, 'pretizena'], ['S2', 3, 'nevyuzita']]
+    """
+    latest = _latest_year(usage)
+    inside = latest["kod_obce"].isin(list(members))
+    per_service = latest.assign(
+        klienti_z_regionu=latest["klienti"].where(inside, 0),
+        klienti_odjinud=latest["klienti"].where(~inside, 0),
+    ).groupby("sluzba_id")[["klienti", "klienti_z_regionu", "klienti_odjinud", "hodiny"]].sum(min_count=1)
+    load = services[["id", "kapacita"]].rename(columns={"id": "sluzba_id"}).merge(per_service, on="sluzba_id", how="left")
+    has_usage = load["klienti"].notna()
+    for column in ("klienti", "klienti_z_regionu", "klienti_odjinud"):
+        load[column] = load[column].fillna(0).astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load["vytizeni"] = np.where(load["kapacita"] > 0, load["klienti"] / load["kapacita"], np.nan)
+    load["stav"] = np.select(
+        [~has_usage, load["vytizeni"] > thresholds.overloaded_share, load["vytizeni"] < thresholds.unused_share],
+        ["bez_udaju", "pretizena", "nevyuzita"],
+        default="v_norme",
+    )
+    return load
+
+
+def _latest_year(usage: pd.DataFrame) -> pd.DataFrame:
+    if usage["rok"].isna().all():
+        return usage
+    last = usage.groupby("sluzba_id")["rok"].transform("max")
+    return usage.loc[usage["rok"].isna() | (usage["rok"] == last)]
+
+
+def publish_count(value: float, *, threshold: int = THRESHOLDS.small_count) -> str:
+    """A count of people as it may be published for one municipality.
+
+    Counts from 1 up to (not including) ``threshold`` become ``"<5"``, since
+    in a village of 300 people they point at individuals; zero and larger
+    counts are shown rounded to whole people.
+
+    Examples
+    --------
+    >>> [publish_count(v) for v in (0, 0.4, 3, 4.6, 5, 12.3)]
+    ['0', '<5', '<5', '5', '5', '12']
+    """
+    if pd.isna(value):
+        return "–"
+    people = round(float(value))
+    if value > 0 and people < threshold:
+        return f"<{threshold}"
+    return str(people)
