@@ -30,6 +30,7 @@ from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
 from kpwork.errors import InvalidRegion, KpworkWarning
 from kpwork.taxonomy import (
+    FORMS,
     SERVICE_TYPES,
     normalise_form,
     normalise_service_type,
@@ -132,11 +133,13 @@ def load_region(path: str | Path) -> Region:
         raise InvalidRegion(problems.problems)
     inputs: list[Path] = []
     config = _read_config(folder, problems, inputs)
-    municipalities = _read_municipalities(folder, problems, inputs)
-    members = _members(config, municipalities, problems)
-    population = _read_population(folder, members, problems, inputs)
-    services = _read_services(folder, municipalities, members, problems, inputs)
-    usage = _read_usage(folder, services, problems, inputs)
+    municipalities, complete = _read_municipalities(folder, problems, inputs)
+    members = _members(config, municipalities, complete, problems)
+    # without a members list, membership is only known when every polygon was read
+    known = config["members"] is not None or complete
+    population = _read_population(folder, members if known else [], problems, inputs)
+    services, service_ids = _read_services(folder, municipalities if complete else None, members if known else None, problems, inputs)
+    usage = _read_usage(folder, service_ids, problems, inputs)
     if problems:
         raise InvalidRegion(problems.problems)
     municipalities["clen"] = municipalities.index.isin(members)
@@ -166,8 +169,9 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
     inputs.append(file)
+    text = sh.decode(file.read_bytes())
     try:
-        data = tomllib.loads(sh.decode(file.read_bytes()))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         row = _toml_line(str(exc))
         problems.add(FILES.config, row, None, f"not valid TOML: {exc}")
@@ -177,27 +181,48 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
         problems.add(FILES.config, None, "region", "missing [region] section with id and name")
         return default
     config = dict(default)
+    lines = text.splitlines()
     for key in ("id", "name"):
         value = section.get(key)
         if not isinstance(value, str) or not value.strip():
-            problems.add(FILES.config, None, key, f"[region] {key} must be a non-empty text")
+            problems.add(FILES.config, _key_line(lines, key), key, f"[region] {key} must be a non-empty text, e.g. {key} = \"otrokovicko\"")
         else:
             config[key] = value.strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", config["id"]):
-        problems.add(FILES.config, None, "id", f"must be lower-case letters, digits, - or _ (it names the output folder), got '{config['id']}'")
+        problems.add(FILES.config, _key_line(lines, "id"), "id", f"must be lower-case letters, digits, - or _ (it names the output folder), got '{config['id']}'")
+    config["member_lines"] = {}
     if "members" in section:
         raw = section["members"]
         if not isinstance(raw, list):
-            problems.add(FILES.config, None, "members", "must be a list of 6-digit codes, e.g. [\"585599\", \"585513\"]")
+            problems.add(FILES.config, _key_line(lines, "members"), "members", "must be a list of 6-digit codes, e.g. [\"585599\", \"585513\"]")
         else:
             members = []
             for item in raw:
+                line = _value_line(lines, str(item), _key_line(lines, "members"))
                 try:
-                    members.append(sh.kod_obce(str(item)))
+                    code = sh.kod_obce(str(item))
                 except ValueError as exc:
-                    problems.add(FILES.config, None, "members", str(exc))
+                    problems.add(FILES.config, line, "members", str(exc))
+                    continue
+                members.append(code)
+                config["member_lines"].setdefault(code, line)
             config["members"] = members
     return config
+
+
+def _key_line(lines: list[str], key: str) -> int | None:
+    """Line (1-based) where ``key =`` is set, for messages."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+
+
+def _value_line(lines: list[str], value: str, after: int | None) -> int | None:
+    """First line from ``after`` on that mentions ``value``, for messages."""
+    start = after or 1
+    for n, line in enumerate(lines[start - 1 :], start):
+        if value in line.split("#", 1)[0]:
+            return n
+    return after
 
 
 def _toml_line(message: str) -> int | None:
@@ -208,49 +233,76 @@ def _toml_line(message: str) -> int | None:
 # --- municipalities ------------------------------------------------------------------------
 
 
-def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> gpd.GeoDataFrame:
+def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> tuple[gpd.GeoDataFrame, bool]:
+    """Member polygons in EPSG:5514 and whether every feature was read."""
     empty = gpd.GeoDataFrame({"nazev": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), index=pd.Index([], name="kod_obce", dtype=str))
     file = next((folder / n for n in FILES.geometry if (folder / n).exists()), None)
     if file is None:
         problems.add(FILES.geometry[0], None, None, f"file not found (or {FILES.geometry[1]}); it needs municipality polygons with kod_obce and nazev")
-        return empty
+        return empty, False
     inputs.append(file)
     try:
         gdf = gpd.read_file(file)
     except Exception as exc:  # pyogrio raises several types for unreadable files
         problems.add(file.name, None, None, f"cannot read geometry file: {exc}")
-        return empty
+        return empty, False
     gdf = gdf.rename(columns={c: sh.normalise_header(c) for c in gdf.columns if c != "geometry"})
     name = file.name
     start = len(problems)
     for column in ("kod_obce", "nazev"):
         if column not in gdf.columns:
-            problems.add(name, None, column, "missing property in the features")
-    if gdf.crs is None:
-        problems.add(name, None, "crs", "the file has no coordinate reference system; save it with one (e.g. EPSG:5514 or EPSG:4326)")
+            found = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
+            problems.add(name, None, column, f"missing property in the features (properties found: {found})")
+    _check_crs(gdf, name, problems)
     if len(problems) > start:
-        return empty
-    codes = []
+        return empty, False
+    codes, good = [], []
     seen: dict[str, int] = {}
-    for i, (raw, geom) in enumerate(zip(gdf["kod_obce"].tolist(), gdf.geometry, strict=True)):
+    for i, (raw, label, geom) in enumerate(zip(gdf["kod_obce"].tolist(), gdf["nazev"].tolist(), gdf.geometry, strict=True)):
         feature = i + 1
-        try:
-            code = sh.kod_obce(str(raw) if raw is not None else "")
-        except ValueError as exc:
-            problems.add(name, feature, "kod_obce", str(exc))
-            code = None
+        before = len(problems)
+        code = _feature_code(raw, name, feature, problems)
         if code in seen:
-            problems.add(name, feature, "kod_obce", f"duplicate code {code} (also feature {seen[code]})")
+            problems.add(name, feature, "kod_obce", f"duplicate code {code} (also feature {seen[code]}); expected one polygon per municipality")
         elif code:
             seen[code] = feature
-        codes.append(code)
+        if _missing(label):
+            problems.add(name, feature, "nazev", "missing municipality name")
         _check_polygon(geom, name, feature, problems)
-    if len(problems) > start:
-        return empty
+        codes.append(code)
+        good.append(len(problems) == before)
     gdf["kod_obce"] = codes
-    gdf["nazev"] = gdf["nazev"].astype(str).str.strip()
-    gdf = gdf.set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)
-    return gdf
+    gdf["nazev"] = [("" if _missing(v) else str(v).strip()) for v in gdf["nazev"]]
+    gdf = gdf.loc[good].set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)
+    return gdf, len(problems) == start
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+
+
+def _feature_code(raw: object, name: str, feature: int, problems: sh.ProblemLog) -> str | None:
+    """The feature's kod_obce as text; a number property (585599) is accepted."""
+    if _missing(raw):
+        problems.add(name, feature, "kod_obce", "missing municipality code; expected a 6-digit code (kód obce)")
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    try:
+        return sh.kod_obce(str(raw))
+    except ValueError as exc:
+        problems.add(name, feature, "kod_obce", str(exc))
+        return None
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, name: str, problems: sh.ProblemLog) -> None:
+    if gdf.crs is None:
+        problems.add(name, None, "crs", "the file has no coordinate reference system; save it with one (e.g. EPSG:5514 or EPSG:4326)")
+        return
+    if gdf.crs.is_geographic and len(gdf) and gdf.geometry.notna().any():
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            problems.add(name, None, "crs", f"the file says {gdf.crs.to_string()} (degrees) but its coordinates reach {minx:.0f}, {miny:.0f}; save it with the coordinate system its coordinates are in (e.g. EPSG:5514)")
 
 
 def _check_polygon(geom, name: str, feature: int, problems: sh.ProblemLog) -> None:
@@ -259,19 +311,20 @@ def _check_polygon(geom, name: str, feature: int, problems: sh.ProblemLog) -> No
     elif geom.geom_type not in ("Polygon", "MultiPolygon"):
         problems.add(name, feature, "geometry", f"expected a polygon, got {geom.geom_type}")
     elif not geom.is_valid:
-        problems.add(name, feature, "geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}")
+        problems.add(name, feature, "geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}; expected a valid polygon (QGIS: Fix geometries)")
 
 
-def _members(config: dict, municipalities: gpd.GeoDataFrame, problems: sh.ProblemLog) -> list[str]:
+def _members(config: dict, municipalities: gpd.GeoDataFrame, complete: bool, problems: sh.ProblemLog) -> list[str]:
     if config["members"] is None:
         return list(municipalities.index)
     members = []
+    lines = config.get("member_lines", {})
     for code in config["members"]:
         if code in members:
-            problems.add(FILES.config, None, "members", f"member {code} listed twice")
+            problems.add(FILES.config, lines.get(code), "members", f"member {code} listed twice")
             continue
-        if len(municipalities) and code not in municipalities.index:
-            problems.add(FILES.config, None, "members", f"member {code} has no polygon in the municipalities file")
+        if complete and code not in municipalities.index:
+            problems.add(FILES.config, lines.get(code), "members", f"member {code} has no polygon in the municipalities file; expected a feature with kod_obce {code}")
         members.append(code)
     return members
 
@@ -287,10 +340,12 @@ def _open(folder: Path, base: str, problems: sh.ProblemLog, inputs: list[Path], 
         return None
     inputs.append(path)
     try:
-        return sh.read_sheet(path)
+        sheet = sh.read_sheet(path)
     except Exception as exc:  # a broken file is one problem, not a crash
         problems.add(path.name, None, None, f"cannot read the file: {exc}")
         return None
+    problems.extend(sheet.problems)
+    return sheet
 
 
 def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
@@ -314,7 +369,7 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
     known = {code for code, _ in seen}
     for code in members:
         if code not in known:
-            problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row")
+            problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row; expected a row per member and year")
     if problems:
         return out
     out[bands] = out[bands].astype("int64")
@@ -334,27 +389,33 @@ def _year(text: str) -> int:
 
 def _read_services(
     folder: Path,
-    municipalities: gpd.GeoDataFrame,
-    members: list[str],
+    municipalities: gpd.GeoDataFrame | None,
+    members: list[str] | None,
     problems: sh.ProblemLog,
     inputs: list[Path],
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, set[str] | None]:
+    """Services, and the ids of all rows (for checking usage even when services have problems).
+
+    ``municipalities`` is None when the polygons could not all be read (then
+    coordinates are not checked); ``members`` is None when membership is unknown.
+    """
     sheet = _open(folder, FILES.services, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, SERVICE_COLUMNS, problems):
-        return gpd.GeoDataFrame()
+        return gpd.GeoDataFrame(), None
     frame = sheet.frame.copy()
     for column in SERVICE_OPTIONAL:
         if column not in frame.columns:
             frame[column] = ""
-    sheet = sh.Sheet(sheet.file, frame, sheet.numeric_cells)
+    sheet = dataclasses.replace(sheet, frame=frame)
     start = len(problems)
+    ids = set(frame["id"]) - {""}
     out = pd.DataFrame({"id": frame["id"]})
     for i, sid in enumerate(frame["id"]):
         if sid == "":
-            problems.add(sheet.file, sheet.row(i), "id", "missing service id")
+            problems.add(sheet.file, sheet.row(i), "id", "missing service id; expected a short unique text such as S01")
     for i in np.flatnonzero(frame["id"].duplicated(keep="first") & (frame["id"] != "")):
         first = sheet.row(int(np.flatnonzero(frame["id"] == frame["id"].iloc[i])[0]))
-        problems.add(sheet.file, sheet.row(int(i)), "id", f"duplicate service id '{frame['id'].iloc[i]}' (also row {first})")
+        problems.add(sheet.file, sheet.row(int(i)), "id", f"duplicate service id '{frame['id'].iloc[i]}' (also row {first}); expected a unique id per service")
     for column in ("nazev", "poskytovatel"):
         out[column] = sh.parse_column(sheet, column, str, problems, expected="a name")
     out["ico"] = sh.parse_column(sheet, "ico", _ico, problems, required=False, default="")
@@ -364,26 +425,28 @@ def _read_services(
     out["kapacita"] = sh.parse_column(sheet, "kapacita", sh.non_negative, problems, expected="a capacity >= 0")
     out["jednotka"] = frame["jednotka"].tolist()
     out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="the 6-digit code of the municipality where the service sits")
-    out["naklady"] = sh.parse_column(sheet, "naklady", sh.non_negative, problems, required=False, default=np.nan)
-    lat = sh.parse_column(sheet, "lat", sh.parse_number, problems, required=False, default=np.nan)
-    lon = sh.parse_column(sheet, "lon", sh.parse_number, problems, required=False, default=np.nan)
+    out["naklady"] = sh.parse_column(sheet, "naklady", sh.non_negative, problems, required=False, default=np.nan, expected="a yearly cost in CZK >= 0")
+    lat = sh.parse_column(sheet, "lat", sh.parse_number, problems, required=False, default=np.nan, expected="latitude in degrees (WGS84), e.g. 49,2118")
+    lon = sh.parse_column(sheet, "lon", sh.parse_number, problems, required=False, default=np.nan, expected="longitude in degrees (WGS84), e.g. 17,5352")
     pusobnost = sh.parse_column(sheet, "pusobnost", _catchment, problems, required=False, default=("*",))
     extra = [c for c in frame.columns if c not in out.columns and c not in ("lat", "lon", "pusobnost")]
     for column in extra:
         out[column] = frame[column].tolist()
-    if len(problems) > start:
-        return gpd.GeoDataFrame()
     _check_forms(sheet, out, problems)
+    if members is not None:
+        for i, code in enumerate(out["kod_obce"]):
+            if code is not None and code not in members:
+                problems.add(sheet.file, sheet.row(i), "kod_obce", f"{code} is not a member of the region; expected the code of the member municipality where the service sits")
     out["pusobnost"] = _expand_catchments(sheet, pusobnost, members, problems)
-    for i, code in enumerate(out["kod_obce"]):
-        if code not in members:
-            problems.add(sheet.file, sheet.row(i), "kod_obce", f"{code} is not a member of the region")
-    for i, (druh, unit) in enumerate(zip(out["druh"], out["jednotka"], strict=True)):
-        if unit == "":
-            out.at[i, "jednotka"] = SERVICE_TYPES[druh].unit
-    geometry = _service_points(sheet, out, np.asarray(lat, float), np.asarray(lon, float), municipalities, members, problems)
+    out["jednotka"] = [unit or (SERVICE_TYPES[druh].unit if druh else "") for druh, unit in zip(out["druh"], out["jednotka"], strict=True)]
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    geometry = None
+    if municipalities is not None and members is not None:
+        geometry = _service_points(sheet, out, lat, lon, municipalities, members, problems)
+    if len(problems) > start or geometry is None:  # None: the polygons have problems
+        return gpd.GeoDataFrame(), ids
     out["lat"], out["lon"] = lat, lon
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=ANALYSIS_CRS)
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=ANALYSIS_CRS), ids
 
 
 def _ico(text: str) -> str:
@@ -415,15 +478,22 @@ def _catchment(text: str) -> tuple[str, ...]:
 
 def _check_forms(sheet: sh.Sheet, out: pd.DataFrame, problems: sh.ProblemLog) -> None:
     for i, (druh, forma) in enumerate(zip(out["druh"], out["forma"], strict=True)):
+        if druh is None or forma is None:
+            continue
         allowed = SERVICE_TYPES[druh].forms
         if forma not in allowed:
-            names = ", ".join(allowed)
-            problems.add(sheet.file, sheet.row(i), "forma", f"{SERVICE_TYPES[druh].name} (§{druh}) is not provided as {forma}; allowed: {names}")
+            names = " or ".join(FORMS[f] for f in allowed)
+            problems.add(sheet.file, sheet.row(i), "forma", f"{SERVICE_TYPES[druh].label} is not provided as {FORMS[forma]}; expected {names}")
 
 
-def _expand_catchments(sheet: sh.Sheet, catchments: list, members: list[str], problems: sh.ProblemLog) -> list[tuple[str, ...]]:
+def _expand_catchments(sheet: sh.Sheet, catchments: list, members: list[str] | None, problems: sh.ProblemLog) -> list[tuple[str, ...]]:
+    if members is None:  # membership unknown: nothing to check against
+        return [tuple(c) if c else () for c in catchments]
     expanded = []
     for i, codes in enumerate(catchments):
+        if codes is None:
+            expanded.append(())
+            continue
         if codes == ("*",):
             expanded.append(tuple(members))
             continue
@@ -454,14 +524,22 @@ def _service_points(
     points = []
     for i in range(len(out)):
         has_lat, has_lon = not np.isnan(lat[i]), not np.isnan(lon[i])
+        raw = sheet.frame["lat"].iloc[i], sheet.frame["lon"].iloc[i]
+        if has_lat != has_lon and raw[0] != "" and raw[1] != "":
+            points.append(None)  # the other one could not be read; already reported
+            continue
         if has_lat != has_lon:
             column = "lon" if has_lat else "lat"
             problems.add(sheet.file, sheet.row(i), column, "give both lat and lon, or neither (then the municipality's centre is used)")
             points.append(None)
             continue
         if not has_lat:
-            warnings.warn(f"{sheet.file}:{sheet.row(i)}: lat/lon missing; using the centre of {out['kod_obce'].iloc[i]}", KpworkWarning, stacklevel=4)
-            points.append(municipalities.geometry.loc[out["kod_obce"].iloc[i]].representative_point())
+            code = out["kod_obce"].iloc[i]
+            if code in municipalities.index:
+                warnings.warn(f"{sheet.file}:{sheet.row(i)}: lat/lon missing; using the centre of {code}", KpworkWarning, stacklevel=4)
+                points.append(municipalities.geometry.loc[code].representative_point())
+            else:
+                points.append(None)  # bad or non-member kod_obce, reported above
             continue
         point = shapely.Point(x[i], y[i])
         if reach.contains(point):
@@ -469,7 +547,7 @@ def _service_points(
             continue
         swapped = shapely.Point(sx[i], sy[i])
         if reach.contains(swapped):
-            problems.add(sheet.file, sheet.row(i), "lat", f"lat {lat[i]} and lon {lon[i]} look swapped (in Czechia lat is 48.5-51.1, lon 12-18.9)")
+            problems.add(sheet.file, sheet.row(i), "lat", f"lat {lat[i]} and lon {lon[i]} look swapped; expected lat first (in Czechia lat is 48.5-51.1, lon 12-18.9)")
         else:
             km = point.distance(outline) / 1000 if np.isfinite(x[i]) else float("nan")
             problems.add(sheet.file, sheet.row(i), "lat", f"service at lat {lat[i]}, lon {lon[i]} lies outside the region ({km:.0f} km from its edge); expected WGS84 degrees inside the region")
@@ -480,17 +558,16 @@ def _service_points(
 # --- usage ---------------------------------------------------------------------------------
 
 
-def _read_usage(folder: Path, services: gpd.GeoDataFrame, problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
+def _read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
     columns = ["sluzba_id", "kod_obce", "klienti", "hodiny", "rok"]
     sheet = _open(folder, FILES.usage, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, USAGE_COLUMNS, problems):
         return pd.DataFrame(columns=columns)
     frame = sheet.frame
-    known = set(services["id"]) if "id" in services else None
     out = pd.DataFrame({"sluzba_id": frame["sluzba_id"].tolist()})
     for i, sid in enumerate(out["sluzba_id"]):
         if sid == "":
-            problems.add(sheet.file, sheet.row(i), "sluzba_id", "missing service id")
+            problems.add(sheet.file, sheet.row(i), "sluzba_id", "missing service id; expected an id from services")
         elif known is not None and sid not in known:
             hint = _closest_id(sid, known)
             problems.add(sheet.file, sheet.row(i), "sluzba_id", f"unknown service '{sid}' (not in services){hint}")

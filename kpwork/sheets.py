@@ -31,15 +31,23 @@ FIRST_ROW = 2
 class Sheet:
     """One table read from a file, all cells as stripped text ('' when empty).
 
-    ``frame`` has a RangeIndex; the Excel row of ``frame.iloc[i]`` is ``i + 2``.
+    ``frame`` has a RangeIndex; ``row(i)`` is the row of ``frame.iloc[i]`` as
+    Excel shows it (the header is row 1). Empty rows are dropped from
+    ``frame`` but still counted, so the numbers match what the user sees.
+    ``problems`` are those found while reading (e.g. a row with more values
+    than the header has columns).
     """
 
     file: str
     frame: pd.DataFrame
     numeric_cells: set[tuple[int, str]] = field(default_factory=set)
+    rows: list[int] | None = None
+    problems: list[Problem] = field(default_factory=list)
 
     def row(self, i: int) -> int:
         """Row number of position ``i`` as Excel shows it."""
+        if self.rows is not None:
+            return self.rows[i]
         return i + FIRST_ROW
 
 
@@ -56,7 +64,7 @@ def normalise_header(name: object) -> str:
 
 
 def decode(raw: bytes) -> str:
-    """Text of a CSV file in UTF-8 (with or without BOM) or cp1250.
+    """Text of a CSV file in UTF-8 (with or without BOM), UTF-16 with BOM or cp1250.
 
     Examples
     --------
@@ -67,6 +75,8 @@ def decode(raw: bytes) -> str:
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,24 +84,51 @@ def decode(raw: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """``;``, ``,`` or tab, whichever splits the header line into most fields."""
-    header = text.split("\n", 1)[0]
+    """``;``, ``,`` or tab, whichever splits the header line into most fields.
+
+    Examples
+    --------
+    >>> sniff_delimiter("kod_obce;nazev;lat\\n585599;Otrokovice;49,2")
+    ';'
+    """
+    header = text.lstrip("\r\n").split("\n", 1)[0]
     counts = {d: len(next(csv.reader([header], delimiter=d))) for d in (";", ",", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
 def read_csv_text(text: str, file: str) -> Sheet:
-    """Parse CSV text into a :class:`Sheet` (all cells as text)."""
+    """Parse CSV text into a :class:`Sheet` (all cells as text).
+
+    The first non-empty line is the header. A row with fewer values than the
+    header is padded with empty cells; values beyond the header's columns are
+    reported in ``Sheet.problems``.
+
+    Examples
+    --------
+    >>> sheet = read_csv_text("kod_obce;kapacita\\n585599;12,5\\n\\n585513;3\\n", "x.csv")
+    >>> sheet.frame["kapacita"].tolist(), [sheet.row(i) for i in range(2)]
+    (['12,5', '3'], [2, 4])
+    """
     delimiter = sniff_delimiter(text)
-    frame = pd.read_csv(
-        io.StringIO(text),
-        sep=delimiter,
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=True,
-        skipinitialspace=True,
-    )
-    return _clean(frame, file)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
+    if start == len(records):
+        raise ValueError("the file is empty; expected a header row with the column names")
+    header = records[start]
+    width = len(header)
+    problems: list[Problem] = []
+    data, rows = [], []
+    for i in range(start + 1, len(records)):
+        cells = records[i]
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            problems.append(Problem(file, i + 1, None, f"{width + len(extra)} values but the header has {width} columns; values beyond the last column are ignored ({', '.join(extra)})"))
+        data.append((cells + [""] * width)[:width])
+        rows.append(i + 1)
+    frame = pd.DataFrame(data, columns=header, dtype=object)
+    sheet = _clean(frame, file, rows)
+    sheet.problems = problems + sheet.problems
+    return sheet
 
 
 def read_xlsx(path: Path, *, sheet_name: str | int = 0) -> Sheet:
@@ -115,9 +152,8 @@ def read_xlsx(path: Path, *, sheet_name: str | int = 0) -> Sheet:
                 values.append(str(v))
         out[col] = values
     label = path.name if sheet_name == 0 else f"{path.name}[{sheet_name}]"
-    sheet = _clean(pd.DataFrame(out, columns=frame.columns), label)
-    sheet.numeric_cells = numeric
-    return sheet
+    rows = [i + FIRST_ROW for i in range(len(frame))]
+    return _clean(pd.DataFrame(out, columns=frame.columns), label, rows, numeric)
 
 
 def _format_number(v: float) -> str:
@@ -126,13 +162,28 @@ def _format_number(v: float) -> str:
     return repr(float(v))
 
 
-def _clean(frame: pd.DataFrame, file: str) -> Sheet:
-    frame = frame.rename(columns=normalise_header)
-    frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("unnamed")]]
-    frame = frame.apply(lambda s: s.astype(str).str.strip())
-    # Excel leaves rows of empty cells behind deleted data
-    frame = frame.loc[~(frame == "").all(axis=1)].reset_index(drop=True)
-    return Sheet(file=file, frame=frame)
+def _clean(frame: pd.DataFrame, file: str, rows: list[int], numeric: set[tuple[int, str]] = frozenset()) -> Sheet:
+    problems: list[Problem] = []
+    names = [normalise_header(c) for c in frame.columns]
+    keep, seen = [], set()
+    for j, name in enumerate(names):
+        if not name or name.startswith("unnamed"):
+            continue
+        if name in seen:
+            problems.append(Problem(file, 1, name, f"column '{frame.columns[j]}' appears twice; only the first is read"))
+            continue
+        seen.add(name)
+        keep.append(j)
+    frame = frame.iloc[:, keep].copy()
+    frame.columns = [names[j] for j in keep]
+    frame = frame.apply(lambda s: s.map(lambda v: "" if v is None else str(v).strip())).astype(object)
+    # Excel leaves rows of empty cells behind deleted data; they keep their number
+    filled = ~(frame == "").all(axis=1).to_numpy() if len(frame.columns) else [False] * len(frame)
+    positions = [i for i, f in enumerate(filled) if f]
+    new_position = {old: new for new, old in enumerate(positions)}
+    frame = frame.iloc[positions].reset_index(drop=True)
+    cells = {(new_position[i], c) for i, c in numeric if i in new_position}
+    return Sheet(file=file, frame=frame, numeric_cells=cells, rows=[rows[i] for i in positions], problems=problems)
 
 
 def find_sheet(folder: Path, base: str) -> Path | None:

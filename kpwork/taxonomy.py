@@ -11,8 +11,9 @@ suggests the closest valid value when it cannot.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 P, A, T = "pobytova", "ambulantni", "terenni"
 
@@ -39,6 +40,9 @@ class ServiceType:
         Typical unit of capacity.
     kind : str
         ``"poradenstvi"``, ``"pece"`` (social care) or ``"prevence"`` (social prevention).
+    aliases : tuple of str
+        Other spellings coordinators use: the singular (``domov pro seniory``)
+        and common abbreviations (``DS``).
     """
 
     paragraph: str
@@ -47,6 +51,7 @@ class ServiceType:
     forms: tuple[str, ...]
     unit: str
     kind: str
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -89,6 +94,37 @@ _TYPES = [
     ServiceType("69", "terénní programy", "outreach programmes", (T,), "klienti", "prevence"),
     ServiceType("70", "sociální rehabilitace", "social rehabilitation", (T, A, P), "klienti", "prevence"),
 ]
+
+_TYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "37": ("odborné poradenství", "sociální poradenství", "poradna"),
+    "40": ("PS",),
+    "39": ("OA",),
+    "42": ("průvodcovská a předčitatelská služba",),
+    "44": ("odlehčovací služba", "odlehčovací"),
+    "45": ("centrum denních služeb", "CDS"),
+    "46": ("denní stacionář",),
+    "47": ("týdenní stacionář",),
+    "48": ("domov pro osoby se zdravotním postižením", "DOZP"),
+    "49": ("domov pro seniory", "DS"),
+    "50": ("domov se zvláštním režimem", "DZR"),
+    "52": ("sociální lůžka", "sociální služby ve zdravotnických zařízeních"),
+    "55": ("linka důvěry",),
+    "56": ("tlumočnická služba",),
+    "57": ("azylový dům",),
+    "58": ("dům na půl cesty",),
+    "59": ("kontaktní centrum",),
+    "60a": ("intervenční centrum",),
+    "61": ("nízkoprahové denní centrum",),
+    "62": ("nízkoprahové zařízení pro děti a mládež", "NZDM"),
+    "63": ("noclehárna",),
+    "64": ("služba následné péče",),
+    "65": ("sociálně aktivizační služba pro rodiny s dětmi", "SAS pro rodiny"),
+    "66": ("sociálně aktivizační služba pro seniory a osoby se zdravotním postižením", "SAS pro seniory"),
+    "67": ("sociálně terapeutická dílna",),
+    "68": ("terapeutická komunita",),
+    "69": ("terénní program",),
+}
+_TYPES = [replace(t, aliases=_TYPE_ALIASES.get(t.paragraph, ())) for t in _TYPES]
 
 #: Service types by paragraph.
 SERVICE_TYPES: dict[str, ServiceType] = {t.paragraph: t for t in _TYPES}
@@ -158,7 +194,7 @@ def _build_index(entries: dict[str, list[str]]) -> dict[str, str]:
 
 
 _TYPE_INDEX = _build_index(
-    {t.paragraph: [t.paragraph, f"§{t.paragraph}", f"§ {t.paragraph}", t.name, t.name_en] for t in _TYPES}
+    {t.paragraph: [t.paragraph, f"§{t.paragraph}", f"§ {t.paragraph}", t.name, t.name_en, *t.aliases] for t in _TYPES}
 )
 _FORM_INDEX = _build_index(
     {code: [code, label, FORM_LABELS_EN[code]] for code, label in FORMS.items()}
@@ -174,9 +210,12 @@ def _lookup(value: str, index: dict[str, str]) -> str | None:
         return index[key]
     # "§ 40 pečovatelská služba" and "40 - pečovatelská služba" are common in sheets
     head = key.replace("§", " ").replace("-", " ").split()
-    if head and head[0] in index:
+    if head and _PARAGRAPH.fullmatch(head[0]) and head[0] in index:
         return index[head[0]]
     return None
+
+
+_PARAGRAPH = re.compile(r"\d+[a-z]?")
 
 
 def closest(value: str, valid: list[str]) -> str | None:
@@ -192,10 +231,19 @@ def closest(value: str, valid: list[str]) -> str | None:
     return folded[match[0]] if match else None
 
 
-def _unknown(what: str, value: str, labels: list[str]) -> str:
-    hint = closest(value, labels)
-    suggestion = f"; did you mean '{hint}'?" if hint else ""
-    return f"unknown {what} '{value}'{suggestion}"
+def _unknown(what: str, value: str, labels: dict[str, str], expected: str) -> str:
+    """Message for an unknown value; ``labels`` maps every accepted spelling to the one to suggest."""
+    hint = closest(value, list(labels))
+    suggestion = f"; did you mean '{labels[hint]}'?" if hint else ""
+    return f"unknown {what} '{value}'; expected {expected}{suggestion}"
+
+
+def _suggestions(entries: dict[str, list[str]]) -> dict[str, str]:
+    return {alias: shown for shown, aliases in entries.items() for alias in aliases}
+
+
+_TYPE_SUGGESTIONS = _suggestions({t.name: [t.name, *t.aliases] for t in _TYPES})
+_GROUP_SUGGESTIONS = _suggestions({g.name: [g.name, *g.aliases] for g in _GROUPS})
 
 
 def normalise_service_type(value: str) -> str:
@@ -215,7 +263,7 @@ def normalise_service_type(value: str) -> str:
     """
     code = _lookup(value, _TYPE_INDEX)
     if code is None:
-        raise ValueError(_unknown("service type (druh)", value, [t.name for t in _TYPES]))
+        raise ValueError(_unknown("service type (druh)", value, _TYPE_SUGGESTIONS, "a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name"))
     return code
 
 
@@ -229,7 +277,7 @@ def normalise_form(value: str) -> str:
     """
     code = _lookup(value, _FORM_INDEX)
     if code is None:
-        raise ValueError(_unknown("form (forma)", value, list(FORMS.values())))
+        raise ValueError(_unknown("form (forma)", value, {v: v for v in FORMS.values()}, "pobytová, ambulantní or terénní"))
     return code
 
 
@@ -245,7 +293,7 @@ def normalise_target_group(value: str) -> str:
     """
     code = _lookup(value, _GROUP_INDEX)
     if code is None:
-        raise ValueError(_unknown("target group (cílová skupina)", value, [g.name for g in _GROUPS]))
+        raise ValueError(_unknown("target group (cílová skupina)", value, _GROUP_SUGGESTIONS, "a target group of the registry or its short form (docs/data-format.md)"))
     return code
 
 
