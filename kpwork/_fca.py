@@ -160,9 +160,7 @@ def two_step_fca(
     capacity = _amounts("capacity", capacity, len(supply_xy), "supply point")
     radius = _positive("radius", radius)
     decay = _decay(weights)
-    i, j, distance = _pairs(demand_xy, supply_xy, radius, _workers(workers))
-    w = None if decay is None else _checked_weights(decay(distance), len(distance))
-    return _ratio(i, j, w, demand, capacity)
+    return _radius_ratio(demand_xy, demand, supply_xy, capacity, radius, decay, _workers(workers))
 
 
 def catchment_fca(demand: np.ndarray, capacity: np.ndarray, reach: sp.sparray | sp.spmatrix) -> np.ndarray:
@@ -266,30 +264,43 @@ def _ratio(i: np.ndarray, j: np.ndarray, w: np.ndarray | None, demand: np.ndarra
     return np.bincount(i, weights=offered, minlength=len(demand))
 
 
-def _pairs(demand_xy: np.ndarray, supply_xy: np.ndarray, radius: float, workers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(demand index, supply index, distance) of every pair within ``radius``, inclusive.
+def _radius_ratio(
+    demand_xy: np.ndarray,
+    demand: np.ndarray,
+    supply_xy: np.ndarray,
+    capacity: np.ndarray,
+    radius: float,
+    decay: Callable[[np.ndarray], np.ndarray] | None,
+    workers: int,
+) -> np.ndarray:
+    """Both steps, block by block: supply cut into fixed chunks along x.
 
-    Supply is cut into fixed chunks along x, each with its own small tree,
-    searched against one demand tree (threads when ``workers > 1``).
+    The ratio is a sum over supplies, and a supply's :math:`R_j` needs only
+    its own pairs, so each chunk (its own small k-d tree searched against one
+    demand tree) yields its share of the result and no pair list is ever
+    concatenated. Chunks are fixed, and their shares added in order, so the
+    result does not depend on ``workers`` (threads: cKDTree releases the GIL).
     """
-    empty = np.empty(0, np.intp)
     if len(demand_xy) == 0 or len(supply_xy) == 0:
-        return empty, empty, np.empty(0)
+        return np.zeros(len(demand_xy))
     demand_tree = cKDTree(demand_xy)
     order = np.argsort(supply_xy[:, 0], kind="stable")
     chunks = [order[k : k + _CHUNK] for k in range(0, len(order), _CHUNK)]
 
-    def search(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def share(chunk: np.ndarray) -> np.ndarray:
         found = cKDTree(supply_xy[chunk]).sparse_distance_matrix(demand_tree, radius, output_type="ndarray")
-        return found["j"], chunk[found["i"]], found["v"]
+        w = None if decay is None else _checked_weights(decay(found["v"]), len(found))
+        return _ratio(found["j"].astype(np.intp), found["i"].astype(np.intp), w, demand, capacity[chunk])
 
     if workers > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
-            parts = list(pool.map(search, chunks))
+            shares = list(pool.map(share, chunks))
     else:
-        parts = [search(chunk) for chunk in chunks]
-    i, j, distance = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return i.astype(np.intp, copy=False), j.astype(np.intp, copy=False), distance
+        shares = [share(chunk) for chunk in chunks]
+    total = shares[0]
+    for part in shares[1:]:
+        total += part
+    return total
 
 
 # --- decay ---------------------------------------------------------------------------------
