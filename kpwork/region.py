@@ -190,22 +190,23 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
             config[key] = value.strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", config["id"]):
         problems.add(FILES.config, _key_line(lines, "id"), "id", f"must be lower-case letters, digits, - or _ (it names the output folder), got '{config['id']}'")
-    config["member_lines"] = {}
+    config["member_lines"] = []
     if "members" in section:
         raw = section["members"]
         if not isinstance(raw, list):
             problems.add(FILES.config, _key_line(lines, "members"), "members", "must be a list of 6-digit codes, e.g. [\"585599\", \"585513\"]")
         else:
             members = []
+            line = _key_line(lines, "members")
             for item in raw:
-                line = _value_line(lines, str(item), _key_line(lines, "members"))
+                line = _value_line(lines, str(item), line)
                 try:
                     code = sh.kod_obce(str(item))
                 except ValueError as exc:
                     problems.add(FILES.config, line, "members", str(exc))
                     continue
                 members.append(code)
-                config["member_lines"].setdefault(code, line)
+                config["member_lines"].append(line)
             config["members"] = members
     return config
 
@@ -266,15 +267,15 @@ def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Pat
             problems.add(name, feature, "kod_obce", f"duplicate code {code} (also feature {seen[code]}); expected one polygon per municipality")
         elif code:
             seen[code] = feature
-        if _missing(label):
-            problems.add(name, feature, "nazev", "missing municipality name")
         _check_polygon(geom, name, feature, problems)
         codes.append(code)
         good.append(len(problems) == before)
+        if _missing(label):  # a missing name does not stop the spatial checks
+            problems.add(name, feature, "nazev", "missing municipality name; expected the name of the municipality")
     gdf["kod_obce"] = codes
     gdf["nazev"] = [("" if _missing(v) else str(v).strip()) for v in gdf["nazev"]]
     gdf = gdf.loc[good].set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)
-    return gdf, len(problems) == start
+    return gdf, all(good)
 
 
 def _missing(value: object) -> bool:
@@ -318,13 +319,13 @@ def _members(config: dict, municipalities: gpd.GeoDataFrame, complete: bool, pro
     if config["members"] is None:
         return list(municipalities.index)
     members = []
-    lines = config.get("member_lines", {})
-    for code in config["members"]:
+    lines = config.get("member_lines") or [None] * len(config["members"])
+    for code, line in zip(config["members"], lines, strict=True):
         if code in members:
-            problems.add(FILES.config, lines.get(code), "members", f"member {code} listed twice")
+            problems.add(FILES.config, line, "members", f"member {code} listed twice")
             continue
         if complete and code not in municipalities.index:
-            problems.add(FILES.config, lines.get(code), "members", f"member {code} has no polygon in the municipalities file; expected a feature with kod_obce {code}")
+            problems.add(FILES.config, line, "members", f"member {code} has no polygon in the municipalities file; expected a feature with kod_obce {code}")
         members.append(code)
     return members
 
@@ -360,13 +361,13 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
         out[band] = sh.parse_column(sheet, band, sh.non_negative_int, problems, expected="a number of people >= 0")
     seen: dict[tuple, int] = {}
     for i, key in enumerate(zip(out["kod_obce"], out["rok"], strict=True)):
-        if None in key:
+        if any(_missing(k) for k in key):
             continue
         if key in seen:
             problems.add(sheet.file, sheet.row(i), "kod_obce", f"duplicate row for {key[0]} in {key[1]} (also row {seen[key]})")
         else:
             seen[key] = sheet.row(i)
-    known = {code for code, _ in seen}
+    known = {code for code in out["kod_obce"] if not _missing(code)}
     for code in members:
         if code not in known:
             problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row; expected a row per member and year")
@@ -435,10 +436,10 @@ def _read_services(
     _check_forms(sheet, out, problems)
     if members is not None:
         for i, code in enumerate(out["kod_obce"]):
-            if code is not None and code not in members:
+            if not _missing(code) and code not in members:
                 problems.add(sheet.file, sheet.row(i), "kod_obce", f"{code} is not a member of the region; expected the code of the member municipality where the service sits")
     out["pusobnost"] = _expand_catchments(sheet, pusobnost, members, problems)
-    out["jednotka"] = [unit or (SERVICE_TYPES[druh].unit if druh else "") for druh, unit in zip(out["druh"], out["jednotka"], strict=True)]
+    out["jednotka"] = [unit or ("" if _missing(druh) else SERVICE_TYPES[druh].unit) for druh, unit in zip(out["druh"], out["jednotka"], strict=True)]
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     geometry = None
     if municipalities is not None and members is not None:
@@ -478,7 +479,7 @@ def _catchment(text: str) -> tuple[str, ...]:
 
 def _check_forms(sheet: sh.Sheet, out: pd.DataFrame, problems: sh.ProblemLog) -> None:
     for i, (druh, forma) in enumerate(zip(out["druh"], out["forma"], strict=True)):
-        if druh is None or forma is None:
+        if _missing(druh) or _missing(forma):
             continue
         allowed = SERVICE_TYPES[druh].forms
         if forma not in allowed:
@@ -573,8 +574,8 @@ def _read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, i
             problems.add(sheet.file, sheet.row(i), "sluzba_id", f"unknown service '{sid}' (not in services){hint}")
     out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")
     out["klienti"] = sh.parse_column(sheet, "klienti", sh.non_negative_int, problems, expected="a number of clients >= 0")
-    out["hodiny"] = sh.parse_column(sheet, "hodiny", sh.non_negative, problems, required=False, default=np.nan) if "hodiny" in frame else np.nan
-    out["rok"] = sh.parse_column(sheet, "rok", _year, problems, required=False, default=None) if "rok" in frame else None
+    out["hodiny"] = sh.parse_column(sheet, "hodiny", sh.non_negative, problems, required=False, default=np.nan, expected="a number of hours >= 0") if "hodiny" in frame else np.nan
+    out["rok"] = sh.parse_column(sheet, "rok", _year, problems, required=False, default=None, expected="a year such as 2024") if "rok" in frame else None
     if problems:
         return out
     out["klienti"] = out["klienti"].astype("int64")

@@ -274,7 +274,7 @@ def parse_column(
             values.append(parse(text))
         except ValueError as exc:
             detail = str(exc) if str(exc) and str(exc) != text else ""
-            message = detail or f"expected {expected}, got '{text}'"
+            message = detail or f"expected {expected or 'a valid value'}, got '{text}'"
             log.add(sheet.file, sheet.row(i), column, message)
             values.append(default)
     return values
@@ -332,7 +332,8 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
     """
     xlsx = folder / f"{base}.xlsx"
     if xlsx.exists():
-        names = pd.ExcelFile(xlsx).sheet_names
+        with pd.ExcelFile(xlsx) as book:
+            names = book.sheet_names
         return [xlsx], {normalise_header(n): read_xlsx(xlsx, sheet_name=n) for n in names}
     paths = sorted(folder.glob(f"{base}_*.csv"))
     single = folder / f"{base}.csv"
