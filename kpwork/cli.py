@@ -72,3 +72,23 @@ def validate(region_dir: Path) -> None:
 
     region = load_region(region_dir)
     click.echo(describe_region(region))
+
+
+@main.command()
+@region_argument
+@click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path), help="Folder for the run outputs.")
+@click.option("--only", multiple=True, metavar="KOD_OBCE", help="Render pages only for these municipalities (repeatable).")
+@click.option("--workers", type=int, default=None, help="Parallel notebook workers (default: sized to the machine).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--lang", type=click.Choice(["cs", "en"]), default="cs", show_default=True, help="Language of the pages.")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@_user_errors
+def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str, no_progress: bool) -> None:
+    """Validate, analyse, execute the notebooks and export the pages of a region."""
+    from kpwork.runs import run_region
+
+    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress)
+    latest = result.run_dir.parent / "latest"
+    click.echo(f"run complete: {result.run_dir}")
+    click.echo(f"  results (CSV for Excel, GeoPackage for QGIS): {result.run_dir / 'results'}")
+    click.echo(f"  pages: open {latest / 'html' / 'index.html'} in a browser")

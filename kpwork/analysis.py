@@ -1,0 +1,112 @@
+"""Everything a run computes about a region, computed once, region-wide.
+
+:func:`analyse_region` turns a validated :class:`~kpwork.region.Region` into
+the result tables and map layers of a run. It reads and writes nothing; the
+run (:mod:`kpwork.runs`) writes what it returns, and the notebooks only read
+those results.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from kpwork import access, gaps, need
+from kpwork.region import Region
+from kpwork.taxonomy import SERVICE_TYPES, form_label
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Analysis:
+    """Result tables (name -> DataFrame) and map layers (name -> GeoDataFrame) of a region."""
+
+    tables: dict[str, pd.DataFrame]
+    layers: dict[str, gpd.GeoDataFrame]
+    meta: dict = field(default_factory=dict)
+
+
+def analyse_region(region: Region) -> Analysis:
+    """Need, accessibility, gaps, service load, funding and plan monitoring.
+
+    Returns
+    -------
+    Analysis
+        Tables ``obce``, ``sluzby``, ``potreba``, ``dostupnost``, ``mezery``,
+        ``nejvetsi_nedostatky``, ``vytizenost``, ``vyuziti`` and, when the
+        region has them, ``financovani_*`` and ``plan_*``; layers ``obce``
+        (polygons with need and coverage per service type, wide) and
+        ``sluzby`` (points). Every table has a stable row order.
+    """
+    population = region.latest_population()
+    names = region.member_names()
+    need_table = need.region_need(region)
+    access_table = access.accessibility(region, need_table)
+    gap_table = gaps.find_gaps(need_table, access_table)
+    load_table = gaps.service_load(region.services, region.usage, region.members)
+    municipalities = _municipality_table(population, names)
+    services = _service_table(region)
+    tables = {
+        "obce": municipalities,
+        "sluzby": services,
+        "potreba": need_table.merge(names.reset_index(), on="kod_obce", how="left"),
+        "dostupnost": access_table.merge(names.reset_index(), on="kod_obce", how="left"),
+        "mezery": gap_table.merge(names.reset_index(), on="kod_obce", how="left"),
+        "nejvetsi_nedostatky": gaps.top_shortages(gap_table, n=20).merge(names.reset_index(), on="kod_obce", how="left"),
+        "vytizenost": load_table.merge(services[["id", "nazev", "poskytovatel", "druh", "forma"]], left_on="sluzba_id", right_on="id", how="left").drop(columns="id"),
+        "vyuziti": region.usage.sort_values(["sluzba_id", "kod_obce"], ignore_index=True),
+    }
+    if "funding" in region.extras:
+        from kpwork.funding import funding_results
+
+        tables.update(funding_results(region))
+    if "plan" in region.extras:
+        from kpwork.plan import plan_results
+
+        tables.update(plan_results(region, tables["mezery"]))
+    layers = {
+        "obce": _municipality_layer(region, municipalities, gap_table),
+        "sluzby": gpd.GeoDataFrame(services, geometry=region.services.geometry.values, crs=region.services.crs),
+    }
+    meta = {
+        "region_id": region.id,
+        "region_name": region.name,
+        "members": list(region.members),
+        "names": {k: v for k, v in names.items()},
+        "main_type": gaps.main_shortage_type(gap_table),
+        "types": sorted(set(gap_table["druh"]), key=_paragraph_key),
+        "has_funding": any(k.startswith("financovani_") for k in tables),
+        "has_plan": any(k.startswith("plan_") for k in tables),
+    }
+    return Analysis(tables=tables, layers=layers, meta=meta)
+
+
+def _paragraph_key(paragraph: str) -> tuple[int, str]:
+    digits = "".join(c for c in paragraph if c.isdigit())
+    return int(digits), paragraph
+
+
+def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    table = population.reset_index()
+    table.insert(1, "nazev", table["kod_obce"].map(names))
+    return table
+
+
+def _service_table(region: Region) -> pd.DataFrame:
+    services = pd.DataFrame(region.services.drop(columns="geometry"))
+    services.insert(services.columns.get_loc("druh") + 1, "druh_nazev", services["druh"].map(lambda d: SERVICE_TYPES[d].name))
+    services.insert(services.columns.get_loc("forma") + 1, "forma_nazev", services["forma"].map(form_label))
+    return services.reset_index(drop=True)
+
+
+def _municipality_layer(region: Region, municipalities: pd.DataFrame, gap_table: pd.DataFrame) -> gpd.GeoDataFrame:
+    per_type = gap_table.groupby(["kod_obce", "druh"])[["potreba", "kapacita_dosazitelna"]].sum()
+    wide_need = per_type["potreba"].unstack("druh").add_prefix("potreba_")
+    coverage = (per_type["kapacita_dosazitelna"] / per_type["potreba"]).unstack("druh").add_prefix("pokryti_")
+    shapes = region.municipalities.loc[list(region.members), ["geometry"]]
+    layer = shapes.join(municipalities.set_index("kod_obce")).join(wide_need).join(coverage)
+    return gpd.GeoDataFrame(layer.reset_index(), geometry="geometry", crs=region.municipalities.crs)

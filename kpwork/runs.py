@@ -1,0 +1,338 @@
+"""A run: validate, analyse once, write results, execute and export the notebooks.
+
+Everything of a run is written into a hidden temporary folder next to its
+final place and renamed into ``outputs/<region-id>/<run-id>/`` only when it
+is complete; then ``latest`` is switched to it atomically. A failed or
+interrupted run leaves no partial folder and never moves ``latest``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from kpwork.analysis import analyse_region
+from kpwork.codes import as_kod_obce
+from kpwork.errors import InvalidParameter, RunError
+from kpwork.region import Region, load_region
+from kpwork.results import write_results
+
+log = logging.getLogger(__name__)
+
+#: Notebooks of the workbook, next to the package in a checkout.
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+KERNEL_NAME = "kpwork"
+#: Packages whose versions go into the manifest.
+KEY_PACKAGES = ("kpwork", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyproj", "folium", "papermill", "nbconvert", "matplotlib", "dask", "distributed")
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook execution of a run.
+
+    ``name`` is the output stem (``region``, ``obec_585599``, ...); the
+    executed notebook goes to ``notebooks/<name>.ipynb`` and its page to
+    ``html/<name>.html``.
+    """
+
+    template: str
+    name: str
+    title: str
+    parameters: dict
+    kod_obce: str | None = None
+
+
+@dataclass
+class RunResult:
+    """Where a finished run lies and what it produced."""
+
+    run_dir: Path
+    manifest: dict
+    pages: list[Path] = field(default_factory=list)
+
+
+def run_region(
+    region_dir: str | Path,
+    out_dir: str | Path = "outputs",
+    *,
+    only: Sequence[str | int] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    lang: str = "cs",
+    progress: bool = True,
+    timeout: int = 600,
+    notebooks_dir: str | Path | None = None,
+) -> RunResult:
+    """Run the workbook on a region folder.
+
+    Parameters
+    ----------
+    region_dir
+        The region folder (validated first; bad input raises
+        :class:`~kpwork.errors.InvalidRegion` with nothing written).
+    out_dir
+        Where ``<region-id>/<run-id>/`` is created.
+    only
+        ``kod_obce`` of the municipalities whose pages are rendered; all
+        members when None. The analysis always covers the whole region.
+    workers, scheduler
+        Parallel execution of the notebooks (see :func:`execute_jobs`).
+    lang
+        Language of the pages, ``"cs"`` or ``"en"``.
+    progress
+        Show a progress bar per step on stderr.
+    timeout
+        Seconds one notebook cell may run before the run fails.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    InvalidRegion, InvalidParameter, RunError
+    """
+    started = _now()
+    region = load_region(region_dir)
+    pages_for = _select_members(region, only)
+    analysis = analyse_region(region)
+    region_out = Path(out_dir) / region.id
+    run_id = started.strftime("%Y%m%d-%H%M%S")
+    final = _free_run_dir(region_out, run_id)
+    tmp = region_out / f".tmp-{final.name}-{os.getpid()}"
+    try:
+        tmp.mkdir(parents=True)
+        write_results(analysis.tables, analysis.layers, analysis.meta, tmp / "results")
+        jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang)
+        source = Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR
+        execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress)
+        pages = export_pages(jobs, tmp, progress=progress)
+        write_index(jobs, analysis.meta, tmp / "html", lang=lang)
+        parameters = {"region_dir": str(region_dir), "only": list(pages_for) if only else None, "lang": lang, "workers": workers, "scheduler": scheduler, "timeout": timeout}
+        manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_latest(region_out, final)
+    log.info("run written to %s", final)
+    return RunResult(run_dir=final, manifest=manifest, pages=[final / "html" / p.name for p in pages])
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _select_members(region: Region, only: Sequence[str | int] | None) -> list[str]:
+    if not only:
+        return list(region.members)
+    codes = [as_kod_obce(c) for c in only]
+    unknown = [c for c in codes if c not in region.members]
+    if unknown:
+        raise InvalidParameter(f"--only: {', '.join(unknown)} not a member of {region.id} (members: {', '.join(region.members)})")
+    return codes
+
+
+def _free_run_dir(region_out: Path, run_id: str) -> Path:
+    candidate, n = region_out / run_id, 1
+    while candidate.exists():
+        n += 1
+        candidate = region_out / f"{run_id}-{n}"
+    return candidate
+
+
+def _point_latest(region_out: Path, final: Path) -> None:
+    """Switch ``latest`` to ``final`` atomically (a symlink replaced by rename)."""
+    link = region_out / "latest"
+    tmp_link = region_out / f".latest-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(final.name, tmp_link)
+    os.replace(tmp_link, link)
+
+
+def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, lang: str = "cs") -> list[NotebookJob]:
+    """The notebooks of a run: region overview, one page per member, funding, monitoring."""
+    common = {"region_dir": str(region.path), "results_dir": "../results", "lang": lang}
+    jobs = [NotebookJob("region.ipynb", "region", f"{region.name}: přehled", dict(common))]
+    if meta.get("has_funding"):
+        jobs.append(NotebookJob("funding.ipynb", "financovani", f"{region.name}: financování společných služeb", dict(common)))
+    if meta.get("has_plan"):
+        jobs.append(NotebookJob("monitoring.ipynb", "monitoring", f"{region.name}: plnění plánu", dict(common)))
+    names = meta["names"]
+    for code in members:
+        jobs.append(NotebookJob("municipality.ipynb", f"obec_{code}", names[code], {**common, "kod_obce": code}, kod_obce=code))
+    return jobs
+
+
+def execute_jobs(
+    jobs: Sequence[NotebookJob],
+    source: Path,
+    run_dir: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: int = 600,
+    progress: bool = True,
+) -> None:
+    """Execute every job with papermill into ``run_dir/notebooks``.
+
+    Each notebook runs with its kernel's working directory set to
+    ``run_dir/notebooks`` (papermill's ``cwd``; this process never changes
+    directory), so ``results_dir = "../results"`` points at the run's results.
+
+    Raises
+    ------
+    RunError
+        Naming the notebook, the failing cell and the municipality.
+    """
+    out = run_dir / "notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = _kernel_name()
+    from tqdm.auto import tqdm
+
+    for job in tqdm(jobs, desc="notebooks", unit="nb", disable=not progress, file=sys.stderr):
+        execute_one(job, source, out, kernel=kernel, timeout=timeout)
+
+
+def execute_one(job: NotebookJob, source: Path, out: Path, *, kernel: str, timeout: int) -> Path:
+    """Execute one job with papermill; a failing cell becomes a :class:`RunError`."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    template = source / job.template
+    if not template.exists():
+        raise RunError(f"notebook {template} not found")
+    target = out / f"{job.name}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(template),
+            str(target),
+            parameters=job.parameters,
+            kernel_name=kernel,
+            cwd=str(out),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        raise RunError(f"{exc.ename}: {exc.evalue}", notebook=job.template, cell=exc.exec_count, kod_obce=job.kod_obce) from exc
+    return target
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    if KERNEL_NAME in specs:
+        return KERNEL_NAME
+    log.warning("Jupyter kernel '%s' is not installed (make setup installs it); using python3", KERNEL_NAME)
+    return "python3"
+
+
+def export_pages(jobs: Sequence[NotebookJob], run_dir: Path, *, progress: bool = True) -> list[Path]:
+    """Export every executed notebook to standalone HTML without code cells."""
+    from tqdm.auto import tqdm
+
+    html_dir = run_dir / "html"
+    html_dir.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for job in tqdm(jobs, desc="html", unit="page", disable=not progress, file=sys.stderr):
+        page = html_dir / f"{job.name}.html"
+        page.write_text(notebook_html(run_dir / "notebooks" / f"{job.name}.ipynb", title=job.title), encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
+def notebook_html(path: Path, *, title: str | None = None) -> str:
+    """An executed notebook as a standalone page: no code, nothing from the internet."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(path, as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="kpwork", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb, resources={"language_code": "cs"})
+    return body
+
+
+def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = "cs") -> Path:
+    """``html/index.html``: the list of a run's pages."""
+    import html as html_lib
+
+    heading = {"cs": "Stránky běhu", "en": "Pages of the run"}[lang]
+    items = "\n".join(f'<li><a href="{html_lib.escape(j.name)}.html">{html_lib.escape(j.title)}</a></li>' for j in jobs)
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html_lib.escape(meta["region_name"])}</title>'
+        '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:760px;margin:2em auto;line-height:1.5}</style></head>'
+        f'<body><h1>{html_lib.escape(meta["region_name"])}</h1><h2>{heading}</h2><ul>\n{items}\n</ul></body></html>\n'
+    )
+    path = html_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_manifest(region: Region, run_dir: Path, parameters: dict, *, started: dt.datetime, run_id: str) -> dict:
+    """What an evaluator needs to know and check about a run."""
+    base = region.path
+    inputs = [{"path": str(p.relative_to(base)), "sha256": sha256(p), "bytes": p.stat().st_size} for p in region.inputs]
+    outputs = sorted(
+        ({"path": str(p.relative_to(run_dir)), "sha256": sha256(p)} for p in run_dir.rglob("*") if p.is_file() and p.name != "manifest.json"),
+        key=lambda o: o["path"],
+    )
+    return {
+        "run_id": run_id,
+        "status": "complete",
+        "region": {"id": region.id, "name": region.name, "path": str(base), "members": list(region.members)},
+        "parameters": parameters,
+        "inputs": inputs,
+        "outputs": outputs,
+        "kpwork": {"version": _version("kpwork"), "git_commit": _git_commit()},
+        "packages": {p: _version(p) for p in KEY_PACKAGES},
+        "python": platform.python_version(),
+        "started": started.isoformat(),
+        "finished": _now().isoformat(),
+    }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty else "")
