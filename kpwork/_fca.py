@@ -24,7 +24,7 @@ Weights = Sequence[tuple[float, float]] | Callable[[np.ndarray], np.ndarray] | N
 
 #: Supply points per neighbour-search chunk. Fixed, so that the order of the
 #: pairs (hence every floating-point sum) does not depend on ``workers``.
-_CHUNK = 1024
+_CHUNK = 256
 
 
 def gaussian_weights(sigma: float) -> Callable[[np.ndarray], np.ndarray]:

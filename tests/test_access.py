@@ -139,7 +139,7 @@ def test_e2sfca_gaussian_equals_pysal():
 
 
 def test_many_chunks_equal_pysal_and_do_not_depend_on_workers():
-    case = _random_case(5, n=500, m=2600, extent=200_000.0)  # 3 neighbour-search chunks
+    case = _random_case(5, n=500, m=2600, extent=200_000.0)  # several neighbour-search chunks
     one = two_step_fca(*case, radius=20_000, weights=STEPS)
     two = two_step_fca(*case, radius=20_000, weights=STEPS, workers=2)
     assert np.array_equal(one, two)
