@@ -361,7 +361,8 @@ def _parse_activities(ctx: _Context, opatreni: pd.DataFrame, skupiny: pd.DataFra
     out["obce"] = sh.parse_column(sheet, "obce", _municipalities(ctx.region), log, required=False, default=())
     _unique(ctx, sheet, list(zip(out["aktivita"], out["rok"], strict=True)), "aktivita", "activity and year")
     _references(ctx, sheet, out["opatreni"].tolist(), "opatreni", opatreni["opatreni"], "measure")
-    _references(ctx, sheet, out["skupina"].tolist(), "skupina", skupiny["skupina"], "working group")
+    given = [_code(g) for g in f["skupina"]]  # the measure's group was checked with the measure
+    _references(ctx, sheet, given, "skupina", skupiny["skupina"], "working group", required=False)
     _check_activities(ctx, sheet, out)
     out["termin"] = [t or (date(int(y), 12, 31) if y else None) for t, y in zip(out["termin"], out["rok"], strict=True)]
     return out[columns]
@@ -408,9 +409,10 @@ def _check_activities(ctx: _Context, sheet: sh.Sheet, out: pd.DataFrame) -> None
                     add(sheet.file, r, "druh", f"service {row['sluzba_id']} is §{service['druh']}, not §{row['druh']}")
                 kinds[i] = row["druh"] or service["druh"]
                 areas[i] = row["obce"] or tuple(service["pusobnost"])
-        if not np.isnan(row["kapacita"]) and not kinds[i]:
+        given = sheet.frame.iloc[i]  # a bad cell was reported already; do not report it twice
+        if not np.isnan(row["kapacita"]) and not kinds[i] and given["druh"] == "":
             add(sheet.file, r, "druh", "added capacity (kapacita) needs the service type (druh) or a service (sluzba_id)")
-        if not np.isnan(row["kapacita"]) and not areas[i]:
+        if not np.isnan(row["kapacita"]) and not areas[i] and given["obce"] == "":
             add(sheet.file, r, "obce", "added capacity (kapacita) needs the municipalities it serves (obce), or * for all")
     out["druh"] = kinds
     out["obce"] = pd.Series(areas, index=out.index, dtype=object)
