@@ -51,8 +51,8 @@ def gaussian_weights(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
     -----
     The same function as PySAL access ``weights.gaussian(sigma)``: no
     :math:`1/\\sqrt{2\\pi}\\sigma` normalisation, so :math:`w(0) = 1`. Used as
-    ``weights`` of :func:`two_step_fca` it is applied in both steps (Dai 2010,
-    doi:10.1016/j.landurbplan.2010.03.002, uses a variant of this form).
+    ``weights`` of :func:`two_step_fca` it is applied in both steps, as in the
+    Gaussian 2SFCA of Dai (2010), Health & Place 16(5), 1038-1052.
 
     Examples
     --------
