@@ -1,0 +1,113 @@
+"""End to end: a run on the sample writes results and pages that work offline."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from kpwork.errors import InvalidRegion
+from kpwork.results import load
+from kpwork.runs import run_region
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "otrokovicko"
+CORE = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
+EXTERNAL = re.compile(r"<(?:script|img|iframe)[^>]+src=[\"']?(?:https?:)?//|<link[^>]+href=[\"']?(?:https?:)?//", re.I)
+
+
+def _core_copy(tmp_path: Path) -> Path:
+    region = tmp_path / "otrokovicko"
+    region.mkdir()
+    for name in CORE:
+        shutil.copy(SAMPLE / name, region / name)
+    return region
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    region = _core_copy(tmp)
+    return run_region(region, tmp / "outputs", only=["585599", 588318], progress=False)
+
+
+@pytest.mark.e2e
+def test_run_layout_results_and_latest(run):
+    run_dir = run.run_dir
+    assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
+    for name in ("obce", "sluzby", "potreba", "dostupnost", "mezery", "vytizenost"):
+        raw = (run_dir / "results" / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM so that Czech Excel opens it right"
+        assert b";" in raw.split(b"\n", 1)[0]
+    r = load(run_dir / "results")
+    assert r["obce"]["kod_obce"].tolist() == ["585599", "585513", "588318", "585220", "588814", "549444", "549461", "586013"]
+    layer = gpd.read_file(run_dir / "results" / "vysledky.gpkg", layer="obce")
+    assert len(layer) == 8 and layer.crs.to_epsg() == 5514
+    assert sorted(p.name for p in (run_dir / "html").glob("*.html")) == ["index.html", "obec_585599.html", "obec_588318.html", "region.html"]
+
+
+@pytest.mark.e2e
+def test_pages_have_no_code_and_load_nothing_from_the_internet(run):
+    for page in (run.run_dir / "html").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not EXTERNAL.search(text), f"{page.name} loads something from the internet"
+        assert "open_results" not in text and "import " not in text.split("<body", 1)[-1].split("<script", 1)[0], f"{page.name} shows code"
+    region = (run.run_dir / "html" / "region.html").read_text(encoding="utf-8")
+    assert "Otrokovicko" in region and "pečovatelská služba" in region
+
+
+@pytest.mark.e2e
+def test_small_village_counts_are_masked(run):
+    page = (run.run_dir / "html" / "obec_588318.html").read_text(encoding="utf-8")
+    assert "Bělov" in page
+    assert "&lt;5" in page, "counts under 5 people in Bělov are published as <5"
+
+
+@pytest.mark.e2e
+def test_manifest_names_inputs_and_outputs(run):
+    manifest = json.loads((run.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete"
+    assert {i["path"] for i in manifest["inputs"]} == set(CORE)
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert any(o["path"] == "results/mezery.csv" for o in manifest["outputs"])
+
+
+@pytest.mark.e2e
+def test_bad_input_writes_nothing(tmp_path):
+    region = _core_copy(tmp_path)
+    services = region / "services.csv"
+    services.write_text(services.read_text(encoding="utf-8-sig").replace(";120;klienti;", ";-120;klienti;"), encoding="utf-8-sig")
+    out = tmp_path / "outputs"
+    with pytest.raises(InvalidRegion, match=r"services.csv:2: kapacita: must be >= 0"):
+        run_region(region, out, progress=False)
+    assert not out.exists() or not any(out.rglob("*"))
+
+
+@pytest.mark.e2e
+def test_papermill_command_accepts_kod_obce_as_int(run, tmp_path):
+    out = tmp_path / "obec.ipynb"
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "municipality.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "papermill", str(notebook), str(out), "-p", "kod_obce", "588318",
+         "-p", "results_dir", str(run.run_dir / "results"), "-k", "kpwork", "--no-progress-bar"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Bělov" in out.read_text(encoding="utf-8")
+
+
+def test_results_tables_round_trip_codes(tmp_path):
+    from kpwork.results import read_table, write_table
+
+    frame = pd.DataFrame({"kod_obce": ["012345"], "ico": ["00284301"], "podil": [0.25], "cilove_skupiny": [("seniori", "ozp")]})
+    write_table(frame, tmp_path / "t.csv")
+    back = read_table(tmp_path / "t.csv")
+    assert back.loc[0, "kod_obce"] == "012345" and back.loc[0, "ico"] == "00284301"
+    assert back.loc[0, "podil"] == 0.25 and back.loc[0, "cilove_skupiny"] == "seniori, ozp"
+    assert "0,25" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
