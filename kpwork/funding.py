@@ -94,7 +94,7 @@ def split_cost(
     -----
     Largest-remainder (Hamilton) rounding on exact fractions: each member gets
     the whole part of its quota, and the crowns left go one each to the
-    largest remainders, ties to the lower ``kod_obce``. A member with share 0
+    largest remainders (compared to a millionth of a crown), ties to the lower ``kod_obce``. A member with share 0
     never gets a crown it does not owe, and bounds in whole crowns stay honoured.
 
     Examples
@@ -176,7 +176,8 @@ def _bounded_quotas(total: int, keys: list[str], weights: list[Fraction], floors
 def _largest_remainder(total: int, keys: list[str], quotas: list[Fraction]) -> pd.Series:
     whole = [q.numerator // q.denominator for q in quotas]
     left = total - sum(whole)
-    order = sorted(range(len(keys)), key=lambda i: (-(quotas[i] - whole[i]), keys[i]))
+    # remainders compared to a micro-crown, so that float noise in the shares cannot beat the code order
+    order = sorted(range(len(keys)), key=lambda i: (-round((quotas[i] - whole[i]) * 10**6), quotas[i] == whole[i], keys[i]))
     for i in order[:left]:
         whole[i] += 1
     return pd.Series(np.array(whole, dtype=np.int64), index=_index(keys), name="castka")

@@ -1,0 +1,282 @@
+"""Funding tables and charts for a municipal council, from a run's ``financovani_*`` tables.
+
+Everything here only selects and renders what :func:`kpwork.funding.funding_results`
+computed: the member x service table a council votes on, the comparison of
+methods, the co-financing layers, the core check, one chart, and an XLSX file.
+Texts are Czech by default (``lang="cs"``), English with ``lang="en"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from kpwork.errors import InvalidParameter
+
+log = logging.getLogger(__name__)
+
+LANGS = ("cs", "en")
+
+METHOD_LABELS: dict[str, tuple[str, str]] = {
+    "rovnym_dilem": ("rovným dílem", "equal shares"),
+    "na_obyvatele": ("podle počtu obyvatel", "per capita"),
+    "na_cilovou_populaci": ("podle cílové populace", "per target population"),
+    "podle_vyuziti": ("podle využití", "by usage"),
+    "kombinace": ("kombinace", "mix"),
+    "shapley": ("Shapleyho hodnota", "Shapley value"),
+    "scrb": ("SCRB", "SCRB"),
+}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "kod_obce": ("Kód obce", "Municipality code"),
+    "nazev": ("Obec", "Municipality"),
+    "obyvatele": ("Obyvatelé", "Inhabitants"),
+    "celkem": ("Celkem (Kč)", "Total (CZK)"),
+    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
+    "soucet": ("Celkem", "Total"),
+    "sluzba": ("Služba", "Service"),
+    "metoda": ("Metoda", "Method"),
+    "samostatne": ("Samostatně by stála (Kč)", "Stand-alone cost (CZK)"),
+    "zdroj": ("Zdroj", "Source"),
+    "castka": ("Částka (Kč)", "Amount (CZK)"),
+    "podil_pct": ("Podíl na nákladech (%)", "Share of cost (%)"),
+    "koalice": ("Skupina obcí", "Group of municipalities"),
+    "platba": ("Platí (Kč)", "Pays (CZK)"),
+    "naklady_koalice": ("Samostatně by stála (Kč)", "Own service would cost (CZK)"),
+    "prebytek": ("Platí navíc (Kč)", "Pays in excess (CZK)"),
+    "chart_title": ("Příspěvek obce podle metody", "Member contribution by method"),
+    "chart_x": ("Kč za rok", "CZK per year"),
+    "sheet_council": ("Příspěvky obcí", "Member contributions"),
+    "sheet_methods": ("Srovnání metod", "Methods compared"),
+    "sheet_layers": ("Zdroje financování", "Funding sources"),
+    "sheet_core": ("Kontrola jádra", "Core check"),
+    "chosen": ("zvolená metoda (černý okraj)", "chosen method (black edge)"),
+    "members_part": ("členské obce", "member municipalities"),
+}
+
+
+def _check_lang(lang: str) -> int:
+    if lang not in LANGS:
+        raise InvalidParameter(f"unknown lang '{lang}' (valid: {', '.join(LANGS)})")
+    return LANGS.index(lang)
+
+
+def _w(key: str, lang: str) -> str:
+    return _WORDS[key][_check_lang(lang)]
+
+
+def method_label(method: str, lang: str = "cs") -> str:
+    """Label of a split method.
+
+    Examples
+    --------
+    >>> method_label("na_obyvatele")
+    'podle počtu obyvatel'
+    """
+    if method not in METHOD_LABELS:
+        raise InvalidParameter(f"unknown method '{method}' (valid: {', '.join(METHOD_LABELS)})")
+    return METHOD_LABELS[method][_check_lang(lang)]
+
+
+def _select(table: pd.DataFrame, sluzby: Sequence[str] | None) -> pd.DataFrame:
+    table = table.copy()
+    table["sluzba_id"] = table["sluzba_id"].astype(str)
+    if sluzby is None:
+        return table
+    unknown = [s for s in sluzby if s not in set(table["sluzba_id"])]
+    if unknown:
+        raise InvalidParameter(f"no funding results for service(s) {', '.join(unknown)} (shared services: {', '.join(sorted(set(table['sluzba_id'])))})")
+    return table[table["sluzba_id"].isin(list(sluzby))]
+
+
+def _amounts(srovnani: pd.DataFrame, metoda: str | None) -> pd.Series:
+    if metoda is None:
+        picked = [row[row["zvolena_metoda"]] for _, row in srovnani.iterrows()]
+        return pd.Series(picked, index=srovnani.index, dtype="Float64")
+    if metoda not in METHOD_LABELS:
+        raise InvalidParameter(f"unknown method '{metoda}' (valid: {', '.join(METHOD_LABELS)})")
+    missing = sorted(set(srovnani.loc[srovnani[metoda].isna(), "sluzba_id"]))
+    if missing:
+        raise InvalidParameter(f"method {metoda} does not apply to service(s) {', '.join(missing)} (no data or no cost game for it)")
+    return srovnani[metoda].astype("Float64")
+
+
+def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> pd.DataFrame:
+    """Member x service table of contributions (whole CZK), with totals, for a council vote.
+
+    Parameters
+    ----------
+    srovnani
+        The run's ``financovani_srovnani`` table.
+    sluzby
+        Service ids to show; None = all shared services.
+    metoda
+        Show every service under this method; None = each service's chosen method.
+    lang
+        ``"cs"`` or ``"en"`` headers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member and a total row; a column per service
+        (``"S01 Pečovatelská služba …"``), the total and the total per inhabitant.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"sluzba_id": ["S01", "S01"], "nazev_sluzby": ["Péče", "Péče"],
+    ...     "zvolena_metoda": ["na_obyvatele"] * 2, "kod_obce": ["585599", "588318"],
+    ...     "nazev": ["Otrokovice", "Bělov"], "obyvatele": [900, 100],
+    ...     "na_obyvatele": [90, 10]})
+    >>> council_table(s)["Celkem (Kč)"].tolist()
+    [90, 10, 100]
+    """
+    table = _select(srovnani, sluzby)
+    table = table.assign(_castka=_amounts(table, metoda), _sluzba=table["sluzba_id"] + " " + table["nazev_sluzby"].astype(str))
+    table["kod_obce"] = table["kod_obce"].astype(str)
+    wide = table.pivot_table(index=["kod_obce", "nazev"], columns="_sluzba", values="_castka", aggfunc="sum", sort=False)
+    people = table.drop_duplicates("kod_obce").set_index("kod_obce")["obyvatele"]
+    wide = wide.reset_index()
+    services = [c for c in wide.columns if c not in ("kod_obce", "nazev")]
+    wide[services] = wide[services].astype("Int64")
+    wide.insert(2, "obyvatele", people.loc[wide["kod_obce"]].astype("int64").to_numpy())
+    wide["celkem"] = wide[services].sum(axis=1).astype("int64")
+    total = {"kod_obce": "", "nazev": _w("soucet", lang), "obyvatele": int(wide["obyvatele"].sum()), **{s: int(wide[s].sum()) for s in services}, "celkem": int(wide["celkem"].sum())}
+    wide = wide.sort_values(["obyvatele", "kod_obce"], ascending=[False, True], kind="stable")
+    wide = pd.concat([wide, pd.DataFrame([total])], ignore_index=True)
+    wide[services] = wide[services].astype("Int64")
+    wide["na_obyvatele"] = (wide["celkem"] / wide["obyvatele"]).round(2)
+    wide.columns.name = None
+    return wide.rename(columns={k: _w(k, lang) for k in ("kod_obce", "nazev", "obyvatele", "celkem", "na_obyvatele")})
+
+
+def comparison_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+    """Each member's contribution to each service under every method (long, labelled)."""
+    table = _select(srovnani, sluzby)
+    methods = [m for m in METHOD_LABELS if m in table.columns and table[m].notna().any()]
+    out = table[["sluzba_id", "nazev_sluzby", "kod_obce", "nazev", "zvolena_metoda", "samostatne", *methods]].copy()
+    out["zvolena_metoda"] = out["zvolena_metoda"].map(lambda m: method_label(m, lang))
+    out[methods] = out[methods].astype("Int64")
+    labels = {m: method_label(m, lang) for m in methods}
+    labels.update(sluzba_id=_w("sluzba", lang), nazev_sluzby="", kod_obce=_w("kod_obce", lang), nazev=_w("nazev", lang), zvolena_metoda=_w("metoda", lang), samostatne=_w("samostatne", lang))
+    out = out.rename(columns=labels)
+    return out.loc[:, [c for c in out.columns if c != ""]]
+
+
+def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+    """The co-financing layers and the members' part of each service."""
+    table = _select(vrstvy, sluzby)
+    table.loc[table["typ"] == "obce", "zdroj"] = _w("members_part", lang)
+    out = table[["sluzba_id", "zdroj", "podil_pct", "castka"]]
+    return out.rename(columns={c: _w(c, lang) if c != "sluzba_id" else _w("sluzba", lang) for c in out.columns})
+
+
+def core_table(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+    """Groups of members that would pay more than running the service on their own, by method."""
+    table = _select(jadro, sluzby) if len(jadro) else jadro.copy()
+    out = table[["sluzba_id", "metoda", "koalice", "platba", "naklady_koalice", "prebytek"]].copy()
+    out["metoda"] = out["metoda"].map(lambda m: method_label(m, lang))
+    return out.rename(columns={"sluzba_id": _w("sluzba", lang), **{c: _w(c, lang) for c in out.columns if c != "sluzba_id"}})
+
+
+def comparison_chart(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Figure:
+    """Bars of each member's contribution under every method, one panel per service.
+
+    The chosen method of each service is drawn with a black edge.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    table = _select(srovnani, sluzby)
+    services = list(dict.fromkeys(table["sluzba_id"]))
+    if not services:
+        raise InvalidParameter("no shared services to draw")
+    heights = [table["sluzba_id"].eq(s).sum() for s in services]
+    fig, axes = plt.subplots(len(services), 1, figsize=(10, 1.2 + sum(0.55 * h + 0.9 for h in heights)), gridspec_kw={"height_ratios": heights}, squeeze=False)
+    colours = dict(zip(METHOD_LABELS, plt.get_cmap("tab10").colors, strict=False))
+    for ax, sid in zip(axes[:, 0], services, strict=True):
+        _panel(ax, table[table["sluzba_id"] == sid], colours, lang)
+    shown = [m for m in METHOD_LABELS if m in table.columns and table[m].notna().any()]
+    handles = [Patch(facecolor=colours[m], label=method_label(m, lang)) for m in shown]
+    handles.append(Patch(facecolor="white", edgecolor="black", label=_w("chosen", lang)))
+    top = 1 - 0.9 / fig.get_figheight()
+    fig.suptitle(_w("chart_title", lang), y=0.995, fontsize=13)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / fig.get_figheight()), ncol=4, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, top))
+    return fig
+
+
+def _panel(ax, rows: pd.DataFrame, colours: Mapping[str, Any], lang: str) -> None:
+    methods = [m for m in METHOD_LABELS if m in rows.columns and rows[m].notna().any()]
+    chosen = rows["zvolena_metoda"].iloc[0]
+    y = np.arange(len(rows))
+    step = 0.8 / len(methods)
+    for k, method in enumerate(methods):
+        values = rows[method].astype("Float64").fillna(0).to_numpy(dtype=float)
+        ax.barh(y - 0.4 + step * (k + 0.5), values, height=step, color=colours[method], label=method_label(method, lang), edgecolor="black" if method == chosen else "none", linewidth=1.2)
+    ax.set_yticks(y, rows["nazev"].astype(str).tolist())
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}".replace(",", "\u00a0"))
+    ax.set_xlabel(_w("chart_x", lang))
+    ax.set_title(f"{rows['sluzba_id'].iloc[0]} {rows['nazev_sluzby'].iloc[0]} ({method_label(chosen, lang)})", fontsize=10, loc="left")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def council_tables(results: Any, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> dict[str, pd.DataFrame]:
+    """The sheets of the council workbook from a run's tables.
+
+    ``results`` maps table names to frames: the dict of
+    :func:`kpwork.funding.funding_results` or a loaded :class:`kpwork.results.Results`.
+    """
+    sheets = {
+        _w("sheet_council", lang): council_table(results["financovani_srovnani"], sluzby=sluzby, metoda=metoda, lang=lang),
+        _w("sheet_methods", lang): comparison_table(results["financovani_srovnani"], sluzby=sluzby, lang=lang),
+        _w("sheet_layers", lang): layers_table(results["financovani_vrstvy"], sluzby=sluzby, lang=lang),
+    }
+    if "financovani_jadro" in results:
+        sheets[_w("sheet_core", lang)] = core_table(results["financovani_jadro"], sluzby=sluzby, lang=lang)
+    return sheets
+
+
+def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables as the sheets of one XLSX file: bold frozen header, CZK with thousands separators.
+
+    Parameters
+    ----------
+    tables
+        Sheet name -> table (e.g. :func:`council_tables`); names are cut to 31 characters.
+    path
+        The ``.xlsx`` file to write.
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            sheet_name = name[:31]
+            frame.to_excel(writer, sheet_name=sheet_name, index=False)
+            sheet = writer.sheets[sheet_name]
+            sheet.freeze_panes = "A2"
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+            for k, column in enumerate(frame.columns, start=1):
+                letter = sheet.cell(row=1, column=k).column_letter
+                width = max([len(str(column))] + [len(str(v)) for v in frame[column].tolist()])
+                sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
+                if pd.api.types.is_numeric_dtype(frame[column]):
+                    fmt = "#,##0.00" if pd.api.types.is_float_dtype(frame[column]) else "#,##0"
+                    for row in sheet.iter_rows(min_row=2, min_col=k, max_col=k):
+                        row[0].number_format = fmt
+    return path
