@@ -28,7 +28,7 @@ from pyproj import Transformer
 
 from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
-from kpwork.errors import InvalidRegion, KpworkWarning
+from kpwork.errors import InvalidRegion, KpworkWarning, Problem
 from kpwork.taxonomy import (
     FORMS,
     SERVICE_TYPES,
@@ -130,7 +130,7 @@ def load_region(path: str | Path) -> Region:
     problems = sh.ProblemLog()
     if not folder.is_dir():
         problems.add(str(folder), None, None, "region folder not found")
-        raise InvalidRegion(problems.problems)
+        raise InvalidRegion(_reading_order(problems.problems))
     inputs: list[Path] = []
     config = _read_config(folder, problems, inputs)
     municipalities, complete = _read_municipalities(folder, problems, inputs)
@@ -141,7 +141,7 @@ def load_region(path: str | Path) -> Region:
     services, service_ids = _read_services(folder, municipalities if complete else None, members if known else None, problems, inputs)
     usage = _read_usage(folder, service_ids, problems, inputs)
     if problems:
-        raise InvalidRegion(problems.problems)
+        raise InvalidRegion(_reading_order(problems.problems))
     municipalities["clen"] = municipalities.index.isin(members)
     region = Region(
         id=config["id"],
@@ -155,8 +155,21 @@ def load_region(path: str | Path) -> Region:
     )
     extras = _read_extras(folder, region, problems, inputs)
     if problems:
-        raise InvalidRegion(problems.problems)
+        raise InvalidRegion(_reading_order(problems.problems))
     return dataclasses.replace(region, inputs=tuple(sorted(set(inputs))), extras=extras)
+
+
+def _reading_order(problems: list[Problem]) -> list[Problem]:
+    """Problems file by file (region.toml first, then as read), each file top to bottom.
+
+    Problems of a whole file (no row) come after its rows, in the order found.
+    """
+    files = list(dict.fromkeys(p.file for p in problems))
+    if FILES.config in files:
+        files.remove(FILES.config)
+        files.insert(0, FILES.config)
+    rank = {f: i for i, f in enumerate(files)}
+    return sorted(problems, key=lambda p: (rank[p.file], p.row is None, p.row or 0))
 
 
 # --- region.toml ---------------------------------------------------------------------------
@@ -585,10 +598,16 @@ def _read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, i
 
 
 def _closest_id(value: str, known: set[str]) -> str:
+    """A hint naming the known id that ``value`` most likely meant ("S1" -> "S01")."""
     import difflib
 
-    match = difflib.get_close_matches(value, sorted(known), n=1)
+    same = [k for k in sorted(known) if _id_key(k) == _id_key(value)]
+    match = same or difflib.get_close_matches(value, sorted(known), n=1)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _id_key(value: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group())), value.strip().lower())
 
 
 # --- optional inputs -----------------------------------------------------------------------

@@ -185,8 +185,8 @@ def test_wrong_types(region_copy, problems_of, set_cell):
     set_cell(region_copy / "usage.csv", 3, "hodiny", "sedmdesát")
     set_cell(region_copy / "usage.csv", 4, "rok", "2O24")
     assert problems_of(region_copy) == [
-        "population.csv:3: rok: expected a year such as 2024, got 19",
         "population.csv:2: vek_0_14: expected a number of people >= 0, got 'hodně'",
+        "population.csv:3: rok: expected a year such as 2024, got 19",
         "population.csv:4: vek_15_64: must be a whole number, got 205,5",
         "services.csv:3: kapacita: expected a capacity >= 0, got '95 lůžek'",
         "services.csv:4: naklady: expected a yearly cost in CZK >= 0, got '14,2 mil.'",
@@ -317,8 +317,8 @@ def test_service_ids(region_copy, problems_of, set_cell):
     set_cell(region_copy / "services.csv", 4, "id", "")
     lines = problems_of(region_copy)
     assert lines[:2] == [
-        "services.csv:4: id: missing service id; expected a short unique text such as S01",
         "services.csv:3: id: duplicate service id 'S01' (also row 2); expected a unique id per service",
+        "services.csv:4: id: missing service id; expected a short unique text such as S01",
     ]
 
 
@@ -355,9 +355,9 @@ def test_service_seat_and_catchment_must_be_members(region_copy, problems_of, se
     set_cell(services, 4, "lat", "")
     set_cell(services, 4, "lon", "")
     assert problems_of(region_copy) == [
+        "services.csv:2: pusobnost: 585068 is not a member of the region; list members only, or * for the whole region",
         "services.csv:3: pusobnost: must be a 6-digit municipality code (kód obce), got '5855'",
         "services.csv:4: kod_obce: 585068 is not a member of the region; expected the code of the member municipality where the service sits",
-        "services.csv:2: pusobnost: 585068 is not a member of the region; list members only, or * for the whole region",
     ]
 
 

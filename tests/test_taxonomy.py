@@ -1,0 +1,162 @@
+"""kpwork.taxonomy: service types of Act 108/2006 Coll., forms, target groups, spellings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpwork import taxonomy as tx
+from kpwork.taxonomy import FORMS, SERVICE_TYPES, TARGET_GROUPS, fold
+
+#: The service types of the Act: §37, §39-§52 (social care), §54-§70 with §60a (prevention).
+PARAGRAPHS = ["37", *map(str, range(39, 53)), *map(str, range(54, 61)), "60a", *map(str, range(61, 71))]
+
+
+def test_every_service_type_of_the_act():
+    assert list(SERVICE_TYPES) == PARAGRAPHS
+    assert len(SERVICE_TYPES) == 33
+    assert SERVICE_TYPES["40"].name == "pečovatelská služba"
+    assert SERVICE_TYPES["49"].forms == ("pobytova",)
+    assert SERVICE_TYPES["69"].forms == ("terenni",)
+    assert SERVICE_TYPES["44"].forms == ("terenni", "ambulantni", "pobytova")
+
+
+@pytest.mark.parametrize("paragraph", PARAGRAPHS)
+def test_service_type_record(paragraph):
+    t = SERVICE_TYPES[paragraph]
+    assert t.paragraph == paragraph
+    assert t.forms and set(t.forms) <= set(FORMS)
+    assert len(set(t.forms)) == len(t.forms)
+    assert t.unit in {"klienti", "lůžka", "místa", "kontakty", "rodiny"}
+    expected_kind = "poradenstvi" if paragraph == "37" else "pece" if int(paragraph[:2]) <= 52 else "prevence"
+    assert t.kind == expected_kind
+    assert t.label == f"{t.name} (§{paragraph})"
+
+
+@pytest.mark.parametrize("paragraph", PARAGRAPHS)
+def test_every_spelling_of_a_type(paragraph):
+    t = SERVICE_TYPES[paragraph]
+    spellings = [paragraph, f"§{paragraph}", f"§ {paragraph}", f" § {paragraph} ", t.name, t.name.upper(), fold(t.name),
+                 t.name_en, f"{paragraph} - {t.name}", f"§{paragraph} {fold(t.name)}", *t.aliases]
+    for value in spellings:
+        assert tx.normalise_service_type(value) == paragraph, value
+
+
+@pytest.mark.parametrize(
+    ("value", "paragraph"),
+    [("Domov pro seniory", "49"), ("DS", "49"), ("dzr", "50"), ("azylový dům", "57"), ("NZDM", "62"),
+     ("Noclehárna", "63"), ("denni stacionar", "46"), ("terénní program", "69"), ("odlehčovací služba", "44"),
+     ("§ 60a", "60a"), ("60A", "60a"), ("intervenční centrum", "60a")],
+)
+def test_common_spellings_of_coordinators(value, paragraph):
+    assert tx.normalise_service_type(value) == paragraph
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("pečovatelská sluzba x", "unknown service type (druh) 'pečovatelská sluzba x'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'pečovatelská služba'?"),
+        ("domov senioru", "unknown service type (druh) 'domov senioru'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'domovy pro seniory'?"),
+        ("38", "unknown service type (druh) '38'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name"),
+        ("domy", "unknown service type (druh) 'domy'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name"),
+    ],
+)
+def test_unknown_service_type(value, message):
+    with pytest.raises(ValueError) as info:
+        tx.normalise_service_type(value)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("pobytová", "pobytova"), ("Pobytova", "pobytova"), ("AMBULANTNÍ", "ambulantni"), ("ambulantni", "ambulantni"),
+     ("terénní", "terenni"), ("terenni", "terenni"), ("field", "terenni"), ("residential", "pobytova")],
+)
+def test_forms_with_or_without_diacritics(value, code):
+    assert tx.normalise_form(value) == code
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("teréní", "unknown form (forma) 'teréní'; expected pobytová, ambulantní or terénní; did you mean 'terénní'?"),
+        ("terénní a ambulantní", "unknown form (forma) 'terénní a ambulantní'; expected pobytová, ambulantní or terénní; did you mean 'ambulantní'?"),
+        ("domácí", "unknown form (forma) 'domácí'; expected pobytová, ambulantní or terénní"),
+    ],
+)
+def test_unknown_form(value, message):
+    with pytest.raises(ValueError) as info:
+        tx.normalise_form(value)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("code", list(TARGET_GROUPS))
+def test_every_spelling_of_a_target_group(code):
+    g = TARGET_GROUPS[code]
+    for value in [code, g.name, g.name.upper(), fold(g.name), g.name_en, *g.aliases]:
+        assert tx.normalise_target_group(value) == code, value
+    assert g.planning_group in {"seniori", "ozp", "rodiny", "krize", "zavislosti", "mensiny", "bez_pristresi"}
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("senioři", "seniori"), ("Senioři", "seniori"), ("OZP", "ozp"), ("osoby se ZP", "ozp"),
+     ("rodiny s dětmi", "rodiny"), ("rodiny s dítětem/dětmi", "rodiny"), ("osoby v krizi", "krize"),
+     ("bezdomovci", "bez_pristresi"), ("Romové", "mensiny"), ("cizinci", "imigranti")],
+)
+def test_short_forms_of_target_groups(value, code):
+    assert tx.normalise_target_group(value) == code
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("seniorii", "unknown target group (cílová skupina) 'seniorii'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?"),
+        ("děti s autismem", "unknown target group (cílová skupina) 'děti s autismem'; expected a target group of the registry or its short form (docs/data-format.md)"),
+    ],
+)
+def test_unknown_target_group(value, message):
+    with pytest.raises(ValueError) as info:
+        tx.normalise_target_group(value)
+    assert str(info.value) == message
+
+
+def test_no_spelling_means_two_things():
+    for entries in (
+        {t.paragraph: [t.paragraph, t.name, t.name_en, *t.aliases] for t in SERVICE_TYPES.values()},
+        {g.code: [g.code, g.name, g.name_en, *g.aliases] for g in TARGET_GROUPS.values()},
+    ):
+        meanings = defaultdict(set)
+        for code, spellings in entries.items():
+            for spelling in spellings:
+                meanings[fold(spelling)].add(code)
+        assert {s: c for s, c in meanings.items() if len(c) > 1} == {}
+
+
+def test_fold():
+    assert fold("  Pečovatelská   SLUŽBA ") == "pecovatelska sluzba"
+    assert fold("Žlutava\u00a0u Napajedel") == "zlutava u napajedel"
+
+
+@given(st.text())
+def test_fold_is_idempotent_and_ascii_lower(text):
+    folded = fold(text)
+    assert fold(folded) == folded
+    assert folded == folded.lower()
+
+
+def test_closest():
+    assert tx.closest("pecovatelska sluzb", ["pečovatelská služba", "osobní asistence"]) == "pečovatelská služba"
+    assert tx.closest("xyz", ["pečovatelská služba"]) is None
+
+
+def test_labels():
+    assert tx.service_type_label("40") == "pečovatelská služba (§40)"
+    assert tx.service_type_label("40", lang="en") == "home care (§40)"
+    assert tx.target_group_label("ozp") == "osoby se zdravotním postižením"
+    assert tx.target_group_label("ozp", lang="en") == "people with disabilities"
+    assert tx.form_label("terenni") == "terénní"
+    assert tx.form_label("terenni", lang="en") == "field"
