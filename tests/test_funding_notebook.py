@@ -1,0 +1,68 @@
+"""The funding notebook runs on a run's results (papermill) and shows every method."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kpwork.funding import funding_results
+from kpwork.funding_report import council_tables, write_council_xlsx
+from kpwork.region import load_region
+from kpwork.results import load, write_results
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "funding.ipynb"
+
+
+def test_notebook_is_committed_clean():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "kpwork"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert not any("def " in c.source for c in code)
+
+
+@pytest.fixture(scope="module")
+def run_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run") / "results"
+    region = load_region(ROOT / "data" / "otrokovicko")
+    write_results(funding_results(region), {}, {"id": region.id, "name": region.name}, folder)
+    return folder
+
+
+def test_council_workbook(run_results, tmp_path):
+    import openpyxl
+
+    path = write_council_xlsx(council_tables(load(run_results)), tmp_path / "rada.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:3] == ["Příspěvky obcí", "Srovnání metod", "Zdroje financování"]
+    sheet = book["Příspěvky obcí"]
+    assert sheet["B1"].value == "Obec" and sheet.freeze_panes == "A2"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("metoda", "sluzby", "lang"), [(None, None, "cs"), ("shapley", ["S08", "S17"], "en")])
+def test_notebook_runs_on_results(run_results, tmp_path, metoda, sluzby, lang):
+    import papermill as pm
+
+    out = tmp_path / "funding.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters={"results_dir": str(run_results), "metoda": metoda, "sluzby": sluzby, "lang": lang},
+        kernel_name="kpwork",
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+    assert "image/png" in outputs
+    if lang == "cs":
+        assert "Celkem (Kč)" in outputs and "Shapleyho hodnota" in outputs and "kombinace" in outputs
+    else:
+        assert "Total (CZK)" in outputs and "Shapley value" in outputs
+        assert "S01" not in outputs  # only the services asked for
