@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -160,3 +161,42 @@ def test_labels():
     assert tx.target_group_label("ozp", lang="en") == "people with disabilities"
     assert tx.form_label("terenni") == "terénní"
     assert tx.form_label("terenni", lang="en") == "field"
+
+
+# --- the tables of docs/data-format.md are generated from this module ---------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
+
+
+def _markdown_tables() -> dict[str, str]:
+    """The generated tables of docs/data-format.md, by marker name."""
+    types = ["| § | druh (Czech name) | English | forma (allowed forms) | default jednotka | also accepted |", "|---|---|---|---|---|---|"]
+    for t in SERVICE_TYPES.values():
+        forms = ", ".join(FORMS[f] for f in t.forms)
+        aliases = ", ".join(t.aliases) or ""
+        types.append(f"| §{t.paragraph} | {t.name} | {t.name_en} | {forms} | {t.unit} | {aliases} |")
+    forms = ["| forma | code | English |", "|---|---|---|"]
+    forms += [f"| {label} | `{code}` | {tx.FORM_LABELS_EN[code]} |" for code, label in FORMS.items()]
+    groups = ["| code | registry name | English | planning group | also accepted |", "|---|---|---|---|---|"]
+    for g in TARGET_GROUPS.values():
+        groups.append(f"| `{g.code}` | {g.name} | {g.name_en} | `{g.planning_group}` | {', '.join(g.aliases)} |")
+    return {"service-types": "\n".join(types), "forms": "\n".join(forms), "target-groups": "\n".join(groups)}
+
+
+def _regenerate(text: str) -> str:
+    for name, table in _markdown_tables().items():
+        start, end = f"<!-- taxonomy:{name} -->", f"<!-- /taxonomy:{name} -->"
+        before, rest = text.split(start)
+        _, after = rest.split(end)
+        text = f"{before}{start}\n{table}\n{end}{after}"
+    return text
+
+
+def test_data_format_doc_lists_the_taxonomy_exactly():
+    """Run ``python tests/test_taxonomy.py`` to rewrite the tables after changing the taxonomy."""
+    text = DOC.read_text(encoding="utf-8")
+    assert text == _regenerate(text)
+
+
+if __name__ == "__main__":
+    DOC.write_text(_regenerate(DOC.read_text(encoding="utf-8")), encoding="utf-8")
