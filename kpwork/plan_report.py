@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -51,13 +52,13 @@ HEADERS: dict[str, tuple[str, str]] = {
     "mezera_po": ("Mezera po", "Gap after"), "stav_pred": ("Stav před", "State before"), "stav_po": ("Stav po", "State after"),
     "cislo": ("Č.", "No."), "datum": ("Datum", "Date"), "autor": ("Kdo", "From"), "text": ("Připomínka", "Comment"),
     "rozhodnuti": ("Rozhodnutí", "Decision"), "zduvodneni": ("Zdůvodnění", "Reasoning"), "v_terminu": ("V termínu", "In time"),
-    "rok": ("Rok", "Year"), "stav_aktivity": ("Stav", "State"),
+    "rok": ("Rok", "Year"), "stav_aktivity": ("Stav", "State"), "n_po_terminu": ("Aktivity po termínu", "Overdue activities"),
 }
 
 _LEVELS = {
     "priority": ("plan_priority", ["priorita", "nazev", "plneni", "stav", "vykazano", "n"]),
     "opatreni": ("plan_opatreni", ["opatreni", "nazev", "skupina", "plneni", "stav", "vykazano", "n"]),
-    "skupiny": ("plan_skupiny", ["skupina", "nazev", "plneni", "stav", "n", "rozpocet", "cerpano", "po_terminu"]),
+    "skupiny": ("plan_skupiny", ["skupina", "nazev", "plneni", "stav", "n", "rozpocet", "cerpano", "n_po_terminu"]),
     "indikatory": ("plan_indikatory", ["opatreni", "indikator", "nazev", "jednotka", "vychozi", "plan", "skutecnost", "zmena", "plneni", "stav"]),
 }
 
@@ -170,7 +171,7 @@ def _cell(column: str, value, lang: str) -> str:
         return format_share(value, lang)
     if column == "stav":
         return _badge(value, lang)
-    if column in ("rozpocet", "cerpano", "z_toho_obce", "vychozi", "plan", "skutecnost", "zmena", "n", "rok", "pridana_kapacita"):
+    if column in ("rozpocet", "cerpano", "z_toho_obce", "vychozi", "plan", "skutecnost", "zmena", "n", "n_po_terminu", "rok", "pridana_kapacita"):
         return format_number(value, lang, decimals=0 if _missing(value) or float(value).is_integer() else 1)
     if column in ("potreba", "mezera_pred", "mezera_po"):
         return _people(value, lang)
@@ -184,7 +185,7 @@ def _cell(column: str, value, lang: str) -> str:
 
 
 _TABLE_STYLE = "border-collapse:collapse;font-size:13px;margin:4px 0 12px 0"
-_TH = "border-bottom:2px solid #455a64;padding:4px 8px;text-align:left;vertical-align:bottom"
+_TH = "border-bottom:2px solid #455a64;padding:4px 8px;text-align:left;vertical-align:bottom;background:#ffffff"
 _TD = "border-bottom:1px solid #cfd8dc;padding:3px 8px;vertical-align:top"
 
 
@@ -201,13 +202,13 @@ def html_table(frame: pd.DataFrame, columns: list[str], *, lang: str = "cs", raw
     """
     _check_lang(lang)
     numeric = {"plneni", "vykazano", "cerpani", "rozpocet", "cerpano", "z_toho_obce", "vychozi", "plan", "skutecnost",
-               "zmena", "n", "potreba", "mezera_pred", "mezera_po", "pridana_kapacita"}
+               "zmena", "n", "n_po_terminu", "potreba", "mezera_pred", "mezera_po", "pridana_kapacita"}
     head = "".join(f'<th style="{_TH}">{html.escape(_label(c, lang))}</th>' for c in columns)
     rows = []
     for record in frame[columns].to_dict("records"):
         cells = []
         for c in columns:
-            align = "text-align:right;" if c in numeric else ""
+            align = "text-align:right;" if c in numeric else "text-align:left;"
             body = str(record[c]) if c in raw else _cell(c, record[c], lang)
             cells.append(f'<td style="{_TD};{align}">{body}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -300,7 +301,7 @@ def fulfilment_table(tables: Mapping[str, pd.DataFrame], level: str, rok: int, *
     frame = _get(tables, name)
     if frame is None:
         return _no_plan(lang)
-    frame = _year(frame, rok).rename(columns={"n_po_terminu": "po_terminu"})
+    frame = _year(frame, rok)
     return html_table(frame, columns, lang=lang)
 
 
@@ -358,7 +359,7 @@ def trend_chart(tables: Mapping[str, pd.DataFrame], *, lang: str = "cs") -> Char
     for k, year in enumerate(wide.columns):
         xs = [i + (k - (len(wide.columns) - 1) / 2) * width for i in range(len(wide))]
         ax.bar(xs, 100 * wide[year].astype(float).fillna(0), width, label=str(year), color=shades[k % len(shades)])
-    ax.set_xticks(range(len(wide)), [f"{p}. {_short(names.get(p, ''), 30)}" for p in wide.index], fontsize=9)
+    ax.set_xticks(range(len(wide)), [textwrap.fill(f"{p}. {names.get(p, '')}", 32, max_lines=3, placeholder=" …") for p in wide.index], fontsize=9)
     ax.axhline(100 * RULES.on_track, color="#455a64", linestyle="--", linewidth=1)
     ax.set_ylabel("plnění (%)" if lang == "cs" else "fulfilment (%)")
     ax.set_ylim(0, 110)
@@ -442,8 +443,8 @@ def swot_quadrants(tables: Mapping[str, pd.DataFrame], *, lang: str = "cs") -> H
         for code in SWOT_TYPES:
             title = SWOT_TYPES[code] if lang == "cs" else _SWOT_EN[code]
             items = "".join(f"<li>{html.escape(str(t))}</li>" for t in group.loc[group["typ"] == code, "text"])
-            cells[code] = (f'<td style="width:50%;vertical-align:top;padding:8px 12px;background:{_SWOT_BG[code]};border:2px solid #ffffff">'
-                           f'<b>{html.escape(title[0].upper() + title[1:])} ({code})</b><ul style="margin:4px 0 0 0;padding-left:18px">{items}</ul></td>')
+            cells[code] = (f'<td style="width:50%;vertical-align:top;text-align:left;padding:8px 12px;background:{_SWOT_BG[code]};border:2px solid #ffffff">'
+                           f'<b>{html.escape(title[0].upper() + title[1:])} ({code})</b><ul style="margin:4px 0 0 0;padding-left:18px;text-align:left">{items}</ul></td>')
         parts.append(f'<h4 style="margin:14px 0 4px 0">{html.escape(str(name))}</h4>'
                      f'<table style="border-collapse:collapse;width:100%;max-width:900px;font-size:13px">'
                      f'<tr>{cells["S"]}{cells["W"]}</tr><tr>{cells["O"]}{cells["T"]}</tr></table>')
