@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 #: Columns that hold codes: always text, never numbers.
-CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_kod", "kod", "opatreni", "priorita", "aktivita", "indikator", "skupina"})
+CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_kod", "kod", "opatreni", "priorita", "aktivita", "indikator", "skupina", "koalice_kody"})
 
 GEOPACKAGE = "vysledky.gpkg"
 META = "region.json"
