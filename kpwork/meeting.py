@@ -1,0 +1,463 @@
+"""The meeting page: a map to ask "what if" of, municipality profiles, who pays what.
+
+:func:`app` builds the ipywidgets of ``notebooks/meeting.ipynb`` from a run's
+results; it selects and renders, nothing region-wide is recomputed. Maps are
+built once per (target group, service type, municipality, language) and
+kept, so a choice already seen shows at once.
+
+Pure helpers (:func:`contributions`, :func:`methods_of`) are tested on their
+own; the widgets only wire them up.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import pandas as pd
+
+from kpwork import charts, maps, views
+from kpwork.errors import InvalidParameter
+from kpwork.funding import METHODS, split_cost
+from kpwork.gaps import publish_count
+from kpwork.labels import check_lang, word
+from kpwork.results import Results
+from kpwork.taxonomy import service_type_label, target_group_label
+
+log = logging.getLogger(__name__)
+
+ALL = "_all"
+
+#: Split methods by name (Czech, English), as a council reads them.
+METHOD_LABELS: dict[str, tuple[str, str]] = {
+    "rovnym_dilem": ("rovným dílem", "equal shares"),
+    "na_obyvatele": ("podle počtu obyvatel", "by population"),
+    "na_cilovou_populaci": ("podle cílové populace", "by target population"),
+    "podle_vyuziti": ("podle využití (klienti)", "by usage (clients)"),
+    "kombinace": ("kombinace podle plánu", "planned mix"),
+    "shapley": ("Shapleyho hodnota", "Shapley value"),
+    "scrb": ("SCRB (oddělitelné náklady)", "SCRB (separable costs)"),
+}
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "heading": ("Jednání: {region}", "Meeting: {region}"),
+    "lang": ("Jazyk", "Language"),
+    "group": ("Cílová skupina", "Target group"),
+    "all_groups": ("všechny skupiny", "all groups"),
+    "type": ("Druh služby", "Service type"),
+    "muni": ("Obec", "Municipality"),
+    "map_hint": ("Vrstvy mapy (potřeba, pokrytí, dostupnost, služby podle formy) se přepínají vpravo nahoře.",
+                 "Switch the map layers (need, coverage, accessibility, services by form) top right."),
+    "profile": ("Profil obce", "Municipality profile"),
+    "pick_muni": ("Vyberte obec pro její profil.", "Pick a municipality to see its profile."),
+    "inhabitants": ("Obyvatelé podle věku", "Inhabitants by age"),
+    "shortages": ("Největší nedostatky obce", "Largest shortfalls of the municipality"),
+    "no_shortage": ("Obec nemá žádný nedostatek.", "No shortfall in this municipality."),
+    "funding": ("Financování společné služby", "Funding a shared service"),
+    "no_funding": ("Běh nemá údaje o financování (funding.csv).", "The run has no funding data (funding.csv)."),
+    "service": ("Služba", "Service"),
+    "method": ("Metoda", "Method"),
+    "mix_with": ("Kombinovat s", "Mix with"),
+    "weight": ("Podíl 1. metody", "Share of method 1"),
+    "none": ("nekombinovat", "no mix"),
+    "castka": ("Příspěvek (Kč)", "Contribution (CZK)"),
+    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
+    "samostatne": ("Samostatně (Kč)", "Alone (CZK)"),
+    "planovano": ("Podle plánu (Kč)", "As planned (CZK)"),
+    "rozdil": ("Rozdíl proti plánu (Kč)", "Difference to plan (CZK)"),
+    "total": ("Celkem", "Total"),
+    "chart": ("Příspěvky obcí", "Contributions of the members"),
+    "planned_method": ("Plán: {method}", "Plan: {method}"),
+}
+
+
+def _t(key: str, lang: str, **fields: str) -> str:
+    cs, en = _TEXT[key]
+    text = cs if check_lang(lang) == "cs" else en
+    return text.format(**fields) if fields else text
+
+
+def method_label(method: str, lang: str = "cs") -> str:
+    """Czech or English name of a split method.
+
+    Examples
+    --------
+    >>> method_label("na_obyvatele")
+    'podle počtu obyvatel'
+    """
+    if method not in METHOD_LABELS:
+        raise InvalidParameter(f"unknown method '{method}' (valid: {', '.join(METHOD_LABELS)})")
+    cs, en = METHOD_LABELS[method]
+    return cs if check_lang(lang) == "cs" else en
+
+
+def methods_of(srovnani: pd.DataFrame, sluzba_id: str) -> list[str]:
+    """The methods the run computed for a shared service (columns with amounts).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sluzba_id": ["S1", "S1"], "rovnym_dilem": [5, 5], "shapley": [None, None]})
+    >>> methods_of(t, "S1")
+    ['rovnym_dilem']
+    """
+    rows = srovnani.loc[srovnani["sluzba_id"] == sluzba_id]
+    if rows.empty:
+        raise InvalidParameter(f"no shared service '{sluzba_id}' (services: {', '.join(dict.fromkeys(srovnani['sluzba_id']))})")
+    return [m for m in METHODS if m in rows and rows[m].notna().all()]
+
+
+def contributions(srovnani: pd.DataFrame, sluzba_id: str, method: str, *, mix_with: str | None = None, weight: float = 1.0) -> pd.DataFrame:
+    """Each member's contribution to a shared service under a method or a mix of two.
+
+    Parameters
+    ----------
+    srovnani
+        The run's ``financovani_srovnani`` (amounts of every method per member).
+    sluzba_id
+        The shared service.
+    method
+        A method of :func:`methods_of`.
+    mix_with, weight
+        Optional second method; the amounts are ``weight * method + (1 - weight) * mix_with``,
+        rounded to whole crowns that still sum to the members' total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kod_obce``, ``nazev``, ``obyvatele``, ``castka``, ``na_obyvatele``,
+        ``samostatne``, ``planovano`` (the run's chosen method), ``rozdil``.
+
+    Notes
+    -----
+    Every method splits the same total, and a mix of two splits that honour
+    the floors and caps honours them too (they are convex); the whole crowns
+    come from :func:`kpwork.funding.split_cost` (largest remainder).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"sluzba_id": "S1", "zvolena_metoda": "rovnym_dilem", "kod_obce": ["1", "2"], "nazev": ["A", "B"],
+    ...                   "obyvatele": [300, 100], "samostatne": [90, 60], "rovnym_dilem": [50, 50], "na_obyvatele": [75, 25]})
+    >>> contributions(t, "S1", "na_obyvatele", mix_with="rovnym_dilem", weight=0.5)["castka"].tolist()
+    [62, 38]
+    """
+    available = methods_of(srovnani, sluzba_id)
+    for name in (method, *([mix_with] if mix_with else [])):
+        if name not in available:
+            raise InvalidParameter(f"service {sluzba_id}: method '{name}' not computed by the run (available: {', '.join(available)})")
+    if not 0.0 <= weight <= 1.0:
+        raise InvalidParameter(f"weight must be between 0 and 1, got {weight}")
+    rows = srovnani.loc[srovnani["sluzba_id"] == sluzba_id].reset_index(drop=True)
+    first = rows[method].astype(float)
+    total = int(round(first.sum()))
+    if mix_with and mix_with != method and weight < 1.0:
+        mixed = weight * first + (1.0 - weight) * rows[mix_with].astype(float)
+        amounts = split_cost(total, dict(zip(rows["kod_obce"], mixed, strict=True))).to_numpy() if total else mixed.round().to_numpy()
+    else:
+        amounts = first.round().astype("int64").to_numpy()
+    planned = rows[rows["zvolena_metoda"].iloc[0]].astype("int64")
+    out = rows[["kod_obce", "nazev", "obyvatele", "samostatne"]].copy()
+    out["castka"] = amounts.astype("int64")
+    out["na_obyvatele"] = (out["castka"] / out["obyvatele"]).round(2)
+    out["planovano"] = planned.to_numpy()
+    out["rozdil"] = out["castka"] - out["planovano"]
+    return out[["kod_obce", "nazev", "obyvatele", "castka", "na_obyvatele", "samostatne", "planovano", "rozdil"]]
+
+
+def contribution_table_html(table: pd.DataFrame, *, lang: str = "cs") -> str:
+    """The contributions with a total row, numbers in Czech format."""
+    heads = [word("nazev", lang), word("obyvatele", lang), _t("castka", lang), _t("na_obyvatele", lang), _t("samostatne", lang), _t("planovano", lang), _t("rozdil", lang)]
+    body = []
+    for _, r in table.iterrows():
+        body.append([html.escape(str(r["nazev"])), _czk(r["obyvatele"]), _czk(r["castka"]), _dec(r["na_obyvatele"]), _czk(r["samostatne"]), _czk(r["planovano"]), _signed(r["rozdil"])])
+    people = table["obyvatele"].sum()
+    total = table["castka"].sum()
+    body.append([f"<b>{_t('total', lang)}</b>", _czk(people), f"<b>{_czk(total)}</b>", _dec(total / people if people else 0), _czk(table["samostatne"].sum()),
+                 _czk(table["planovano"].sum()), _signed(table["rozdil"].sum())])
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
+    return f'<table class="kp-table kp-contrib"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _czk(v: float) -> str:
+    return f"{int(round(v)):,}".replace(",", "\u00a0")
+
+
+def _dec(v: float) -> str:
+    return f"{v:,.2f}".replace(",", "\u00a0").replace(".", ",")
+
+
+def _signed(v: float) -> str:
+    return ("+" if v > 0 else "") + _czk(v) if v else "0"
+
+
+def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> str:
+    """Horizontal bars of the contributions (an ``<img>``), the plan's amounts as ticks."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    rows = table.iloc[::-1]
+    with matplotlib.rc_context({**charts.FONT, "font.size": 13}):
+        fig = Figure(figsize=(7.5, 0.5 * len(rows) + 1.4), dpi=100)
+        ax = fig.add_subplot()
+        y = range(len(rows))
+        ax.barh(y, rows["castka"], color="#3182bd", label=_t("castka", lang))
+        ax.scatter(rows["planovano"], y, marker="|", s=400, color="#000", label=_t("planovano", lang), zorder=3)
+        ax.set_yticks(list(y), list(rows["nazev"]))
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
+        ax.set_title(title)
+        ax.legend(loc="lower right", frameon=False, fontsize=11)
+        fig.tight_layout()
+    return charts.figure_html(fig, alt=title)
+
+
+# --- map and profile ------------------------------------------------------------------------------
+
+
+class _MeetingData:
+    """Tables of a run read once per kernel; maps kept once built."""
+
+    def __init__(self, r: Results) -> None:
+        self.r = r
+        self.gaps = r["mezery"]
+        self.access = r["dostupnost"] if "dostupnost" in r else None
+        self.load = r["vytizenost"] if "vytizenost" in r else None
+        self.municipalities = r.layer("obce")
+        self.services = r.layer("sluzby")
+        self.funding = r["financovani_srovnani"] if "financovani_srovnani" in r else None
+        self.funding_services = r["financovani_sluzby"] if "financovani_sluzby" in r else None
+        self._maps: dict[tuple, str] = {}
+
+    def groups(self) -> list[str]:
+        return sorted(set(self.gaps["cilova_skupina"]))
+
+    def types(self, group: str) -> list[str]:
+        rows = self.gaps if group == ALL else self.gaps.loc[self.gaps["cilova_skupina"] == group]
+        present = set(rows["druh"])
+        return [t for t in self.r.meta["types"] if t in present]
+
+    def map_html(self, group: str, druh: str, focus: str | None, lang: str) -> str:
+        key = (group, druh, focus, lang)
+        if key not in self._maps:
+            gaps = self.gaps if group == ALL else self.gaps.loc[self.gaps["cilova_skupina"] == group]
+            services = self.services.loc[self.services["druh"] == druh]
+            m = maps.region_map(self.municipalities, services, gaps, druh=druh, access=self.access, load=self.load, focus=focus, lang=lang)
+            doc = maps.map_html(m)
+            self._maps[key] = f'<iframe class="kp-map" title="map" srcdoc="{html.escape(doc, quote=True)}"></iframe>'
+        return self._maps[key]
+
+    def gap_rows(self, group: str, druh: str) -> pd.DataFrame:
+        rows = self.gaps.loc[self.gaps["druh"] == druh]
+        if group != ALL:
+            rows = rows.loc[rows["cilova_skupina"] == group]
+        per = rows.groupby(["kod_obce", "nazev"], as_index=False)[["potreba", "kapacita_dosazitelna"]].sum()
+        per["mezera"] = (per["potreba"] - per["kapacita_dosazitelna"]).clip(lower=0)
+        per["pokryti"] = per["kapacita_dosazitelna"] / per["potreba"]
+        return per.sort_values("mezera", ascending=False, kind="stable")
+
+
+def gap_table_html(rows: pd.DataFrame, *, lang: str = "cs") -> str:
+    """Need, reachable capacity, shortfall and coverage per municipality (counts under 5 as ``<5``)."""
+    heads = [word(k, lang) for k in ("nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti")]
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in (
+            html.escape(str(r["nazev"])),
+            publish_count(r["potreba"]),
+            _dec(r["kapacita_dosazitelna"]).rsplit(",", 1)[0] if r["kapacita_dosazitelna"] >= 10 else _dec(r["kapacita_dosazitelna"]),
+            publish_count(r["mezera"]) if r["mezera"] > 0 else "0",
+            f"{r['pokryti']:.0%}".replace("%", "\u00a0%") if pd.notna(r["pokryti"]) and r["pokryti"] != float("inf") else "–",
+        )) + "</tr>"
+        for _, r in rows.iterrows()
+    )
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    return f'<table class="kp-table kp-gaps"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+_CSS = """<style>
+:root { --jp-widgets-font-size: 18px; --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 190px;
+        --jp-ui-font-size1: 18px; --jp-content-font-size1: 18px; }
+.kp-app { font: 18px/1.45 "DejaVu Sans", Arial, sans-serif; max-width: 1600px; }
+.kp-app h1 { font-size: 34px; margin: 6px 0 4px; } .kp-app h2 { font-size: 26px; margin: 14px 0 6px; }
+.kp-app .widget-label, .kp-app select, .kp-app .widget-readout, .kp-app button { font-size: 18px !important; }
+.kp-map { width: 100%; height: 620px; border: 1px solid #bbb; }
+.kp-table { border-collapse: collapse; font-size: 18px; margin: 6px 0; }
+.kp-table th, .kp-table td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
+.kp-table th:first-child, .kp-table td:first-child { text-align: left; }
+.kp-table thead th { background: #f0f0f0; }
+.kp-table tbody tr:last-child td { font-weight: normal; }
+.kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
+.kp-note { color: #555; font-size: 16px; }
+</style>"""
+
+
+class MeetingApp:
+    """The widgets of the meeting page (``app(...).root`` is displayed)."""
+
+    def __init__(self, r: Results, *, lang: str = "cs") -> None:
+        import ipywidgets as w
+
+        self.w = w
+        self.data = _MeetingData(r)
+        self.lang = check_lang(lang)
+        self.state = {"group": ALL, "druh": r.meta["main_type"], "muni": None}
+        if self.data.funding_services is not None and len(self.data.funding_services):
+            first = self.data.funding_services.iloc[0]
+            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix=None, weight=1.0)
+        self.root = w.VBox(layout=w.Layout(width="100%"))
+        self.root.add_class("kp-app")
+        self._build()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        w, lang, r = self.w, self.lang, self.data.r
+        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description=_t("lang", lang))
+        self.group = w.Dropdown(description=_t("group", lang), options=self._group_options(), value=self.state["group"], layout=w.Layout(width="560px"))
+        self.druh = w.Dropdown(description=_t("type", lang), layout=w.Layout(width="560px"))
+        self._fill_types()
+        self.muni = w.Dropdown(description=_t("muni", lang), options=[(word("whole_region", lang), None)] + [(r.meta["names"][k], k) for k in r.meta["members"]],
+                               value=self.state["muni"], layout=w.Layout(width="560px"))
+        self.map = w.HTML(layout=w.Layout(width="100%"))
+        self.table = w.HTML()
+        self.profile = w.HTML()
+        heading = w.HTML(_CSS + f"<h1>{html.escape(_t('heading', lang, region=r.meta['region_name']))}</h1>")
+        children = [heading, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
+                    w.HTML(f'<p class="kp-note">{_t("map_hint", lang)}</p>'), self.map,
+                    w.HBox([w.VBox([self.table], layout=w.Layout(width="50%")), w.VBox([self.profile], layout=w.Layout(width="50%"))])]
+        children += self._funding_widgets()
+        self.root.children = children
+        self.language.observe(self._on_lang, names="value")
+        self.group.observe(self._on_group, names="value")
+        for widget in (self.druh, self.muni):
+            widget.observe(self._on_map, names="value")
+        self._render_map()
+        self._render_funding()
+
+    def _group_options(self) -> list[tuple[str, str]]:
+        return [(_t("all_groups", self.lang), ALL)] + [(target_group_label(g, self.lang), g) for g in self.data.groups()]
+
+    def _fill_types(self) -> None:
+        types = self.data.types(self.state["group"])
+        self.druh.options = [(service_type_label(t, self.lang), t) for t in types]
+        self.druh.value = self.state["druh"] if self.state["druh"] in types else types[0]
+        self.state["druh"] = self.druh.value
+
+    def _funding_widgets(self) -> list:
+        w, lang = self.w, self.lang
+        heading = w.HTML(f"<h2>{_t('funding', lang)}</h2>")
+        fs = self.data.funding_services
+        if fs is None or not len(fs):
+            return [heading, w.HTML(f"<p>{_t('no_funding', lang)}</p>")]
+        self.service = w.Dropdown(description=_t("service", lang), options=[(f"{s.nazev_sluzby} ({s.sluzba_id})", s.sluzba_id) for s in fs.itertuples()],
+                                  value=self.state["service"], layout=w.Layout(width="700px"))
+        self.method = w.Dropdown(description=_t("method", lang), layout=w.Layout(width="560px"))
+        self.mix = w.Dropdown(description=_t("mix_with", lang), layout=w.Layout(width="560px"))
+        self.weight = w.FloatSlider(description=_t("weight", lang), min=0.0, max=1.0, step=0.05, value=self.state["weight"], readout_format=".0%",
+                                    continuous_update=False, layout=w.Layout(width="560px"))
+        self._fill_methods()
+        self.plan_note = w.HTML()
+        self.contrib = w.HTML()
+        self.chart = w.HTML()
+        self.service.observe(self._on_service, names="value")
+        for widget in (self.method, self.mix, self.weight):
+            widget.observe(self._on_funding, names="value")
+        return [heading, self.service, w.HBox([w.VBox([self.method, self.mix, self.weight]), self.plan_note]),
+                w.HBox([w.VBox([self.contrib], layout=w.Layout(width="55%")), w.VBox([self.chart], layout=w.Layout(width="45%"))])]
+
+    def _fill_methods(self) -> None:
+        methods = methods_of(self.data.funding, self.state["service"])
+        options = [(method_label(m, self.lang), m) for m in methods]
+        self._quiet = True
+        self.method.options = options
+        self.method.value = self.state["method"] if self.state["method"] in methods else methods[0]
+        self.mix.options = [(_t("none", self.lang), None)] + options
+        self.mix.value = self.state["mix"] if self.state["mix"] in methods else None
+        self._quiet = False
+        self.weight.disabled = self.mix.value is None
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _on_lang(self, change) -> None:
+        self.lang = change["new"]
+        self._build()
+
+    def _on_group(self, change) -> None:
+        self.state["group"] = change["new"]
+        self._quiet = True
+        self._fill_types()
+        self._quiet = False
+        self._render_map()
+
+    def _on_map(self, change) -> None:
+        if getattr(self, "_quiet", False):
+            return
+        self.state["druh"], self.state["muni"] = self.druh.value, self.muni.value
+        self._render_map()
+
+    def _on_service(self, change) -> None:
+        self.state["service"] = change["new"]
+        self._fill_methods()
+        self._render_funding()
+
+    def _on_funding(self, change) -> None:
+        if getattr(self, "_quiet", False):
+            return
+        self.state.update(method=self.method.value, mix=self.mix.value, weight=self.weight.value)
+        self.weight.disabled = self.mix.value is None
+        self._render_funding()
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def _render_map(self) -> None:
+        group, druh, muni, lang = self.state["group"], self.druh.value, self.muni.value, self.lang
+        self.state.update(druh=druh, muni=muni)
+        self.map.value = self.data.map_html(group, druh, muni, lang)
+        group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
+        caption = f"<h2>{html.escape(service_type_label(druh, lang))}</h2><p>{_t('group', lang)}: <b>{html.escape(group_name)}</b></p>"
+        self.table.value = caption + gap_table_html(self.data.gap_rows(group, druh), lang=lang)
+        self.profile.value = self._profile_html(muni)
+
+    def _profile_html(self, muni: str | None) -> str:
+        lang, r = self.lang, self.data.r
+        if muni is None:
+            return f"<h2>{_t('profile', lang)}</h2><p>{_t('pick_muni', lang)}</p>"
+        name = html.escape(r.meta["names"][muni])
+        people = views.population_card(r, muni, lang=lang).data
+        gaps = self.data.gaps.loc[(self.data.gaps["kod_obce"] == muni) & (self.data.gaps["mezera"] > 0)]
+        if self.state["group"] != ALL:
+            gaps = gaps.loc[gaps["cilova_skupina"] == self.state["group"]]
+        top = gaps.sort_values("mezera", ascending=False).head(5)
+        if top.empty:
+            shortages = f"<p>{_t('no_shortage', lang)}</p>"
+        else:
+            items = "".join(f"<li>{html.escape(service_type_label(g.druh, lang))} – {html.escape(target_group_label(g.cilova_skupina, lang))}: "
+                            f"<b>{publish_count(g.mezera)}</b> {word('people', lang)}</li>" for g in top.itertuples())
+            shortages = f"<ul>{items}</ul>"
+        return (f"<h2>{_t('profile', lang)}: {name}</h2><h3>{_t('inhabitants', lang)}</h3>{people}"
+                f"<h3>{_t('shortages', lang)}</h3>{shortages}")
+
+    def _render_funding(self) -> None:
+        if self.data.funding_services is None or not len(self.data.funding_services):
+            return
+        lang, s = self.lang, self.state
+        table = contributions(self.data.funding, s["service"], s["method"], mix_with=s["mix"], weight=s["weight"])
+        planned = self.data.funding_services.set_index("sluzba_id").loc[s["service"], "metoda"]
+        self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{html.escape(_t("planned_method", lang, method=method_label(planned, lang)))}</p>'
+        self.contrib.value = contribution_table_html(table, lang=lang)
+        self.chart.value = contribution_chart(table, title=_t("chart", lang), lang=lang)
+
+
+def app(results_dir: str, *, lang: str = "cs"):
+    """The meeting page's widgets for the run whose results are in ``results_dir``.
+
+    When served by ``kpwork serve`` the results come from the server
+    (:func:`kpwork.serve.page_results_dir`), whatever ``results_dir`` says.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Display it (the last expression of a notebook cell).
+    """
+    from kpwork.serve import page_results_dir
+
+    r = views.open_results(str(page_results_dir(results_dir)))
+    return MeetingApp(r, lang=lang).root
