@@ -620,15 +620,17 @@ def _id_key(value: str) -> str:
 OPTIONAL_INPUTS: dict[str, tuple[str, str]] = {
     "norms": (FILES.norms, "kpwork.need:parse_norms"),
     "survey": (FILES.survey, "kpwork.need:parse_survey"),
-    "funding": (FILES.funding, "kpwork.funding:parse_funding"),
     "coalition_costs": (FILES.coalition_costs, "kpwork.funding:parse_coalition_costs"),
+    "funding": (FILES.funding, "kpwork.funding:parse_funding"),
     "plan": (FILES.plan, "kpwork.plan:parse_plan"),
 }
 
 
 def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: list[Path]) -> dict[str, Any]:
     extras: dict[str, Any] = {}
-    for name, (base, target) in sorted(OPTIONAL_INPUTS.items()):
+    # in registry order: a later input may check itself against an earlier one
+    # (funding checks that coalition_costs quote what its methods need)
+    for name, (base, target) in OPTIONAL_INPUTS.items():
         found = sh.read_workbook(folder, base)
         if found is None:
             continue
@@ -636,5 +638,5 @@ def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: 
         inputs.extend(paths)
         module, func = target.split(":")
         parse: Callable = getattr(importlib.import_module(module), func)
-        extras[name] = parse(sheets, region, problems)
+        extras[name] = parse(sheets, dataclasses.replace(region, extras=dict(extras)), problems)
     return extras
