@@ -92,3 +92,22 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
     click.echo(f"run complete: {result.run_dir}")
     click.echo(f"  results (CSV for Excel, GeoPackage for QGIS): {result.run_dir / 'results'}")
     click.echo(f"  pages: open {latest / 'html' / 'index.html'} in a browser")
+
+
+@main.command()
+@region_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another one shows the pages to the network.")
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
+@click.option("--cull-idle", "cull_idle", default=600, show_default=True, type=click.IntRange(0), help="Seconds after which an idle kernel with no page open is shut (0: never).")
+@click.option("--cull-interval", default=60, show_default=True, type=click.IntRange(1), help="Seconds between culling checks.")
+@_user_errors
+def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int, cull_interval: int) -> None:
+    """Serve the meeting pages (map, catalogue) of the latest run with Voila until Ctrl-C."""
+    from kpwork.serve import Culling, latest_results
+    from kpwork.serve import serve as serve_pages
+
+    results = latest_results(region_dir, out_dir)
+    click.echo(f"kpwork: pages of {results.parent} on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)", err=True)
+    serve_pages(region_dir, host=host, port=port, out_dir=out_dir, culling=Culling(idle_timeout=cull_idle, interval=cull_interval))
+    click.echo("kpwork: server stopped.", err=True)
