@@ -180,3 +180,24 @@ def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> HT
         "dostupnost": rows["dostupnost"].map(lambda v: _number(v, 3)),
     })
     return _table(out, lang)
+
+
+def table(frame: pd.DataFrame) -> HTML:
+    """Any result table as a page shows it: no index, Czech number format, "–" for missing.
+
+    Whole numbers get thin spaces between thousands (``1 559 564``), other
+    numbers two decimals with a decimal comma.
+    """
+    def cell(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "–"
+        if isinstance(v, bool):
+            return "ano" if v else "ne"
+        if isinstance(v, int) or (isinstance(v, float) and float(v).is_integer() and abs(v) >= 1000):
+            return f"{int(v):,}".replace(",", "\u00a0")
+        if isinstance(v, float):
+            return f"{v:,.2f}".replace(",", "\u00a0").replace(".", ",")
+        return v
+
+    shown = frame.astype(object).map(cell) if len(frame) else frame
+    return HTML(shown.to_html(index=False, classes="kp-table", border=0, escape=True))
