@@ -144,3 +144,26 @@ def publish_count(value: float, *, threshold: int = THRESHOLDS.small_count) -> s
     if value > 0 and people < threshold:
         return f"<{threshold}"
     return str(people)
+
+
+def top_shortages(gaps: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` largest shortfalls per municipality and service type.
+
+    Groups add up over target groups; only rows with a shortfall (``mezera > 0``)
+    count, largest first, ties by ``kod_obce`` and ``druh`` for a stable order.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"kod_obce": ["1", "1", "2"], "druh": ["40", "49", "40"], "mezera": [3.0, -1.0, 5.0], "potreba": [4.0, 1.0, 6.0], "kapacita_dosazitelna": [1.0, 2.0, 1.0]})
+    >>> top_shortages(g)[["kod_obce", "mezera"]].values.tolist()
+    [['2', 5.0], ['1', 3.0]]
+    """
+    per = gaps.groupby(["kod_obce", "druh"], as_index=False)[["potreba", "kapacita_dosazitelna", "mezera"]].sum()
+    per = per.loc[per["mezera"] > 0]
+    return per.sort_values(["mezera", "kod_obce", "druh"], ascending=[False, True, True], ignore_index=True).head(n)
+
+
+def main_shortage_type(gaps: pd.DataFrame) -> str:
+    """The service type with the largest total shortfall in the region (the map's default)."""
+    per_type = gaps.assign(m=gaps["mezera"].clip(lower=0)).groupby("druh")["m"].sum()
+    return str(per_type.sort_values(ascending=False, kind="stable").index[0])
