@@ -40,6 +40,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hide_print": ("Zpět na katalog", "Back to the catalogue"),
     "xlsx": ("Stáhnout výběr jako XLSX", "Download the selection as XLSX"),
     "web": ("Web", "Web"),
+    "address": ("Adresa", "Address"),
     "filters": ("Výběr: {filters}", "Selection: {filters}"),
 }
 
@@ -148,7 +149,7 @@ def card_rows(s: Mapping, names: Mapping[str, str], *, lang: str = "cs") -> list
     for column in CONTACT_COLUMNS:
         value = s.get(column)
         if isinstance(value, str) and value.strip():
-            rows.append((word("kontakt", lang) if column == "adresa" else {"telefon": "Tel.", "email": "E-mail", "web": _t("web", lang)}[column], value.strip()))
+            rows.append(({"adresa": _t("address", lang), "telefon": "Tel.", "email": "E-mail", "web": _t("web", lang)}[column], value.strip()))
     return rows
 
 
@@ -224,7 +225,7 @@ def export_table(services: pd.DataFrame, names: Mapping[str, str], *, lang: str 
             word("jednotka", lang): s.get("jednotka"),
             _t("seat", lang): names.get(str(s.get("kod_obce")), s.get("kod_obce")),
             word("pusobnost", lang): _area(s, names),
-            **{("Adresa" if lang == "cs" else "Address") if c == "adresa" else c.capitalize(): s.get(c) for c in CONTACT_COLUMNS},
+            **{_t("address", lang) if c == "adresa" else c.capitalize(): s.get(c) for c in CONTACT_COLUMNS},
         })
     columns = [word("sluzba", lang)] if not rows else list(rows[0])
     return pd.DataFrame(rows, columns=columns)
@@ -239,7 +240,7 @@ def export_xlsx(services: pd.DataFrame, names: Mapping[str, str], *, lang: str =
         table.to_excel(writer, sheet_name=sheet, index=False)
         ws = writer.sheets[sheet]
         for i, column in enumerate(table.columns, start=1):
-            longest = max([len(str(column)), *(len(str(v)) for v in table[column].fillna(""))])
+            longest = max([len(str(column)), *(len(str(v)) for v in table[column] if not pd.isna(v))])
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, longest + 2)
         ws.freeze_panes = "A2"
     return buffer.getvalue()
@@ -269,14 +270,14 @@ class CatalogueApp:
         self.meta = meta
         self.names: dict[str, str] = dict(meta["names"])
         self.lang = check_lang(lang)
-        self.state = {"druh": None, "skupina": None, "forma": None, "obec": None, "text": "", "print": False}
+        self.state = {"druh": "", "skupina": "", "forma": "", "obec": "", "text": "", "print": False}
         self.root = w.VBox(layout=w.Layout(width="100%"))
         self.root.add_class("kp-app")
         self._build()
 
     def _build(self) -> None:
         w, lang, s = self.w, self.lang, self.services
-        anything = [(_t("any", lang), None)]
+        anything = [(_t("any", lang), "")]
         groups = sorted({g for v in s["cilove_skupiny"] for g in _codes(v)}, key=lambda g: target_group_label(g, lang))
         types = sorted(set(s["druh"].astype(str)), key=lambda d: int("".join(c for c in d if c.isdigit()) or 0))
         wide = w.Layout(width="640px")
@@ -313,7 +314,7 @@ class CatalogueApp:
         return filter_services(self.services, druh=st["druh"], cilova_skupina=st["skupina"], forma=st["forma"], kod_obce=st["obec"], text=st["text"])
 
     def _filters_text(self) -> str:
-        parts = [d.label for d in (self.druh, self.skupina, self.forma, self.obec) if d.value is not None]
+        parts = [d.label for d in (self.druh, self.skupina, self.forma, self.obec) if d.value]
         if self.text.value.strip():
             parts.append(f"„{self.text.value.strip()}“")
         return _t("filters", self.lang, filters=", ".join(parts)) if parts else ""

@@ -138,7 +138,7 @@ def contributions(srovnani: pd.DataFrame, sluzba_id: str, method: str, *, mix_wi
     >>> t = pd.DataFrame({"sluzba_id": "S1", "zvolena_metoda": "rovnym_dilem", "kod_obce": ["1", "2"], "nazev": ["A", "B"],
     ...                   "obyvatele": [300, 100], "samostatne": [90, 60], "rovnym_dilem": [50, 50], "na_obyvatele": [75, 25]})
     >>> contributions(t, "S1", "na_obyvatele", mix_with="rovnym_dilem", weight=0.5)["castka"].tolist()
-    [62, 38]
+    [63, 37]
     """
     available = methods_of(srovnani, sluzba_id)
     for name in (method, *([mix_with] if mix_with else [])):
@@ -298,10 +298,10 @@ class MeetingApp:
         self.w = w
         self.data = _MeetingData(r)
         self.lang = check_lang(lang)
-        self.state = {"group": ALL, "druh": r.meta["main_type"], "muni": None}
+        self.state = {"group": ALL, "druh": r.meta["main_type"], "muni": ""}
         if self.data.funding_services is not None and len(self.data.funding_services):
             first = self.data.funding_services.iloc[0]
-            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix=None, weight=1.0)
+            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix="", weight=1.0)
         self.root = w.VBox(layout=w.Layout(width="100%"))
         self.root.add_class("kp-app")
         self._build()
@@ -314,7 +314,7 @@ class MeetingApp:
         self.group = w.Dropdown(description=_t("group", lang), options=self._group_options(), value=self.state["group"], layout=w.Layout(width="560px"))
         self.druh = w.Dropdown(description=_t("type", lang), layout=w.Layout(width="560px"))
         self._fill_types()
-        self.muni = w.Dropdown(description=_t("muni", lang), options=[(word("whole_region", lang), None)] + [(r.meta["names"][k], k) for k in r.meta["members"]],
+        self.muni = w.Dropdown(description=_t("muni", lang), options=[(word("whole_region", lang), "")] + [(r.meta["names"][k], k) for k in r.meta["members"]],
                                value=self.state["muni"], layout=w.Layout(width="560px"))
         self.map = w.HTML(layout=w.Layout(width="100%"))
         self.table = w.HTML()
@@ -369,10 +369,10 @@ class MeetingApp:
         self._quiet = True
         self.method.options = options
         self.method.value = self.state["method"] if self.state["method"] in methods else methods[0]
-        self.mix.options = [(_t("none", self.lang), None)] + options
-        self.mix.value = self.state["mix"] if self.state["mix"] in methods else None
+        self.mix.options = [(_t("none", self.lang), "")] + options
+        self.mix.value = self.state["mix"] if self.state["mix"] in methods else ""
         self._quiet = False
-        self.weight.disabled = self.mix.value is None
+        self.weight.disabled = not self.mix.value
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -402,7 +402,7 @@ class MeetingApp:
         if getattr(self, "_quiet", False):
             return
         self.state.update(method=self.method.value, mix=self.mix.value, weight=self.weight.value)
-        self.weight.disabled = self.mix.value is None
+        self.weight.disabled = not self.mix.value
         self._render_funding()
 
     # -- rendering -------------------------------------------------------------------------------
@@ -410,15 +410,15 @@ class MeetingApp:
     def _render_map(self) -> None:
         group, druh, muni, lang = self.state["group"], self.druh.value, self.muni.value, self.lang
         self.state.update(druh=druh, muni=muni)
-        self.map.value = self.data.map_html(group, druh, muni, lang)
+        self.map.value = self.data.map_html(group, druh, muni or None, lang)
         group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
         caption = f"<h2>{html.escape(service_type_label(druh, lang))}</h2><p>{_t('group', lang)}: <b>{html.escape(group_name)}</b></p>"
         self.table.value = caption + gap_table_html(self.data.gap_rows(group, druh), lang=lang)
         self.profile.value = self._profile_html(muni)
 
-    def _profile_html(self, muni: str | None) -> str:
+    def _profile_html(self, muni: str) -> str:
         lang, r = self.lang, self.data.r
-        if muni is None:
+        if not muni:
             return f"<h2>{_t('profile', lang)}</h2><p>{_t('pick_muni', lang)}</p>"
         name = html.escape(r.meta["names"][muni])
         people = views.population_card(r, muni, lang=lang).data
