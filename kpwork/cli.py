@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -56,6 +57,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 def main(verbose: bool) -> None:
     """kpwork: community planning of social services in a microregion."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dask logs every worker start and stop at INFO; it reads its level when first imported
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if verbose else "warning")
     warnings.showwarning = _show_warning
 
 

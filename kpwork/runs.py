@@ -8,6 +8,7 @@ interrupted run leaves no partial folder and never moves ``latest``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -34,7 +36,10 @@ log = logging.getLogger(__name__)
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL_NAME = "kpwork"
 #: Packages whose versions go into the manifest.
-KEY_PACKAGES = ("kpwork", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyproj", "folium", "papermill", "nbconvert", "matplotlib", "dask", "distributed")
+KEY_PACKAGES = (
+    "kpwork", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyproj", "pyogrio", "openpyxl", "folium",
+    "matplotlib", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "dask", "distributed",
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ def run_region(
         Show a progress bar per step on stderr.
     timeout
         Seconds one notebook cell may run before the run fails.
+    notebooks_dir
+        Folder of the notebook templates (the workbook's ``notebooks/`` by default).
 
     Returns
     -------
@@ -102,33 +109,73 @@ def run_region(
     Raises
     ------
     InvalidRegion, InvalidParameter, RunError
+        Nothing is written and ``latest`` does not move; the same holds for
+        ``KeyboardInterrupt``.
     """
     started = _now()
+    clock = _Stopwatch()
     region = load_region(region_dir)
     pages_for = _select_members(region, only)
-    analysis = analyse_region(region)
+    with clock("analysis"):
+        analysis = analyse_region(region)
+    source = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
+    jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang)
+    _check_templates(jobs, source)
     region_out = Path(out_dir) / region.id
     run_id = started.strftime("%Y%m%d-%H%M%S")
     final = _free_run_dir(region_out, run_id)
     tmp = region_out / f".tmp-{final.name}-{os.getpid()}"
+    created_region_out = not region_out.exists()
     try:
         tmp.mkdir(parents=True)
-        write_results(analysis.tables, analysis.layers, analysis.meta, tmp / "results")
-        jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang)
-        source = Path(notebooks_dir) if notebooks_dir else NOTEBOOKS_DIR
-        execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress)
-        pages = export_pages(jobs, tmp, progress=progress)
+        with clock("results"):
+            write_results(analysis.tables, analysis.layers, analysis.meta, tmp / "results")
+        with clock("notebooks"):
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress)
+        pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang)
-        parameters = {"region_dir": str(region_dir), "only": list(pages_for) if only else None, "lang": lang, "workers": workers, "scheduler": scheduler, "timeout": timeout}
-        manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name)
+        parameters = {
+            "region_dir": str(Path(region_dir).resolve()),
+            "only": list(pages_for) if only else None,
+            "lang": lang,
+            "timeout": timeout,
+            "notebooks_dir": str(source) if notebooks_dir else None,
+            "workers": workers,
+            "scheduler": scheduler,
+        }
+        manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name, execution=execution, timings=clock.seconds)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if created_region_out:
+            with contextlib.suppress(OSError):
+                region_out.rmdir()  # only when empty: another run may have written there meanwhile
         raise
     _point_latest(region_out, final)
     log.info("run written to %s", final)
     return RunResult(run_dir=final, manifest=manifest, pages=[final / "html" / p.name for p in pages])
+
+
+class _Stopwatch:
+    """Wall-clock seconds per named step of a run (for the manifest)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, step: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = round(time.perf_counter() - t0, 3)
+
+
+def _check_templates(jobs: Sequence[NotebookJob], source: Path) -> None:
+    missing = sorted({j.template for j in jobs if not (source / j.template).exists()})
+    if missing:
+        raise RunError(f"notebook {', '.join(str(source / m) for m in missing)} not found")
 
 
 def _now() -> dt.datetime:
@@ -186,29 +233,62 @@ def execute_jobs(
     scheduler: str | None = None,
     timeout: int = 600,
     progress: bool = True,
-) -> None:
-    """Execute every job with papermill into ``run_dir/notebooks``.
+) -> dict:
+    """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
 
-    Each notebook runs with its kernel's working directory set to
-    ``run_dir/notebooks`` (papermill's ``cwd``; this process never changes
-    directory), so ``results_dir = "../results"`` points at the run's results.
+    Each notebook runs on a warm kernel of a Dask worker
+    (:mod:`kpwork.execution`), with the kernel's working directory set to
+    ``run_dir/notebooks`` (this process never changes directory), so
+    ``results_dir = "../results"`` points at the run's results. Workers
+    return the executed notebook and its page; only this process writes.
+
+    Returns
+    -------
+    dict
+        How the notebooks were executed (for the manifest).
 
     Raises
     ------
     RunError
         Naming the notebook, the failing cell and the municipality.
     """
-    out = run_dir / "notebooks"
-    out.mkdir(parents=True, exist_ok=True)
-    kernel = _kernel_name()
-    from tqdm.auto import tqdm
+    from kpwork.execution import default_workers, execute_tasks, tasks_for
 
-    for job in tqdm(jobs, desc="notebooks", unit="nb", disable=not progress, file=sys.stderr):
-        execute_one(job, source, out, kernel=kernel, timeout=timeout)
+    out = run_dir / "notebooks"
+    html_dir = run_dir / "html"
+    out.mkdir(parents=True, exist_ok=True)
+    html_dir.mkdir(parents=True, exist_ok=True)
+    kernel = _kernel_name()
+    tasks = tasks_for(jobs, source, out, kernel_name=kernel, timeout=timeout)
+    n = workers or default_workers()
+    outcomes = execute_tasks(tasks, workers=n, scheduler=scheduler, progress=progress)
+    by_name = {job.name: job for job in jobs}
+    for outcome in outcomes:
+        if outcome.error:
+            raise _run_error(by_name[outcome.name], outcome.error)
+        (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
+        (html_dir / f"{outcome.name}.html").write_text(outcome.html, encoding="utf-8")
+    return {
+        "backend": "dask",
+        "cluster": scheduler or f"LocalCluster({min(n, len(jobs))} workers)",
+        "kernel": kernel,
+        "notebooks": len(outcomes),
+        "workers_used": len({o.worker for o in outcomes}),
+        "notebook_seconds": round(sum(o.seconds for o in outcomes), 3),
+    }
+
+
+def _run_error(job: NotebookJob, error: dict) -> RunError:
+    where = f" (in: {error['source']})" if error.get("source") else ""
+    return RunError(f"{error['ename']}: {error['evalue']}{where}", notebook=job.template, cell=error.get("exec_count"), kod_obce=job.kod_obce)
 
 
 def execute_one(job: NotebookJob, source: Path, out: Path, *, kernel: str, timeout: int) -> Path:
-    """Execute one job with papermill; a failing cell becomes a :class:`RunError`."""
+    """Execute one job with plain papermill (a fresh kernel); a failing cell becomes a :class:`RunError`.
+
+    The reference execution that :mod:`kpwork.execution` reproduces; kept
+    for debugging a single page and for tests.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -260,17 +340,10 @@ def export_pages(jobs: Sequence[NotebookJob], run_dir: Path, *, progress: bool =
 def notebook_html(path: Path, *, title: str | None = None) -> str:
     """An executed notebook as a standalone page: no code, nothing from the internet."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    nb = nbformat.read(path, as_version=4)
-    if title:
-        nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="kpwork", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb, resources={"language_code": "cs"})
-    return body
+    from kpwork.execution import notebook_html as node_html
+
+    return node_html(nbformat.read(path, as_version=4), title=title)
 
 
 def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = "cs") -> Path:
@@ -298,24 +371,55 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_manifest(region: Region, run_dir: Path, parameters: dict, *, started: dt.datetime, run_id: str) -> dict:
-    """What an evaluator needs to know and check about a run."""
+#: Version of the manifest layout (bump when a field changes meaning).
+MANIFEST_VERSION = 2
+
+
+def build_manifest(
+    region: Region,
+    run_dir: Path,
+    parameters: dict,
+    *,
+    started: dt.datetime,
+    run_id: str,
+    execution: dict | None = None,
+    timings: dict | None = None,
+) -> dict:
+    """What an evaluator needs to know and check about a run.
+
+    Fields: ``run_id``, ``status``, ``region`` (id, name, path, members),
+    ``parameters`` (everything :func:`run_region` was called with, paths
+    absolute), ``inputs`` and ``outputs`` (relative path, sha256, bytes),
+    ``kpwork`` (version, git commit, whether the checkout had uncommitted
+    changes), ``packages`` (versions of :data:`KEY_PACKAGES`), ``python``,
+    ``platform``, ``execution`` (backend, workers, kernel), ``timings``
+    (seconds per step) and ``started``/``finished`` (UTC).
+    """
     base = region.path
-    inputs = [{"path": str(p.relative_to(base)), "sha256": sha256(p), "bytes": p.stat().st_size} for p in region.inputs]
+    inputs = [{"path": p.relative_to(base).as_posix(), "sha256": sha256(p), "bytes": p.stat().st_size} for p in region.inputs]
     outputs = sorted(
-        ({"path": str(p.relative_to(run_dir)), "sha256": sha256(p)} for p in run_dir.rglob("*") if p.is_file() and p.name != "manifest.json"),
+        (
+            {"path": p.relative_to(run_dir).as_posix(), "sha256": sha256(p), "bytes": p.stat().st_size}
+            for p in run_dir.rglob("*")
+            if p.is_file() and p.name != "manifest.json"
+        ),
         key=lambda o: o["path"],
     )
+    commit, dirty = _git_commit()
     return {
+        "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "status": "complete",
-        "region": {"id": region.id, "name": region.name, "path": str(base), "members": list(region.members)},
+        "region": {"id": region.id, "name": region.name, "path": str(Path(base).resolve()), "members": list(region.members)},
         "parameters": parameters,
         "inputs": inputs,
         "outputs": outputs,
-        "kpwork": {"version": _version("kpwork"), "git_commit": _git_commit()},
+        "kpwork": {"version": _version("kpwork"), "git_commit": commit, "git_dirty": dirty},
         "packages": {p: _version(p) for p in KEY_PACKAGES},
         "python": platform.python_version(),
+        "platform": {"system": platform.system(), "machine": platform.machine()},
+        "execution": execution or {},
+        "timings": timings or {},
         "started": started.isoformat(),
         "finished": _now().isoformat(),
     }
@@ -328,11 +432,12 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
+def _git_commit() -> tuple[str | None, bool | None]:
+    """The checkout's HEAD commit and whether tracked files differ from it (None, None outside git)."""
     root = Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() + ("-dirty" if dirty else "")
+        return None, None
+    return out.stdout.strip(), bool(dirty)
