@@ -194,6 +194,7 @@ def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> 
     """Horizontal bars of the contributions (an ``<img>``), the plan's amounts as ticks."""
     import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     rows = table.iloc[::-1]
     with matplotlib.rc_context({**charts.FONT, "font.size": 13}):
@@ -203,6 +204,7 @@ def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> 
         ax.barh(y, rows["castka"], color="#3182bd", label=_t("castka", lang))
         ax.scatter(rows["planovano"], y, marker="|", s=400, color="#000", label=_t("planovano", lang), zorder=3)
         ax.set_yticks(list(y), list(rows["nazev"]))
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
         ax.set_title(title)
         ax.legend(loc="lower right", frameon=False, fontsize=11)
@@ -301,7 +303,7 @@ class MeetingApp:
         self.state = {"group": ALL, "druh": r.meta["main_type"], "muni": ""}
         if self.data.funding_services is not None and len(self.data.funding_services):
             first = self.data.funding_services.iloc[0]
-            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix="", weight=1.0)
+            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix="", weight=0.5)
         self.root = w.VBox(layout=w.Layout(width="100%"))
         self.root.add_class("kp-app")
         self._build()
