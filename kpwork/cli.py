@@ -114,3 +114,31 @@ def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int,
     click.echo(f"kpwork: pages of {results.parent} on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)", err=True)
     serve_pages(region_dir, host=host, port=port, out_dir=out_dir, culling=Culling(idle_timeout=cull_idle, interval=cull_interval))
     click.echo("kpwork: server stopped.", err=True)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--region", "region_dir", default=None, type=click.Path(path_type=Path), help="Where the inputs are now, if they moved (default: as in the manifest).")
+@_user_errors
+def reproduce(run_dir: Path, region_dir: Path | None) -> None:
+    """Re-run a run's analysis from its manifest and compare every result table; exit 0 when identical."""
+    from kpwork.reproduce import reproduce as reproduce_run
+
+    report = reproduce_run(run_dir, region_dir=region_dir)
+    for line in report.lines():
+        click.echo(line, err=not report.ok and not line.startswith("reproduced"))
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--municipalities", "n", required=True, type=click.IntRange(1, 899_999), help="Number of municipalities.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
+@click.option("--services", default=None, type=click.IntRange(3), help="Number of services (default: about 0.8 per municipality).")
+@_user_errors
+def synth(out_dir: Path, n: int, seed: int, services: int | None) -> None:
+    """Write a synthetic but valid region (for benchmarks and tests) into OUT_DIR."""
+    from kpwork.synth import synthesize_region
+
+    folder = synthesize_region(n, seed, out_dir, services=services)
+    click.echo(f"synthetic region of {n} municipalities written to {folder}")

@@ -504,6 +504,7 @@ def _expand_catchments(sheet: sh.Sheet, catchments: list, members: list[str] | N
     if members is None:  # membership unknown: nothing to check against
         return [tuple(c) if c else () for c in catchments]
     expanded = []
+    known = set(members)  # a set: catchments of a whole country are 10^5 codes against 10^3-10^4 members
     for i, codes in enumerate(catchments):
         if codes is None:
             expanded.append(())
@@ -512,9 +513,9 @@ def _expand_catchments(sheet: sh.Sheet, catchments: list, members: list[str] | N
             expanded.append(tuple(members))
             continue
         for code in codes:
-            if code not in members:
+            if code not in known:
                 problems.add(sheet.file, sheet.row(i), "pusobnost", f"{code} is not a member of the region; list members only, or * for the whole region")
-        expanded.append(tuple(c for c in codes if c in members))
+        expanded.append(tuple(c for c in codes if c in known))
     return expanded
 
 

@@ -1,0 +1,263 @@
+"""Reproduce a run from its manifest and compare every result table.
+
+An evaluator holding a run folder asks: do the same inputs still give the
+same numbers? :func:`reproduce` checks each input file named in
+``manifest.json`` against its SHA-256, recomputes the results into a
+temporary folder with the current code, and compares every table (the CSV
+tables, the GeoPackage layers and ``region.json``) cell by cell: integers and
+text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpwork.errors import KpworkError
+
+log = logging.getLogger(__name__)
+
+#: Relative tolerance for float cells.
+RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """An input whose bytes differ from the run's: ``changed``, ``missing`` or ``new``."""
+
+    path: str
+    status: str
+    expected: str | None = None
+    found: str | None = None
+
+    def __str__(self) -> str:
+        if self.status == "changed":
+            return f"input changed: {self.path} (sha256 {self.expected[:12]}… in the run, now {self.found[:12]}…)"
+        if self.status == "missing":
+            return f"input missing: {self.path}"
+        return f"input new: {self.path} (not in the run's manifest)"
+
+
+@dataclass(frozen=True)
+class CellDifference:
+    """One cell that differs; ``row`` as Excel numbers it (header = row 1)."""
+
+    table: str
+    row: int | None
+    column: str | None
+    expected: object
+    found: object
+
+    def __str__(self) -> str:
+        where = f"{self.table}: row {self.row if self.row is not None else '-'}: {self.column or '-'}"
+        return f"{where}: {self.expected!r} in the run, {self.found!r} now"
+
+
+@dataclass
+class ReproduceReport:
+    """The outcome of :func:`reproduce`; ``ok`` when every table is the same."""
+
+    run_dir: Path
+    inputs: list[InputChange] = field(default_factory=list)
+    differences: list[CellDifference] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    packages: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every result table was reproduced."""
+        return not self.differences
+
+    def lines(self) -> list[str]:
+        """What to tell the user, one finding per line."""
+        out = [str(c) for c in self.inputs]
+        out += [f"differs: {d}" for d in self.differences]
+        out += [f"note: {name} {old} in the run, {new} now" for name, (old, new) in sorted(self.packages.items())]
+        if self.ok:
+            out.append(f"reproduced: {len(self.tables)} result tables identical")
+        else:
+            tables = sorted({d.table for d in self.differences})
+            out.append(f"not reproduced: {len(tables)} of {len(self.tables)} tables differ ({', '.join(tables)})")
+        return out
+
+
+def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_cells: int = 20) -> ReproduceReport:
+    """Re-run the analysis of a run from its manifest and compare the results.
+
+    Parameters
+    ----------
+    run_dir
+        A run folder (``outputs/<region>/<run-id>`` or ``latest``) with ``manifest.json``.
+    region_dir
+        Where the inputs are now, when they moved; the manifest's
+        ``parameters.region_dir`` by default.
+    max_cells
+        At most this many differing cells are listed per table (then one
+        line says how many more).
+
+    Returns
+    -------
+    ReproduceReport
+
+    Raises
+    ------
+    KpworkError
+        When the run has no manifest; :class:`~kpwork.errors.InvalidRegion`
+        when the inputs no longer load.
+    """
+    from kpwork.analysis import analyse_region
+    from kpwork.region import load_region
+    from kpwork.results import write_results
+
+    run = Path(run_dir)
+    manifest = _manifest(run)
+    source = Path(region_dir or manifest["parameters"]["region_dir"])
+    report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source))
+    region = load_region(source)
+    known = {i["path"] for i in manifest["inputs"]}
+    report.inputs += [InputChange(p.relative_to(region.path).as_posix(), "new") for p in region.inputs if p.relative_to(region.path).as_posix() not in known]
+    analysis = analyse_region(region)
+    with tempfile.TemporaryDirectory(prefix="kpwork-reproduce-") as tmp:
+        fresh = Path(tmp) / "results"
+        write_results(analysis.tables, analysis.layers, analysis.meta, fresh)
+        report.tables, report.differences = compare_results(run / "results", fresh, max_cells=max_cells)
+    report.packages = _package_changes(manifest)
+    return report
+
+
+def _manifest(run: Path) -> dict:
+    path = run / "manifest.json"
+    if not path.exists():
+        raise KpworkError(f"{run}: no manifest.json; expected a run folder written by `kpwork run`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
+    from kpwork.runs import sha256
+
+    changes = []
+    for item in manifest["inputs"]:
+        path = source / item["path"]
+        if not path.exists():
+            changes.append(InputChange(item["path"], "missing", item["sha256"]))
+            continue
+        digest = sha256(path)
+        if digest != item["sha256"]:
+            changes.append(InputChange(item["path"], "changed", item["sha256"], digest))
+    return changes
+
+
+def _package_changes(manifest: dict) -> dict[str, tuple[str | None, str | None]]:
+    from kpwork.runs import _version
+
+    recorded = manifest.get("packages", {})
+    return {name: (old, _version(name)) for name, old in recorded.items() if old != _version(name)}
+
+
+def compare_results(expected: Path, found: Path, *, max_cells: int = 20) -> tuple[list[str], list[CellDifference]]:
+    """Compare two results folders table by table.
+
+    Returns the names of the tables compared and the differing cells.
+    """
+    from kpwork.results import GEOPACKAGE, META, read_table
+
+    differences: list[CellDifference] = []
+    names = sorted({p.stem for p in expected.glob("*.csv")} | {p.stem for p in found.glob("*.csv")})
+    for name in names:
+        a, b = expected / f"{name}.csv", found / f"{name}.csv"
+        if not (a.exists() and b.exists()):
+            differences.append(CellDifference(name, None, None, "table" if a.exists() else None, "table" if b.exists() else None))
+            continue
+        differences += compare_frames(name, read_table(a), read_table(b), max_cells=max_cells)
+    tables = list(names)
+    if (expected / GEOPACKAGE).exists() or (found / GEOPACKAGE).exists():
+        for layer in _layers(expected / GEOPACKAGE) | _layers(found / GEOPACKAGE):
+            tables.append(f"{GEOPACKAGE}:{layer}")
+            differences += _compare_layer(expected / GEOPACKAGE, found / GEOPACKAGE, layer, max_cells=max_cells)
+    tables.append(META)
+    old = json.loads((expected / META).read_text(encoding="utf-8")) if (expected / META).exists() else None
+    new = json.loads((found / META).read_text(encoding="utf-8")) if (found / META).exists() else None
+    if old != new:
+        keys = sorted(set(old or {}) | set(new or {}))
+        differences += [CellDifference(META, None, k, (old or {}).get(k), (new or {}).get(k)) for k in keys if (old or {}).get(k) != (new or {}).get(k)]
+    return tables, differences
+
+
+def _layers(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    import pyogrio
+
+    return {str(name) for name, _ in pyogrio.list_layers(path)}
+
+
+def _compare_layer(a: Path, b: Path, layer: str, *, max_cells: int) -> list[CellDifference]:
+    import geopandas as gpd
+
+    name = f"vysledky.gpkg:{layer}"
+    if layer not in _layers(a) or layer not in _layers(b):
+        return [CellDifference(name, None, None, "layer" if layer in _layers(a) else None, "layer" if layer in _layers(b) else None)]
+    old, new = gpd.read_file(a, layer=layer), gpd.read_file(b, layer=layer)
+    diffs = compare_frames(name, pd.DataFrame(old.drop(columns="geometry")), pd.DataFrame(new.drop(columns="geometry")), max_cells=max_cells)
+    if len(old) == len(new):
+        same = old.geometry.geom_equals_exact(new.geometry, tolerance=1e-6).to_numpy() | (old.geometry.isna() & new.geometry.isna()).to_numpy()
+        for i in np.flatnonzero(~same)[:max_cells]:
+            diffs.append(CellDifference(name, int(i) + 2, "geometry", old.geometry.iloc[i].wkt[:60], new.geometry.iloc[i].wkt[:60]))
+    return diffs
+
+
+def compare_frames(table: str, old: pd.DataFrame, new: pd.DataFrame, *, max_cells: int = 20) -> list[CellDifference]:
+    """Cells of ``new`` that differ from ``old``: exact for integers and text, 1e-9 relative for floats.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"kod_obce": ["500011"], "potreba": [1.0]})
+    >>> [str(d) for d in compare_frames("t", a, a.assign(potreba=1.0 + 1e-12))]
+    []
+    >>> [str(d) for d in compare_frames("t", a, a.assign(potreba=1.5))]
+    ['t: row 2: potreba: 1.0 in the run, 1.5 now']
+    """
+    diffs: list[CellDifference] = []
+    if list(old.columns) != list(new.columns):
+        missing = [c for c in old.columns if c not in new.columns]
+        extra = [c for c in new.columns if c not in old.columns]
+        diffs += [CellDifference(table, None, c, "column", None) for c in missing]
+        diffs += [CellDifference(table, None, c, None, "column") for c in extra]
+    if len(old) != len(new):
+        diffs.append(CellDifference(table, None, None, f"{len(old)} rows", f"{len(new)} rows"))
+    n = min(len(old), len(new))
+    for column in [c for c in old.columns if c in new.columns]:
+        a, b = old[column].iloc[:n].reset_index(drop=True), new[column].iloc[:n].reset_index(drop=True)
+        bad = np.flatnonzero(~_equal(a, b))
+        for i in bad[:max_cells]:
+            diffs.append(CellDifference(table, int(i) + 2, column, _plain(a.iloc[i]), _plain(b.iloc[i])))
+        if len(bad) > max_cells:
+            diffs.append(CellDifference(table, None, column, f"{len(bad) - max_cells} more cells differ", "…"))
+    return diffs
+
+
+def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
+    both_na = (a.isna() & b.isna()).to_numpy()
+    if pd.api.types.is_float_dtype(a) or pd.api.types.is_float_dtype(b):
+        if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+            x, y = a.to_numpy(float, na_value=np.nan), b.to_numpy(float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                close = np.isclose(x, y, rtol=RTOL, atol=0.0) | (x == y)
+            return close | both_na
+    same = (a.astype(object).to_numpy() == b.astype(object).to_numpy())
+    return np.asarray(same, dtype=bool) | both_na
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
