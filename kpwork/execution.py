@@ -37,6 +37,7 @@ import atexit
 import contextlib
 import logging
 import os
+import queue
 import shutil
 import sys
 import tempfile
@@ -114,8 +115,16 @@ class NotebookOutcome:
     worker: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
 
 
-class KernelTimeout(TimeoutError):
-    """A kernel did not answer in time; it has been killed."""
+class KernelTimeout(Exception):
+    """A kernel did not answer in time (a cell over its timeout, a dead or stuck kernel).
+
+    ``cell_index`` and ``source`` (first line) name the cell when it was one.
+    """
+
+    def __init__(self, message: str, *, cell_index: int | None = None, source: str = ""):
+        super().__init__(message)
+        self.cell_index = cell_index
+        self.source = source
 
 
 class WarmKernel:
@@ -149,6 +158,9 @@ class WarmKernel:
         try:
             return future.result(timeout)
         except TimeoutError as exc:
+            if future.done():  # raised inside the coroutine, not by our deadline
+                self.broken = True
+                raise
             future.cancel()
             self.broken = True
             raise KernelTimeout(f"kernel {self.kernel_name} did not answer within {timeout:.0f} s") from exc
@@ -178,9 +190,13 @@ class WarmKernel:
 
     async def _silent(self, code: str) -> None:
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        reply = await self.kc.get_shell_msg(timeout=CONTROL_TIMEOUT)
-        while reply["parent_header"].get("msg_id") != msg_id:
+        try:
             reply = await self.kc.get_shell_msg(timeout=CONTROL_TIMEOUT)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await self.kc.get_shell_msg(timeout=CONTROL_TIMEOUT)
+        except queue.Empty as exc:
+            self.broken = True
+            raise KernelTimeout(f"kernel {self.kernel_name} did not answer a reset within {CONTROL_TIMEOUT} s") from exc
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel reset failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
 
@@ -243,7 +259,8 @@ class WarmKernel:
                     break
                 except (CellTimeoutError, DeadKernelError) as ex:
                     self.broken = True
-                    raise KernelTimeout(f"cell {index} ({_first_line(cell.source)!r}): {ex.__class__.__name__}: {str(ex).splitlines()[0] if str(ex) else ''}") from ex
+                    reason = "no reply within the cell timeout" if isinstance(ex, CellTimeoutError) else "the kernel died"
+                    raise KernelTimeout(f"{reason} ({timeout:g} s) in cell {index}: {_first_line(cell.source)}", cell_index=index, source=_first_line(cell.source)) from ex
                 finally:
                     nb_man.cell_complete(client.nb.cells[index], cell_index=index)
             info = await client.async_wait_for_reply(self.kc.kernel_info())
@@ -415,7 +432,7 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
 
     started = time.perf_counter()
     outcome = NotebookOutcome(name=task.name)
-    pool = pool or process_pool(task.kernel_name)
+    pool = process_pool(task.kernel_name) if pool is None else pool
     try:
         nb = parameterized(task)
         with pool.kernel() as kernel:
@@ -424,7 +441,10 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
     except PapermillExecutionError as exc:
         outcome.error = {"ename": exc.ename, "evalue": exc.evalue, "cell_index": exc.cell_index, "exec_count": exc.exec_count, "source": _first_line(exc.source)}
     except KernelTimeout as exc:
-        outcome.error = {"ename": "Timeout", "evalue": str(exc), "cell_index": None, "exec_count": None, "source": ""}
+        outcome.error = {"ename": "Timeout", "evalue": str(exc), "cell_index": exc.cell_index, "exec_count": None, "source": exc.source}
+    except Exception as exc:  # a broken kernel (it was discarded): report, do not crash the worker
+        log.exception("notebook %s", task.name)
+        outcome.error = {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None, "exec_count": None, "source": ""}
     else:
         outcome.notebook = nbformat.writes(nb)
         if task.html:

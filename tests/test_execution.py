@@ -1,0 +1,240 @@
+"""Notebook execution: warm kernels give papermill's notebooks, run in parallel safely, time out."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kpwork.execution import KernelPool, NotebookTask, execute_tasks, run_task
+from kpwork.runs import _kernel_name
+
+#: Metadata that records when things ran: the only legitimate difference from papermill.
+TIMING = {"start_time", "end_time", "duration"}
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('label = "default"\nkod_obce = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("test"), params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {"name": "kpwork", "display_name": "kpwork (Python 3)", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+SAMPLE_CELLS = (
+    "import os, sys, warnings\nprint('hello', label)\nprint('to stderr', file=sys.stderr)",
+    "warnings.warn('look at this')\nx = 41",
+    "from IPython.display import HTML, display\ndisplay(HTML(f'<b>{label}</b>'))\nx + 1",
+    "os.path.basename(os.getcwd())",
+)
+
+
+@pytest.fixture(scope="module")
+def kernel() -> str:
+    return _kernel_name()
+
+
+@pytest.fixture(scope="module")
+def pool(kernel):
+    p = KernelPool(kernel)
+    yield p
+    p.close()
+
+
+def _task(template: Path, out: Path, kernel: str, **parameters) -> NotebookTask:
+    out.mkdir(parents=True, exist_ok=True)
+    return NotebookTask(name="t", template=str(template), output=str(out / "t.ipynb"), cwd=str(out), parameters=parameters, kernel_name=kernel, timeout=60, html=False)
+
+
+def _printed(notebook: str, marker: str) -> str:
+    """What the cell whose source contains ``marker`` printed."""
+    (cell,) = [c for c in json.loads(notebook)["cells"] if c["cell_type"] == "code" and marker in "".join(c["source"])]
+    return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+
+
+def _normalised(nb: dict) -> dict:
+    """Drop timing metadata, the random id papermill gives the injected cell and kernel pids.
+
+    The pid is in the file name IPython gives cell code (``/tmp/ipykernel_<pid>/``),
+    which warnings and tracebacks show; it differs between any two kernels.
+    """
+    nb = json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", json.dumps(nb)))
+    for key in TIMING:
+        nb["metadata"]["papermill"].pop(key, None)
+    for cell in nb["cells"]:
+        for key in TIMING:
+            cell["metadata"].get("papermill", {}).pop(key, None)
+        cell["metadata"].pop("execution", None)
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell["id"] = "injected"
+    return nb
+
+
+@pytest.mark.e2e
+def test_warm_kernel_notebook_equals_papermill(tmp_path, pool, kernel):
+    import papermill
+
+    template = _notebook(tmp_path / "in.ipynb", *SAMPLE_CELLS)
+    out = tmp_path / "out"
+    task = _task(template, out, kernel, label="Bělov")
+    papermill.execute_notebook(str(template), task.output, parameters=task.parameters, kernel_name=kernel, cwd=str(out), progress_bar=False, request_save_on_cell_execute=False)
+    reference = _normalised(json.loads(Path(task.output).read_text(encoding="utf-8")))
+    # the first notebook on a fresh kernel, then two more on the same kernel after resets
+    for _ in range(3):
+        outcome = run_task(task, pool)
+        assert outcome.error is None
+        assert _normalised(json.loads(outcome.notebook)) == reference
+    assert pool.started == 1, "one kernel served all three notebooks"
+    counts = [c["execution_count"] for c in json.loads(outcome.notebook)["cells"] if c["cell_type"] == "code"]
+    assert counts == [1, 2, 3, 4, 5, 6]
+    warned = json.loads(outcome.notebook)["cells"][4]["outputs"]
+    assert any("look at this" in "".join(o.get("text", "")) for o in warned), "warnings show again after a reset"
+
+
+@pytest.mark.e2e
+def test_namespace_is_reset_between_notebooks(tmp_path, pool, kernel):
+    first = _notebook(tmp_path / "a.ipynb", "leak = 1")
+    second = _notebook(tmp_path / "b.ipynb", "print('leak' in globals())")
+    run_task(_task(first, tmp_path / "o1", kernel), pool)
+    outcome = run_task(_task(second, tmp_path / "o2", kernel), pool)
+    assert _printed(outcome.notebook, "globals()") == "False\n"
+
+
+@pytest.mark.e2e
+def test_parallel_kernels_use_ipc_and_never_chdir_this_process(tmp_path, kernel, monkeypatch):
+    def forbidden(path):
+        raise AssertionError("os.chdir called in the process that drives kernels")
+
+    monkeypatch.setattr(os, "chdir", forbidden)
+    here = os.getcwd()
+    template = _notebook(tmp_path / "cwd.ipynb", "import os\nprint(os.getcwd())")
+    pool = KernelPool(kernel)
+    results: dict[int, str] = {}
+    connections = []
+    errors = []
+
+    def work(i: int) -> None:
+        try:
+            out = tmp_path / f"run{i}"
+            outcome = run_task(_task(template, out, kernel), pool)
+            assert outcome.error is None, outcome.error
+            results[i] = _printed(outcome.notebook, "getcwd").strip()
+        except BaseException as exc:  # reported below, from the main thread
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+        connections = [k.connection for k in pool._all]
+    finally:
+        pool.close()
+    assert results == {i: str(tmp_path / f"run{i}") for i in range(4)}
+    assert os.getcwd() == here
+    assert pool.started == 4
+    assert all(c["transport"] == "ipc" for c in connections)
+    addresses = [(c["ip"], c["shell_port"]) for c in connections]
+    assert len(set(addresses)) == 4, "every kernel has its own sockets"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purpose
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.e2e
+def test_a_hanging_cell_times_out_and_its_kernel_is_killed(tmp_path, kernel):
+    template = _notebook(tmp_path / "hang.ipynb", "import time\ntime.sleep(600)")
+    pool = KernelPool(kernel)
+    pids = []
+    original = pool.kernel
+
+    def spy():
+        cm = original()
+        k = cm.__enter__()
+        pids.append(k.pid)
+        return _Lent(cm, k)
+
+    pool.kernel = spy
+    task = _task(template, tmp_path / "o", kernel)
+    task = NotebookTask(**{**task.__dict__, "timeout": 2})
+    t0 = time.monotonic()
+    outcome = run_task(task, pool)
+    assert time.monotonic() - t0 < 30
+    assert outcome.error["ename"] == "Timeout"
+    assert outcome.error["cell_index"] == 2 and "cell 2: import time" in outcome.error["evalue"]
+    assert len(pool) == 0, "a kernel that timed out is not reused"
+    deadline = time.monotonic() + 10
+    while _alive(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pids[0])
+    pool.close()
+
+
+class _Lent:
+    def __init__(self, cm, k):
+        self.cm, self.k = cm, k
+
+    def __enter__(self):
+        return self.k
+
+    def __exit__(self, *exc):
+        return self.cm.__exit__(*exc)
+
+
+@pytest.mark.e2e
+def test_a_kernel_hanging_after_the_last_cell_is_killed_on_close(tmp_path, kernel):
+    template = _notebook(tmp_path / "stuck.ipynb", "import atexit, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\natexit.register(time.sleep, 600)")
+    pool = KernelPool(kernel)
+    outcome = run_task(_task(template, tmp_path / "o", kernel), pool)
+    assert outcome.error is None
+    (k,) = pool._all
+    pid = k.pid
+    t0 = time.monotonic()
+    pool.close()
+    assert time.monotonic() - t0 < 20
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pid)
+
+
+def _start_method() -> str:
+    import sys
+
+    return "spawn" if any("spawn_main" in a for a in sys.orig_argv) else "other"
+
+
+@pytest.mark.e2e
+def test_dask_workers_are_spawned_even_when_this_process_holds_kernels(tmp_path, pool, kernel):
+    from kpwork.execution import dask_client
+
+    template = _notebook(tmp_path / "x.ipynb", "print(kod_obce)")
+    run_task(_task(template, tmp_path / "warm", kernel), pool)  # this process now holds a live kernel
+    assert len(pool) >= 1
+    with dask_client(workers=2) as client:
+        methods = client.run(_start_method)
+    assert set(methods.values()) == {"spawn"}
+    tasks = [_task(template, tmp_path / f"o{i}", kernel, kod_obce=str(500000 + i)) for i in range(4)]
+    tasks = [NotebookTask(**{**t.__dict__, "name": f"n{i}"}) for i, t in enumerate(tasks)]
+    outcomes = execute_tasks(tasks, workers=2, progress=False)
+    assert [o.name for o in outcomes] == ["n0", "n1", "n2", "n3"]
+    texts = [_printed(o.notebook, "print(kod_obce)").strip() for o in outcomes]
+    assert texts == ["500000", "500001", "500002", "500003"]
