@@ -175,7 +175,7 @@ class _Stopwatch:
 def _check_templates(jobs: Sequence[NotebookJob], source: Path) -> None:
     missing = sorted({j.template for j in jobs if not (source / j.template).exists()})
     if missing:
-        raise RunError(f"notebook {', '.join(str(source / m) for m in missing)} not found")
+        raise RunError(f"{', '.join(missing)} not found in {source}; the run needs these notebooks")
 
 
 def _now() -> dt.datetime:

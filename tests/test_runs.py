@@ -1,0 +1,155 @@
+"""Runs: manifest, atomic publication, failures that leave nothing behind, parallel = serial."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import kpwork.runs
+from kpwork.errors import InvalidRegion, RunError
+from kpwork.runs import run_region
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "otrokovicko"
+CORE = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
+PAGES = ("585599", "588318")
+
+
+def write_notebooks(folder: Path, *, fail_for: str | None = None) -> Path:
+    """Tiny stand-ins for the workbook's notebooks (fast); optionally one that fails for a municipality."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("region.ipynb", "municipality.ipynb", "funding.ipynb", "monitoring.ipynb"):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('region_dir = "x"\nresults_dir = "../results"\nkod_obce = None\nlang = "cs"')
+        params.metadata["tags"] = ["parameters"]
+        body = ["from kpwork.results import load\nr = load(results_dir)\nprint(r.meta['region_name'], kod_obce)"]
+        if name == "municipality.ipynb" and fail_for:
+            body.append(f'if kod_obce == "{fail_for}":\n    raise ValueError("no data for " + kod_obce)')
+        nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in body)]
+        nb.metadata["kernelspec"] = {"name": "kpwork", "display_name": "kpwork (Python 3)", "language": "python"}
+        nbformat.write(nb, folder / name)
+    return folder
+
+
+def core_copy(tmp_path: Path) -> Path:
+    region = tmp_path / "otrokovicko"
+    region.mkdir()
+    for name in CORE:
+        shutil.copy(SAMPLE / name, region / name)
+    return region
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("runs")
+    region = core_copy(tmp)
+    notebooks = write_notebooks(tmp / "nb")
+    result = run_region(region, tmp / "out", only=list(PAGES), workers=1, progress=False, notebooks_dir=notebooks)
+    return tmp, region, notebooks, result
+
+
+@pytest.mark.e2e
+def test_manifest_records_inputs_parameters_versions_and_outputs(first_run):
+    tmp, region, notebooks, result = first_run
+    manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete" and manifest["run_id"] == result.run_dir.name
+    assert {i["path"]: i["sha256"] for i in manifest["inputs"]} == {n: hashlib.sha256((region / n).read_bytes()).hexdigest() for n in CORE}
+    assert manifest["parameters"] == {
+        "region_dir": str(region.resolve()),
+        "only": list(PAGES),
+        "lang": "cs",
+        "timeout": 600,
+        "notebooks_dir": str(notebooks.resolve()),
+        "workers": 1,
+        "scheduler": None,
+    }
+    assert manifest["kpwork"]["version"] and len(manifest["kpwork"]["git_commit"] or "0" * 40) == 40
+    assert {"pandas", "numpy", "geopandas", "papermill", "dask"} <= {k for k, v in manifest["packages"].items() if v}
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["execution"]["notebooks"] == 3 and manifest["execution"]["backend"] == "dask"
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    on_disk = tree(result.run_dir)
+    on_disk.pop("manifest.json")
+    assert outputs == on_disk, "every output with its sha256, nothing else"
+    assert {"notebooks/obec_585599.ipynb", "html/obec_588318.html", "results/mezery.csv"} <= set(outputs)
+
+
+@pytest.mark.e2e
+def test_result_tables_have_no_paths_or_timestamps(first_run):
+    tmp, region, notebooks, result = first_run
+    for table in (result.run_dir / "results").glob("*.csv"):
+        text = table.read_text(encoding="utf-8-sig")
+        assert str(tmp) not in text and "/tmp" not in text, table.name
+        assert result.run_dir.name[:8] not in text, f"{table.name} holds the run date"
+
+
+@pytest.mark.e2e
+def test_failing_notebook_names_municipality_and_cell_and_publishes_nothing(first_run, tmp_path):
+    tmp, region, _, result = first_run
+    out = tmp / "out" / "otrokovicko"
+    before = sorted(p.name for p in out.iterdir())
+    latest = (out / "latest").resolve()
+    broken = write_notebooks(tmp_path / "broken", fail_for="588318")
+    with pytest.raises(RunError) as info:
+        run_region(region, tmp / "out", only=list(PAGES), workers=1, progress=False, notebooks_dir=broken)
+    message = str(info.value)
+    assert "municipality 588318" in message and "municipality.ipynb" in message
+    assert "cell 4" in message and "ValueError: no data for 588318" in message  # In [4]: after the injected parameters
+    assert info.value.kod_obce == "588318" and info.value.cell == 4
+    assert sorted(p.name for p in out.iterdir()) == before, "no partial or temporary run folder"
+    assert (out / "latest").resolve() == latest
+
+
+@pytest.mark.e2e
+def test_ctrl_c_leaves_no_partial_run_and_keeps_latest(first_run, monkeypatch):
+    tmp, region, notebooks, _ = first_run
+    out = tmp / "out" / "otrokovicko"
+    before = sorted(p.name for p in out.iterdir())
+    latest = (out / "latest").resolve()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # after every notebook ran, just before the manifest: the most to clean up
+    monkeypatch.setattr(kpwork.runs, "build_manifest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_region(region, tmp / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=notebooks)
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert (out / "latest").resolve() == latest
+
+
+def test_bad_input_writes_nothing(tmp_path):
+    region = core_copy(tmp_path)
+    (region / "population.csv").write_text("kod_obce,rok\n585599,20x9\n", encoding="utf-8")
+    with pytest.raises(InvalidRegion):
+        run_region(region, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_notebook_fails_before_anything_is_written(tmp_path):
+    region = core_copy(tmp_path)
+    with pytest.raises(RunError, match="municipality.ipynb, region.ipynb not found in"):
+        run_region(region, tmp_path / "out", progress=False, notebooks_dir=tmp_path / "none")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.e2e
+def test_two_workers_give_byte_identical_results_to_one(first_run):
+    tmp, region, notebooks, one = first_run
+    two = run_region(region, tmp / "out2", only=list(PAGES), workers=2, progress=False, notebooks_dir=notebooks)
+    assert two.manifest["execution"]["workers_used"] == 2
+    assert tree(one.run_dir / "results") != {}
+    csv = {k: v for k, v in tree(one.run_dir / "results").items() if not k.endswith(".gpkg")}
+    assert csv == {k: v for k, v in tree(two.run_dir / "results").items() if not k.endswith(".gpkg")}
+    from kpwork.reproduce import compare_results
+
+    _, differences = compare_results(one.run_dir / "results", two.run_dir / "results")
+    assert differences == [], "GeoPackage layers too"
