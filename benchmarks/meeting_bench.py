@@ -137,6 +137,9 @@ def main() -> None:
                 k2, (s2, t2) = len(kernels(pid)), memory_mib(pid)
                 print(f"after culling ({args.cull_idle} s idle): kernels {k2}, server RSS {s2:.0f} MiB, server+kernels {t2:.0f} MiB")
                 browser.close()
+        except Exception:
+            print((Path(tmp) / "serve.log").read_text(errors="replace")[-6000:])
+            raise
         finally:
             stop_server(server.process)
 

@@ -164,7 +164,37 @@ def voila_config(pages_dir: Path, *, host: str = DEFAULT_HOST, port: int = DEFAU
     c.MappingKernelManager.cull_connected = culling.connected
     c.MappingKernelManager.cull_busy = False
     c.MappingKernelManager.default_kernel_name = KERNEL_NAME
+    c.VoilaConfiguration.multi_kernel_manager_class = _patient_culler()
     return c
+
+
+def _patient_culler():
+    """A kernel manager that culls a kernel only after it was seen with no browser for a whole timeout.
+
+    A pre-heated kernel may wait in Voilà's pool longer than the timeout; when
+    a page takes it, the browser connects a moment later. The stock culler
+    could shut it in that moment (it looks idle and unconnected); this one
+    starts counting when it first sees the kernel out of the pool unconnected.
+    """
+    import time
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    class PatientCuller(AsyncMappingKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._kp_unconnected_since: dict[str, float] = {}
+
+        async def cull_kernel_if_idle(self, kernel_id: str):
+            if self._kernel_connections.get(kernel_id, 0) == 0:
+                since = self._kp_unconnected_since.setdefault(kernel_id, time.monotonic())
+                if time.monotonic() - since < self.cull_idle_timeout:
+                    return None
+            else:
+                self._kp_unconnected_since.pop(kernel_id, None)
+            return await super().cull_kernel_if_idle(kernel_id)
+
+    return PatientCuller
 
 
 @contextmanager
