@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpwork.errors import KpworkError
+from kpwork.errors import InvalidRegion, KpworkError
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +69,23 @@ class ReproduceReport:
     differences: list[CellDifference] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     packages: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when every result table was reproduced."""
-        return not self.differences
+        return not self.differences and not self.problems
 
     def lines(self) -> list[str]:
         """What to tell the user, one finding per line."""
         out = [str(c) for c in self.inputs]
+        out += [f"inputs do not load now: {p}" for p in self.problems]
         out += [f"differs: {d}" for d in self.differences]
         out += [f"note: {name} {old} in the run, {new} now" for name, (old, new) in sorted(self.packages.items())]
         if self.ok:
             out.append(f"reproduced: {len(self.tables)} result tables identical")
+        elif self.problems:
+            out.append("not reproduced: the inputs do not load")
         else:
             tables = sorted({d.table for d in self.differences})
             out.append(f"not reproduced: {len(tables)} of {len(self.tables)} tables differ ({', '.join(tables)})")
@@ -109,8 +113,8 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     Raises
     ------
     KpworkError
-        When the run has no manifest; :class:`~kpwork.errors.InvalidRegion`
-        when the inputs no longer load.
+        When the run has no manifest. Inputs that no longer load are
+        reported (``problems``), not raised.
     """
     from kpwork.analysis import analyse_region
     from kpwork.region import load_region
@@ -120,7 +124,12 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     manifest = _manifest(run)
     source = Path(region_dir or manifest["parameters"]["region_dir"])
     report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source))
-    region = load_region(source)
+    report.packages = _package_changes(manifest)
+    try:
+        region = load_region(source)
+    except InvalidRegion as exc:
+        report.problems = [str(p) for p in exc.problems]
+        return report
     known = {i["path"] for i in manifest["inputs"]}
     report.inputs += [InputChange(p.relative_to(region.path).as_posix(), "new") for p in region.inputs if p.relative_to(region.path).as_posix() not in known]
     analysis = analyse_region(region)
@@ -128,7 +137,6 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
         fresh = Path(tmp) / "results"
         write_results(analysis.tables, analysis.layers, analysis.meta, fresh)
         report.tables, report.differences = compare_results(run / "results", fresh, max_cells=max_cells)
-    report.packages = _package_changes(manifest)
     return report
 
 

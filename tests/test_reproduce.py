@@ -1,0 +1,95 @@
+"""Reproduce: the same inputs give the same tables; a changed input or table is named."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from test_runs import PAGES, SAMPLE, core_copy, write_notebooks
+
+from kpwork.cli import main
+from kpwork.reproduce import compare_frames, reproduce
+from kpwork.runs import run_region
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """A run of the bundled sample itself (all its optional inputs), with stand-in notebooks."""
+    tmp = tmp_path_factory.mktemp("reproduce")
+    return run_region(SAMPLE, tmp / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=write_notebooks(tmp / "nb")).run_dir
+
+
+@pytest.fixture
+def own_run(tmp_path):
+    """A run of a copy of the sample's core files that a test may change."""
+    region = core_copy(tmp_path)
+    run = run_region(region, tmp_path / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=write_notebooks(tmp_path / "nb"))
+    return region, run.run_dir
+
+
+@pytest.mark.e2e
+def test_the_sample_reproduces(sample_run):
+    report = reproduce(sample_run)
+    assert report.ok, report.lines()
+    assert report.inputs == []
+    assert {"mezery", "potreba", "vytizenost", "vysledky.gpkg:obce", "region.json"} <= set(report.tables)
+    assert any(t.startswith("financovani_") for t in report.tables) and any(t.startswith("plan_") for t in report.tables)
+    assert report.lines()[-1].startswith("reproduced:")
+
+
+@pytest.mark.e2e
+def test_cli_reproduce_says_reproduced_and_exits_0(sample_run):
+    result = CliRunner().invoke(main, ["reproduce", str(sample_run.parent / "latest")])
+    assert result.exit_code == 0, result.output
+    assert "reproduced" in result.output
+
+
+@pytest.mark.e2e
+def test_a_changed_input_is_named_with_the_cells_it_changes(own_run):
+    region, run_dir = own_run
+    text = (region / "usage.csv").read_text(encoding="utf-8-sig")
+    assert "S01;585599;109;" in text
+    (region / "usage.csv").write_text("\ufeff" + text.replace("S01;585599;109;", "S01;585599;110;"), encoding="utf-8")
+    report = reproduce(run_dir)
+    assert not report.ok
+    assert [(c.path, c.status) for c in report.inputs] == [("usage.csv", "changed")]
+    cells = {(d.table, d.column, d.expected, d.found) for d in report.differences}
+    assert ("vyuziti", "klienti", 109, 110) in cells
+    result = CliRunner().invoke(main, ["reproduce", str(run_dir)])
+    assert result.exit_code == 1
+    assert "input changed: usage.csv" in result.output
+    assert "vyuziti: row 2: klienti: 109 in the run, 110 now" in result.output
+
+
+@pytest.mark.e2e
+def test_a_missing_input_and_an_edited_table_are_reported(own_run):
+    region, run_dir = own_run
+    moved = region.parent / "moved"
+    shutil.copytree(region, moved)
+    (region / "usage.csv").unlink()
+    table = run_dir / "results" / "mezery.csv"
+    lines = table.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    row = lines[1].split(";")
+    column = header.index("kod_obce")
+    row[column] = "999999"
+    lines[1] = ";".join(row)
+    table.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    report = reproduce(run_dir, region_dir=moved)
+    assert report.inputs == [], "with --region the moved inputs are found"
+    assert [(d.table, d.row, d.column, d.expected) for d in report.differences] == [("mezery", 2, "kod_obce", "999999")]
+    result = CliRunner().invoke(main, ["reproduce", str(run_dir)])
+    assert result.exit_code == 1 and "input missing: usage.csv" in result.output
+
+
+def test_compare_frames_exact_for_integers_and_text_relative_for_floats():
+    a = pd.DataFrame({"kod_obce": ["500011", "500020"], "n": [1, 2], "x": [1.0, np.nan], "t": ["a", None]})
+    assert compare_frames("t", a, a.copy()) == []
+    assert compare_frames("t", a, a.assign(x=[1.0 + 1e-12, np.nan])) == []
+    assert [d.column for d in compare_frames("t", a, a.assign(x=[1.0 + 1e-6, np.nan]))] == ["x"]
+    assert [(d.row, d.column) for d in compare_frames("t", a, a.assign(n=[1, 3]))] == [(3, "n")]
+    assert [(d.row, d.column) for d in compare_frames("t", a, a.assign(t=["a", "b"]))] == [(3, "t")]
+    assert [d.found for d in compare_frames("t", a, a.iloc[:1])] == ["1 rows"]
