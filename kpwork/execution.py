@@ -355,8 +355,11 @@ class KernelPool:
         """Shut every kernel down and remove the sockets' folder."""
         with self._lock:
             kernels, self._all, self._idle = list(self._all), set(), []
-        for k in kernels:
-            k.shutdown(now=True)
+        stoppers = [threading.Thread(target=k.shutdown, kwargs={"now": True}, daemon=True) for k in kernels]
+        for t in stoppers:  # all at once: a worker has seconds to close before its nanny kills it
+            t.start()
+        for t in stoppers:
+            t.join(SHUTDOWN_GRACE + 15)
         shutil.rmtree(self._runtime_dir, ignore_errors=True)
 
     def __len__(self) -> int:
