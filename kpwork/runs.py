@@ -114,6 +114,10 @@ def run_region(
     """
     started = _now()
     clock = _Stopwatch()
+    if workers is not None and workers < 1:
+        raise InvalidParameter(f"workers: expected 1 or more worker processes, got {workers}")
+    if timeout <= 0:
+        raise InvalidParameter(f"timeout: expected seconds > 0, got {timeout}")
     region = load_region(region_dir)
     pages_for = _select_members(region, only)
     with clock("analysis"):

@@ -153,3 +153,12 @@ def test_two_workers_give_byte_identical_results_to_one(first_run):
 
     _, differences = compare_results(one.run_dir / "results", two.run_dir / "results")
     assert differences == [], "GeoPackage layers too"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"workers": 0}, "workers: expected 1 or more"), ({"timeout": 0}, "timeout: expected seconds > 0")])
+def test_bad_parameters_are_refused_before_anything_runs(tmp_path, kwargs, message):
+    from kpwork.errors import InvalidParameter
+
+    with pytest.raises(InvalidParameter, match=message):
+        run_region(core_copy(tmp_path), tmp_path / "out", progress=False, **kwargs)
+    assert not (tmp_path / "out").exists()
