@@ -19,6 +19,9 @@ import pandas as pd
 from kpwork import charts, maps, views
 from kpwork.errors import InvalidParameter
 from kpwork.funding import METHODS, split_cost
+from kpwork.funding_report import (  # one naming of methods for every page
+    method_label,
+)
 from kpwork.gaps import publish_count
 from kpwork.labels import check_lang, word
 from kpwork.results import Results
@@ -28,16 +31,6 @@ log = logging.getLogger(__name__)
 
 ALL = "_all"
 
-#: Split methods by name (Czech, English), as a council reads them.
-METHOD_LABELS: dict[str, tuple[str, str]] = {
-    "rovnym_dilem": ("rovným dílem", "equal shares"),
-    "na_obyvatele": ("podle počtu obyvatel", "by population"),
-    "na_cilovou_populaci": ("podle cílové populace", "by target population"),
-    "podle_vyuziti": ("podle využití (klienti)", "by usage (clients)"),
-    "kombinace": ("kombinace podle plánu", "planned mix"),
-    "shapley": ("Shapleyho hodnota", "Shapley value"),
-    "scrb": ("SCRB (oddělitelné náklady)", "SCRB (separable costs)"),
-}
 
 _TEXT: dict[str, tuple[str, str]] = {
     "heading": ("Jednání: {region}", "Meeting: {region}"),
@@ -75,20 +68,6 @@ def _t(key: str, lang: str, **fields: str) -> str:
     cs, en = _TEXT[key]
     text = cs if check_lang(lang) == "cs" else en
     return text.format(**fields) if fields else text
-
-
-def method_label(method: str, lang: str = "cs") -> str:
-    """Czech or English name of a split method.
-
-    Examples
-    --------
-    >>> method_label("na_obyvatele")
-    'podle počtu obyvatel'
-    """
-    if method not in METHOD_LABELS:
-        raise InvalidParameter(f"unknown method '{method}' (valid: {', '.join(METHOD_LABELS)})")
-    cs, en = METHOD_LABELS[method]
-    return cs if check_lang(lang) == "cs" else en
 
 
 def methods_of(srovnani: pd.DataFrame, sluzba_id: str) -> list[str]:
