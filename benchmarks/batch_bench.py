@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -63,9 +64,11 @@ def main() -> None:
         region = tmp / "region"
         subprocess.run([BIN / "kpwork", "synth", "--municipalities", str(args.municipalities), "--seed", str(args.seed), str(region)], check=True, capture_output=True)
 
+        load = [os.getloadavg()[0]]
         t0 = time.perf_counter()
         subprocess.run([BIN / "kpwork", "run", str(region), "--out", str(tmp / "out"), "--workers", str(args.workers), "--no-progress"], check=True, capture_output=True)
         kp_total = time.perf_counter() - t0
+        load.append(os.getloadavg()[0])
         run_dir = next((tmp / "out").glob("*/latest")).resolve()
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         kp_notebooks = manifest["timings"]["notebooks"]
@@ -86,6 +89,7 @@ def main() -> None:
             command = [BIN / "papermill", str(template), str(pm_dir / f"{name}.ipynb"), *params, "-k", "kpwork", "--cwd", str(pm_dir), "--no-progress-bar", "--no-request-save-on-cell-execute"]
             subprocess.run(command, check=True, capture_output=True)
         pm_loop = time.perf_counter() - t0
+        load.append(os.getloadavg()[0])
         pm_per = pm_loop / len(loop)
         pm_total = pm_per * n
 
@@ -98,6 +102,7 @@ def main() -> None:
     print(f"{'kpwork run --workers 2: notebook stage':44}{kp_notebooks:9.1f}{kp_notebooks / n:14.2f}")
     print(f"{'kpwork run --workers 2: whole command':44}{kp_total:9.1f}{kp_total / n:14.2f}")
     print(f"ratio, notebook stage: {pm_total / kp_notebooks:.1f}x   whole command: {pm_total / kp_total:.1f}x")
+    print(f"1-minute load average before kpwork, after kpwork, after papermill: {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} ({os.cpu_count()} CPUs)")
     print(f"identical notebooks (timings, random ids and pids aside): {len(same)} of {len(loop)}")
 
 

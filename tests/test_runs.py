@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -162,3 +163,52 @@ def test_bad_parameters_are_refused_before_anything_runs(tmp_path, kwargs, messa
     with pytest.raises(InvalidParameter, match=message):
         run_region(core_copy(tmp_path), tmp_path / "out", progress=False, **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.e2e
+def test_real_ctrl_c_during_notebooks_cleans_up_folder_cluster_and_kernels(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    region = core_copy(tmp_path)
+    notebooks = write_notebooks(tmp_path / "nb")
+    slow = nbformat.read(notebooks / "municipality.ipynb", as_version=4)
+    slow.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
+    nbformat.write(slow, notebooks / "municipality.ipynb")
+    script = (
+        "import sys\nfrom kpwork.runs import run_region\n"
+        "try:\n"
+        f"    run_region({str(region)!r}, {str(tmp_path / 'out')!r}, only=['585599'], workers=1, progress=False, notebooks_dir={str(notebooks)!r})\n"
+        "except KeyboardInterrupt:\n    sys.exit(130)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script])
+    out = tmp_path / "out" / "otrokovicko"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _kernels_in(tmp_path):  # a kernel runs a notebook of the run
+        time.sleep(0.5)
+    assert _kernels_in(tmp_path), "the notebook stage started"
+    time.sleep(3)
+    os.kill(child.pid, signal.SIGINT)
+    assert child.wait(60) == 130
+    assert not any(out.glob(".tmp-*")), "the temporary run folder is removed"
+    assert not (out / "latest").exists()
+    deadline = time.monotonic() + 15
+    while _kernels_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _kernels_in(tmp_path) == [], "no kernel outlives the run"
+
+
+def _kernels_in(folder: Path) -> list[int]:
+    """Live kernel processes whose working directory is under ``folder``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"ipykernel_launcher" in (proc / "cmdline").read_bytes():
+                state = (proc / "stat").read_text().split()[2]
+                if str(folder) in os.readlink(proc / "cwd") and state != "Z":
+                    found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
