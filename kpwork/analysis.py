@@ -8,6 +8,7 @@ those results.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -30,8 +31,18 @@ class Analysis:
     meta: dict = field(default_factory=dict)
 
 
-def analyse_region(region: Region) -> Analysis:
+def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     """Need, accessibility, gaps, service load, funding and plan monitoring.
+
+    Parameters
+    ----------
+    region
+        A validated region.
+    today
+        The reference date of plan monitoring (which years are due, which
+        activities overdue); the run passes its own date and records it in
+        the manifest, so that a reproduction a year later uses the same date.
+        Defaults to the current date.
 
     Returns
     -------
@@ -67,7 +78,7 @@ def analyse_region(region: Region) -> Analysis:
     if "plan" in region.extras:
         from kpwork.plan import plan_results
 
-        tables.update(plan_results(region, tables["mezery"]))
+        tables.update(plan_results(region, tables["mezery"], today=today))
     layers = {
         "obce": _municipality_layer(region, municipalities, gap_table),
         "sluzby": gpd.GeoDataFrame(services, geometry=region.services.geometry.values, crs=region.services.crs),
