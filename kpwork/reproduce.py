@@ -10,6 +10,7 @@ text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
@@ -132,12 +133,18 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
         return report
     known = {i["path"] for i in manifest["inputs"]}
     report.inputs += [InputChange(p.relative_to(region.path).as_posix(), "new") for p in region.inputs if p.relative_to(region.path).as_posix() not in known]
-    analysis = analyse_region(region)
+    analysis = analyse_region(region, today=_reference_date(manifest))
     with tempfile.TemporaryDirectory(prefix="kpwork-reproduce-") as tmp:
         fresh = Path(tmp) / "results"
         write_results(analysis.tables, analysis.layers, analysis.meta, fresh)
         report.tables, report.differences = compare_results(run / "results", fresh, max_cells=max_cells)
     return report
+
+
+def _reference_date(manifest: dict) -> dt.date:
+    """The date the run analysed as of (plan monitoring): recorded, else the run's start."""
+    recorded = manifest["parameters"].get("today") or manifest["started"][:10]
+    return dt.date.fromisoformat(recorded)
 
 
 def _manifest(run: Path) -> dict:

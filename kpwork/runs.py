@@ -120,8 +120,9 @@ def run_region(
         raise InvalidParameter(f"timeout: expected seconds > 0, got {timeout}")
     region = load_region(region_dir)
     pages_for = _select_members(region, only)
+    today = started.date()  # reference date of plan monitoring; reproduce uses the recorded one
     with clock("analysis"):
-        analysis = analyse_region(region)
+        analysis = analyse_region(region, today=today)
     source = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
     jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang)
     _check_templates(jobs, source)
@@ -142,6 +143,7 @@ def run_region(
             "region_dir": str(Path(region_dir).resolve()),
             "only": list(pages_for) if only else None,
             "lang": lang,
+            "today": today.isoformat(),
             "timeout": timeout,
             "notebooks_dir": str(source) if notebooks_dir else None,
             "workers": workers,

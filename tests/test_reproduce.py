@@ -93,3 +93,18 @@ def test_compare_frames_exact_for_integers_and_text_relative_for_floats():
     assert [(d.row, d.column) for d in compare_frames("t", a, a.assign(n=[1, 3]))] == [(3, "n")]
     assert [(d.row, d.column) for d in compare_frames("t", a, a.assign(t=["a", "b"]))] == [(3, "t")]
     assert [d.found for d in compare_frames("t", a, a.iloc[:1])] == ["1 rows"]
+
+
+@pytest.mark.e2e
+def test_reproduce_analyses_as_of_the_recorded_date(sample_run, tmp_path):
+    import json
+
+    copy = tmp_path / sample_run.name
+    shutil.copytree(sample_run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["today"] == manifest["started"][:10]
+    manifest["parameters"]["today"] = "2024-01-15"
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = reproduce(copy)
+    assert not report.ok
+    assert {d.table for d in report.differences} <= {t for t in report.tables if t.startswith("plan_")}

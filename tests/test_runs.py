@@ -67,6 +67,7 @@ def test_manifest_records_inputs_parameters_versions_and_outputs(first_run):
         "region_dir": str(region.resolve()),
         "only": list(PAGES),
         "lang": "cs",
+        "today": manifest["started"][:10],
         "timeout": 600,
         "notebooks_dir": str(notebooks.resolve()),
         "workers": 1,
