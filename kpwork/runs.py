@@ -135,6 +135,8 @@ def run_region(
         tmp.mkdir(parents=True)
         with clock("results"):
             write_results(analysis.tables, analysis.layers, analysis.meta, tmp / "results")
+            if analysis.meta.get("has_funding"):
+                _write_council_workbook(analysis.tables, tmp / "results", lang=lang)
         with clock("notebooks"):
             execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
@@ -161,6 +163,13 @@ def run_region(
     _point_latest(region_out, final)
     log.info("run written to %s", final)
     return RunResult(run_dir=final, manifest=manifest, pages=[final / "html" / p.name for p in pages])
+
+
+def _write_council_workbook(tables: dict, results_dir: Path, *, lang: str) -> Path:
+    """``financovani_rada.xlsx``: the contributions a municipal council votes on, one sheet per view."""
+    from kpwork.funding_report import council_tables, write_council_xlsx
+
+    return write_council_xlsx(council_tables(tables, lang=lang), results_dir / "financovani_rada.xlsx")
 
 
 class _Stopwatch:

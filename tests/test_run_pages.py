@@ -111,3 +111,21 @@ def test_results_tables_round_trip_codes(tmp_path):
     assert back.loc[0, "kod_obce"] == "012345" and back.loc[0, "ico"] == "00284301"
     assert back.loc[0, "podil"] == 0.25 and back.loc[0, "cilove_skupiny"] == "seniori, ozp"
     assert "0,25" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+
+
+def test_council_workbook_of_a_run(tmp_path):
+    import openpyxl
+
+    from kpwork import load_region
+    from kpwork.funding import funding_results
+    from kpwork.runs import _write_council_workbook
+
+    tables = funding_results(load_region(SAMPLE))
+    path = _write_council_workbook(tables, tmp_path, lang="cs")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "Příspěvky obcí"
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "585599", "codes stay text in Excel"
+    total = rows[-1]
+    assert total[1] == "Celkem" and total[-2] == sum(r[-2] for r in rows[1:-1])
