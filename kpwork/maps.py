@@ -232,6 +232,7 @@ def region_map(
     _add_names(m, polys)
     _add_services(m, services, load, lang)
     folium.LayerControl(collapsed=False).add_to(m)
+    _stable_ids(m)
     _switch_legends(m, legends)
     if focus is not None:
         shape = polys.loc[polys["kod_obce"] == focus]
@@ -308,6 +309,35 @@ def _popup(s: pd.Series, lang: str) -> str:
         rows.append((word("kontakt", lang), contact))
     body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"<b>{html.escape(str(s['nazev']))}</b><table>{body}</table>"
+
+
+def _stable_ids(m: folium.Map) -> None:
+    """Number the map's elements in order instead of branca's random ids.
+
+    The same inputs then give byte-identical HTML, which an evaluator can
+    compare across runs. Called once every element is added and before any
+    script refers to an element by name.
+    """
+    counter = 0
+
+    def visit(element) -> None:
+        nonlocal counter
+        counter += 1
+        element._id = f"{counter:032x}"
+        # templates name children by their key in _children: rename the keys that were names
+        renamed = {}
+        for key, child in list(element._children.items()):
+            old = child.get_name()
+            visit(child)
+            renamed[child.get_name() if key == old else key] = child
+        element._children.clear()
+        element._children.update(renamed)
+        # a figure's and a popup's header/html/script hold elements outside _children
+        for part in (getattr(element, a, None) for a in ("header", "html", "script")):
+            if isinstance(part, branca.element.Element):
+                visit(part)
+
+    visit(m.get_root())
 
 
 def _switch_legends(m: folium.Map, legends: list[tuple[folium.FeatureGroup, str]]) -> None:

@@ -51,3 +51,11 @@ def test_english_labels(sample):
     region, gaps, access, load = sample
     page = map_html(region_map(region.municipalities.loc[list(region.members)], region.services, gaps, druh="40", lang="en"))
     assert "Need: home care (§40)" in page and json.dumps("Services – field")[1:-1] in page
+
+
+def test_same_inputs_give_byte_identical_map_html(sample):
+    region, gaps, access, load = sample
+    munis = region.municipalities.loc[list(region.members)]
+    first = map_html(region_map(munis, region.services, gaps, druh="40", access=access, load=load, focus="588318"))
+    second = map_html(region_map(munis, region.services, gaps, druh="40", access=access, load=load, focus="588318"))
+    assert first == second
