@@ -418,7 +418,7 @@ def _groups(plan: Plan, measures: pd.DataFrame, activities: pd.DataFrame, rules:
                           "n_po_terminu": g["po_terminu"].sum()}).reset_index()
     out = rolled.merge(money, on=["skupina", "rok"], how="outer")
     out = _named(out, plan.skupiny, "skupina")
-    return out.sort_values(["skupina", "rok"]).reset_index(drop=True)
+    return out.sort_values(["skupina", "rok"], kind="stable").reset_index(drop=True)
 
 
 def _overall(priorities: pd.DataFrame, indicators: pd.DataFrame, activities: pd.DataFrame, rules: MonitoringRules) -> pd.DataFrame:
@@ -431,7 +431,7 @@ def _overall(priorities: pd.DataFrame, indicators: pd.DataFrame, activities: pd.
                           "rozpocet": g["rozpocet"].sum(), "cerpano": g["cerpano"].sum(min_count=1),
                           "z_toho_obce": g["z_toho_obce"].sum(min_count=1)})
     out = out.merge(counts.reset_index(), on="rok", how="outer").merge(money.reset_index(), on="rok", how="outer")
-    return out.sort_values("rok").reset_index(drop=True)
+    return out.sort_values("rok", kind="stable").reset_index(drop=True)
 
 
 def _comments(plan: Plan) -> pd.DataFrame:
