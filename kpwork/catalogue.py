@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kpwork.errors import InvalidParameter
-from kpwork.labels import check_lang, word
+from kpwork.labels import check_lang, translate, word
 from kpwork.taxonomy import fold, form_label, service_type_label, target_group_label
 
 #: Columns searched by the text filter.
@@ -46,9 +46,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **fields: str) -> str:
-    cs, en = _TEXT[key]
-    text = cs if check_lang(lang) == "cs" else en
-    return text.format(**fields) if fields else text
+    return translate(_TEXT, key, lang, **fields)
 
 
 def _codes(value) -> list[str]:

@@ -6,6 +6,8 @@ Pages are Czech by default (``lang="cs"``) with an English switch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kpwork.errors import InvalidParameter
 
 LANGS = ("cs", "en")
@@ -60,6 +62,22 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def translate(words: Mapping[str, tuple[str, str]], key: str, lang: str = "cs", **fields: str) -> str:
+    """The text of ``key`` in a (Czech, English) table, with ``{fields}`` filled in.
+
+    Pages with words of their own (meeting, catalogue) keep their table and
+    look words up through this.
+
+    Examples
+    --------
+    >>> translate({"hi": ("Dobrý den, {who}", "Hello, {who}")}, "hi", "en", who="Bělov")
+    'Hello, Bělov'
+    """
+    cs, en = words[key]
+    text = cs if check_lang(lang) == "cs" else en
+    return text.format(**fields) if fields else text
+
+
 def word(key: str, lang: str = "cs", **fields: str) -> str:
     """The text of ``key`` in ``lang``, with ``{fields}`` filled in.
 
@@ -68,9 +86,7 @@ def word(key: str, lang: str = "cs", **fields: str) -> str:
     >>> word("map_need", "cs", druh="pečovatelská služba")
     'Potřeba: pečovatelská služba'
     """
-    cs, en = _WORDS[key]
-    text = cs if check_lang(lang) == "cs" else en
-    return text.format(**fields) if fields else text
+    return translate(_WORDS, key, lang, **fields)
 
 
 def header(columns: list[str], lang: str = "cs") -> dict[str, str]:

@@ -23,7 +23,7 @@ from kpwork.funding_report import (  # one naming of methods for every page
     method_label,
 )
 from kpwork.gaps import publish_count
-from kpwork.labels import check_lang, word
+from kpwork.labels import check_lang, translate, word
 from kpwork.results import Results
 from kpwork.taxonomy import service_type_label, target_group_label
 
@@ -65,9 +65,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **fields: str) -> str:
-    cs, en = _TEXT[key]
-    text = cs if check_lang(lang) == "cs" else en
-    return text.format(**fields) if fields else text
+    return translate(_TEXT, key, lang, **fields)
 
 
 def methods_of(srovnani: pd.DataFrame, sluzba_id: str) -> list[str]:
