@@ -42,7 +42,8 @@ def age_structure(population: pd.DataFrame, names: pd.Series, *, lang: str = "cs
     shares = shares.loc[shares.index.intersection(names.index)]
     order = shares[bands[-1]].sort_values().index
     shares = shares.loc[order]
-    fig, ax = _figure(8, 0.45 * len(shares) + 1.4)
+    height = 0.45 * len(shares) + 1.6
+    fig, ax = _figure(8, height)
     left = np.zeros(len(shares))
     for band, colour in zip(bands, BAND_COLOURS, strict=False):
         ax.barh(range(len(shares)), shares[band], left=left, color=colour, label=word(band, lang) if band in ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus") else band)
@@ -55,8 +56,10 @@ def age_structure(population: pd.DataFrame, names: pd.Series, *, lang: str = "cs
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}".replace("%", " %"))
     ax.set_title(word("age_structure", lang))
     ax.set_xlabel(word("share", lang))
-    ax.legend(ncol=len(bands), loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(shares) > 3 else -0.35), frameon=False, fontsize=9)
-    _fit_margins(fig, [names.loc[k] for k in shares.index], bottom_in=1.0)
+    _fit_margins(fig, [names.loc[k] for k in shares.index], bottom_in=1.1)
+    # the legend sits 0.55 in below the axes, under the axis label, whatever the number of bars
+    axes_height = height * (fig.subplotpars.top - fig.subplotpars.bottom)
+    ax.legend(ncol=len(bands), loc="upper center", bbox_to_anchor=(0.5, -0.55 / axes_height), frameon=False, fontsize=9)
     return fig
 
 

@@ -93,9 +93,17 @@ def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> HTM
 
 
 def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> HTML:
-    """Age structure of all members, the given one in bold."""
+    """Age structure of every member (region page), or of one member against
+    the whole region (municipality page: two bars, whatever the region's size)."""
     obce = r["obce"].set_index("kod_obce")
-    fig = charts.age_structure(obce, obce["nazev"], lang=lang, highlight=_member(r, kod_obce) if kod_obce is not None else None)
+    if kod_obce is None:
+        fig = charts.age_structure(obce, obce["nazev"], lang=lang)
+    else:
+        code = _member(r, kod_obce)
+        bands = [c for c in obce.columns if c.startswith("vek_")]
+        rows = pd.concat([obce.loc[[code], bands], obce[bands].sum().to_frame("_region").T])
+        names = pd.Series({code: obce.loc[code, "nazev"], "_region": f"{word('whole_region', lang)} ({r.meta['region_name']})"})
+        fig = charts.age_structure(rows, names, lang=lang, highlight=code)
     return HTML(charts.figure_html(fig, alt=word("age_structure", lang)))
 
 
