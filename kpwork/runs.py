@@ -17,7 +17,6 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -298,36 +297,6 @@ def _run_error(job: NotebookJob, error: dict) -> RunError:
     return RunError(f"{error['ename']}: {error['evalue']}{where}", notebook=job.template, cell=error.get("exec_count"), kod_obce=job.kod_obce)
 
 
-def execute_one(job: NotebookJob, source: Path, out: Path, *, kernel: str, timeout: int) -> Path:
-    """Execute one job with plain papermill (a fresh kernel); a failing cell becomes a :class:`RunError`.
-
-    The reference execution that :mod:`kpwork.execution` reproduces; kept
-    for debugging a single page and for tests.
-    """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    template = source / job.template
-    if not template.exists():
-        raise RunError(f"notebook {template} not found")
-    target = out / f"{job.name}.ipynb"
-    try:
-        papermill.execute_notebook(
-            str(template),
-            str(target),
-            parameters=job.parameters,
-            kernel_name=kernel,
-            cwd=str(out),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as exc:
-        raise RunError(f"{exc.ename}: {exc.evalue}", notebook=job.template, cell=exc.exec_count, kod_obce=job.kod_obce) from exc
-    return target
-
-
 def _kernel_name() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -336,29 +305,6 @@ def _kernel_name() -> str:
         return KERNEL_NAME
     log.warning("Jupyter kernel '%s' is not installed (make setup installs it); using python3", KERNEL_NAME)
     return "python3"
-
-
-def export_pages(jobs: Sequence[NotebookJob], run_dir: Path, *, progress: bool = True) -> list[Path]:
-    """Export every executed notebook to standalone HTML without code cells."""
-    from tqdm.auto import tqdm
-
-    html_dir = run_dir / "html"
-    html_dir.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for job in tqdm(jobs, desc="html", unit="page", disable=not progress, file=sys.stderr):
-        page = html_dir / f"{job.name}.html"
-        page.write_text(notebook_html(run_dir / "notebooks" / f"{job.name}.ipynb", title=job.title), encoding="utf-8")
-        pages.append(page)
-    return pages
-
-
-def notebook_html(path: Path, *, title: str | None = None) -> str:
-    """An executed notebook as a standalone page: no code, nothing from the internet."""
-    import nbformat
-
-    from kpwork.execution import notebook_html as node_html
-
-    return node_html(nbformat.read(path, as_version=4), title=title)
 
 
 def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = "cs") -> Path:
