@@ -17,7 +17,7 @@ import pandas as pd
 
 from kpwork import access, gaps, need
 from kpwork.region import Region
-from kpwork.taxonomy import SERVICE_TYPES, form_label
+from kpwork.taxonomy import SERVICE_TYPES, form_label, paragraph_order
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +89,11 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "members": list(region.members),
         "names": {k: v for k, v in names.items()},
         "main_type": gaps.main_shortage_type(gap_table),
-        "types": sorted(set(gap_table["druh"]), key=_paragraph_key),
+        "types": sorted(set(gap_table["druh"]), key=paragraph_order),
         "has_funding": any(k.startswith("financovani_") for k in tables),
         "has_plan": any(k.startswith("plan_") for k in tables),
     }
     return Analysis(tables=tables, layers=layers, meta=meta)
-
-
-def _paragraph_key(paragraph: str) -> tuple[int, str]:
-    digits = "".join(c for c in paragraph if c.isdigit())
-    return int(digits), paragraph
 
 
 def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFrame:

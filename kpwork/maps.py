@@ -27,7 +27,7 @@ import pandas as pd
 
 from kpwork.config import WEB_CRS
 from kpwork.errors import InvalidParameter
-from kpwork.gaps import GAP_STATUS, LOAD_STATUS, publish_count
+from kpwork.gaps import LOAD_STATUS, publish_count
 from kpwork.labels import check_lang, word
 from kpwork.taxonomy import FORMS, form_label, service_type_label
 
@@ -356,11 +356,6 @@ def _switch_legends(m: folium.Map, legends: list[tuple[folium.FeatureGroup, str]
         "   el.style.display = (parseInt(el.dataset.layer) === k) ? 'block' : 'none'; }); }); });"
     )
     root.script.add_child(branca.element.Element(script))
-
-
-def status_label(stav: str, lang: str = "cs") -> str:
-    """Czech or English label of a gap status."""
-    return GAP_STATUS[stav][lang]
 
 
 def map_html(m: folium.Map) -> str:

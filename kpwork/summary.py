@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpwork.region import Region
-from kpwork.taxonomy import FORMS, SERVICE_TYPES
+from kpwork.taxonomy import FORMS, SERVICE_TYPES, paragraph_order
 
 
 def describe_region(region: Region) -> str:
@@ -26,15 +26,10 @@ def describe_region(region: Region) -> str:
     ]
     by_form = services["forma"].value_counts()
     lines.append("    by form: " + ", ".join(f"{FORMS[f]} {by_form.get(f, 0)}" for f in FORMS))
-    types = services.groupby("druh").size().sort_index(key=lambda s: s.map(_paragraph_order))
+    types = services.groupby("druh").size().sort_index(key=lambda s: s.map(paragraph_order))
     lines.append("    by type: " + ", ".join(f"§{d} {SERVICE_TYPES[d].name} {n}" for d, n in types.items()))
     lines.append(f"  usage: {len(region.usage)} rows, {int(region.usage['klienti'].sum()):,} clients")
     if region.extras:
         lines.append("  also: " + ", ".join(sorted(region.extras)))
     lines.append(f"  files read: {len(region.inputs)}")
     return "\n".join(lines)
-
-
-def _paragraph_order(paragraph: str) -> tuple[int, str]:
-    digits = "".join(c for c in paragraph if c.isdigit())
-    return int(digits), paragraph

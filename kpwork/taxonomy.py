@@ -297,6 +297,18 @@ def normalise_target_group(value: str) -> str:
     return code
 
 
+def paragraph_order(paragraph: str) -> tuple[int, str]:
+    """Sort key of service types in the order of the Act (§40 before §49, §60 before §60a).
+
+    Examples
+    --------
+    >>> sorted(["60a", "49", "60", "40"], key=paragraph_order)
+    ['40', '49', '60', '60a']
+    """
+    digits = "".join(c for c in str(paragraph) if c.isdigit())
+    return int(digits), str(paragraph)
+
+
 def service_type_label(paragraph: str, lang: str = "cs") -> str:
     """Label of a service type for pages (``pečovatelská služba (§40)``)."""
     t = SERVICE_TYPES[paragraph]

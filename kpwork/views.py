@@ -20,7 +20,13 @@ from kpwork.errors import InvalidParameter
 from kpwork.gaps import GAP_STATUS, LOAD_STATUS, publish_count
 from kpwork.labels import check_lang, header, word
 from kpwork.results import Results, load
-from kpwork.taxonomy import SERVICE_TYPES, form_label, service_type_label, target_group_label
+from kpwork.taxonomy import (
+    SERVICE_TYPES,
+    form_label,
+    paragraph_order,
+    service_type_label,
+    target_group_label,
+)
 
 
 def open_results(results_dir: str) -> Results:
@@ -128,7 +134,7 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
         rows["pokryti"] = rows["kapacita_dosazitelna"] / rows["potreba"]
         rows["stav"] = rows["pokryti"].map(lambda p: "dostatek" if p >= 1 else ("nedostupne" if p <= 0 else "nedostatek"))
         keys = ["druh"]
-    rows = rows.sort_values(keys, key=lambda s: s.map(_type_order) if s.name == "druh" else s)
+    rows = rows.sort_values(keys, key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
     out = pd.DataFrame()
     if "cilova_skupina" in keys:
         out["cilova_skupina"] = rows["cilova_skupina"].map(lambda g: target_group_label(g, lang))
@@ -140,10 +146,6 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
     out["pokryti"] = rows["pokryti"].map(_percent)
     out["stav"] = rows["stav"].map(lambda s: GAP_STATUS[s][lang])
     return _table(out, lang)
-
-
-def _type_order(druh: str) -> int:
-    return int("".join(c for c in str(druh) if c.isdigit()))
 
 
 def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> HTML:
@@ -181,7 +183,7 @@ def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> HT
     """Distance from a member to the nearest service of each type present in the region."""
     code = _member(r, kod_obce)
     acc = r["dostupnost"]
-    rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(_type_order))
+    rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(paragraph_order))
     out = pd.DataFrame({
         "druh": rows["druh"].map(lambda d: service_type_label(d, lang)),
         "vzdalenost_nejblizsi_m": rows["vzdalenost_nejblizsi_m"].map(lambda v: _number(v / 1000, 1)),
