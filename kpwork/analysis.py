@@ -16,6 +16,8 @@ import geopandas as gpd
 import pandas as pd
 
 from kpwork import access, gaps, need
+from kpwork.funding import funding_results
+from kpwork.plan import plan_results
 from kpwork.region import Region
 from kpwork.taxonomy import SERVICE_TYPES, form_label, paragraph_order
 
@@ -72,13 +74,9 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "vyuziti": region.usage.sort_values(["sluzba_id", "kod_obce"], ignore_index=True),
     }
     if "funding" in region.extras:
-        from kpwork.funding import funding_results
-
         tables.update(funding_results(region))
     if "plan" in region.extras:
-        from kpwork.plan import plan_results
-
-        tables.update(plan_results(region, tables["mezery"], today=today))
+        tables.update(plan_results(region.extras["plan"], tables["mezery"], names=names, today=today))
     layers = {
         "obce": _municipality_layer(region, municipalities, gap_table),
         "sluzby": gpd.GeoDataFrame(services, geometry=region.services.geometry.values, crs=region.services.crs),

@@ -1,7 +1,7 @@
 """Settings in one place: coordinate systems, file names, thresholds.
 
 Analysis always works in S-JTSK / Krovak East North (EPSG:5514), in metres;
-only :mod:`kpwork.maps` reprojects to EPSG:4326 for the web map.
+only :mod:`kpwork.pages.maps` reprojects to EPSG:4326 for the web map.
 """
 
 from __future__ import annotations

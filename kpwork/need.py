@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ import pandas as pd
 from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
 from kpwork.taxonomy import normalise_service_type, normalise_target_group
+
+if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
+    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ def default_norms() -> pd.DataFrame:
     return norms
 
 
-def parse_norms(sheets: dict[str, sh.Sheet], region, problems: sh.ProblemLog) -> pd.DataFrame:
+def parse_norms(sheets: dict[str, sh.Sheet], region: Region, problems: sh.ProblemLog) -> pd.DataFrame:
     """Parse a region's ``norms.csv``; its rows replace or extend the defaults.
 
     A row replaces the default with the same ``druh``, ``cilova_skupina`` and
@@ -84,7 +88,7 @@ def _band(bands: set[str] | None):
     return parse
 
 
-def parse_survey(sheets: dict[str, sh.Sheet], region, problems: sh.ProblemLog) -> pd.DataFrame:
+def parse_survey(sheets: dict[str, sh.Sheet], region: Region, problems: sh.ProblemLog) -> pd.DataFrame:
     """Parse ``pruzkum.csv``: needs-survey results per municipality.
 
     Columns ``kod_obce``, ``druh`` and/or ``cilova_skupina`` (at least one),
@@ -214,7 +218,7 @@ def apply_survey(need: pd.DataFrame, survey: pd.DataFrame, population: pd.DataFr
     return out
 
 
-def region_need(region) -> pd.DataFrame:
+def region_need(region: Region) -> pd.DataFrame:
     """Need of every member of a region: norms (with the region's overrides) and survey.
 
     Returns the long table of :func:`estimate_need` with ``zdroj``.

@@ -10,7 +10,6 @@ every file is collected and raised once, as :class:`~kpwork.errors.InvalidRegion
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 import re
 import tomllib
@@ -29,6 +28,9 @@ from pyproj import Transformer
 from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
 from kpwork.errors import InvalidRegion, KpworkWarning, Problem
+from kpwork.funding.inputs import parse_coalition_costs, parse_funding
+from kpwork.need import parse_norms, parse_survey
+from kpwork.plan.inputs import parse_plan
 from kpwork.taxonomy import (
     FORMS,
     SERVICE_TYPES,
@@ -613,17 +615,17 @@ def _id_key(value: str) -> str:
 
 # --- optional inputs -----------------------------------------------------------------------
 
-#: Optional inputs: name -> (file base, "module:function" that parses them).
-#: A parser takes ``(sheets, region, problems)`` and returns the parsed object;
-#: ``sheets`` maps names to :class:`~kpwork.sheets.Sheet` (see
-#: :func:`kpwork.sheets.read_workbook`). Modules are imported only when their
-#: file is present, so the core loader does not depend on the analysis modules.
-OPTIONAL_INPUTS: dict[str, tuple[str, str]] = {
-    "norms": (FILES.norms, "kpwork.need:parse_norms"),
-    "survey": (FILES.survey, "kpwork.need:parse_survey"),
-    "coalition_costs": (FILES.coalition_costs, "kpwork.funding:parse_coalition_costs"),
-    "funding": (FILES.funding, "kpwork.funding:parse_funding"),
-    "plan": (FILES.plan, "kpwork.plan:parse_plan"),
+#: Optional inputs: name -> (file base, parser). A parser takes ``(sheets,
+#: region, problems)`` and returns the parsed object; ``sheets`` maps names to
+#: :class:`~kpwork.sheets.Sheet` (see :func:`kpwork.sheets.read_workbook`).
+#: Each concept validates its own input; the parsers depend only on
+#: ``sheets`` and ``taxonomy`` (they see :class:`Region` as a type only).
+OPTIONAL_INPUTS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "norms": (FILES.norms, parse_norms),
+    "survey": (FILES.survey, parse_survey),
+    "coalition_costs": (FILES.coalition_costs, parse_coalition_costs),
+    "funding": (FILES.funding, parse_funding),
+    "plan": (FILES.plan, parse_plan),
 }
 
 
@@ -631,13 +633,11 @@ def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: 
     extras: dict[str, Any] = {}
     # in registry order: a later input may check itself against an earlier one
     # (funding checks that coalition_costs quote what its methods need)
-    for name, (base, target) in OPTIONAL_INPUTS.items():
+    for name, (base, parse) in OPTIONAL_INPUTS.items():
         found = sh.read_workbook(folder, base)
         if found is None:
             continue
         paths, sheets = found
         inputs.extend(paths)
-        module, func = target.split(":")
-        parse: Callable = getattr(importlib.import_module(module), func)
         extras[name] = parse(sheets, dataclasses.replace(region, extras=dict(extras)), problems)
     return extras

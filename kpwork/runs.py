@@ -166,7 +166,7 @@ def run_region(
 
 def _write_council_workbook(tables: dict, results_dir: Path, *, lang: str) -> Path:
     """``financovani_rada.xlsx``: the contributions a municipal council votes on, one sheet per view."""
-    from kpwork.funding_report import council_tables, write_council_xlsx
+    from kpwork.pages.funding import council_tables, write_council_xlsx
 
     return write_council_xlsx(council_tables(tables, lang=lang), results_dir / "financovani_rada.xlsx")
 

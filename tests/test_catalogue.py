@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kpwork import catalogue
+from kpwork.pages import catalogue
 
 NAMES = {"585599": "Otrokovice", "585513": "Napajedla", "588318": "Bělov"}
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpwork import costgame
 from kpwork.errors import InvalidParameter
+from kpwork.funding import costgame
 
 CODES = [f"5{i:05d}" for i in range(12)]
 FAST = settings(max_examples=100, deadline=None)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kpwork.errors import InvalidParameter, InvalidRegion
 from kpwork.funding import ServiceInputs, allocate, funding_results, layer_amounts, split_cost
-from kpwork.funding_input import Layer, SharedService
+from kpwork.funding.inputs import Layer, SharedService
 from kpwork.region import load_region
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from kpwork.funding import funding_results
-from kpwork.funding_report import council_tables, write_council_xlsx
+from kpwork.pages.funding import council_tables, write_council_xlsx
 from kpwork.region import load_region
 from kpwork.results import load, write_results
 

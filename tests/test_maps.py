@@ -10,8 +10,8 @@ import pytest
 from kpwork import load_region
 from kpwork.access import accessibility
 from kpwork.gaps import find_gaps, service_load
-from kpwork.maps import leaflet_assets, map_html, region_map
 from kpwork.need import region_need
+from kpwork.pages.maps import leaflet_assets, map_html, region_map
 
 EXTERNAL = re.compile(r"<(?:script|img)[^>]+src=[\"']?(?:https?:)?//|<link[^>]+href=[\"']?(?:https?:)?//", re.I)
 

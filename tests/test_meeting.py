@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpwork import meeting
 from kpwork.errors import InvalidParameter
+from kpwork.pages import meeting
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_contribution_table_has_a_total_row(srovnani):
 
 def test_method_labels_cover_every_method():
     from kpwork.funding import METHODS
-    from kpwork.funding_report import METHOD_LABELS
+    from kpwork.pages.funding import METHOD_LABELS
 
     assert set(METHOD_LABELS) == set(METHODS)
     assert meeting.method_label("shapley", "en") == "Shapley value"

@@ -14,13 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpwork import InvalidParameter, InvalidRegion, KpworkWarning, load_region
-from kpwork import plan_report as pr
 from kpwork import sheets as sh
-from kpwork.plan import (
+from kpwork.pages import monitoring as pr
+from kpwork.plan.inputs import parse_plan
+from kpwork.plan.monitoring import (
     action_plan,
     gap_effects,
     indicator_fulfilment,
-    parse_plan,
     plan_results,
     roll_up,
 )
@@ -76,11 +76,10 @@ def _gaps() -> pd.DataFrame:
 
 
 def _tables(small, gaps=None):
-    from types import SimpleNamespace
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KpworkWarning)
-        return plan_results(SimpleNamespace(extras={"plan": small}), gaps, today=TODAY)
+        return plan_results(small, gaps, today=TODAY)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -271,12 +270,6 @@ def test_roll_up_rejects_missing_columns():
         roll_up(pd.DataFrame({"k": [1]}), ["k"])
 
 
-def test_no_plan_gives_no_tables(region):
-    from types import SimpleNamespace
-
-    assert plan_results(SimpleNamespace(extras={}), None) == {}
-
-
 def test_gap_table_needs_its_columns(small):
     with pytest.raises(InvalidParameter, match="gaps lack columns"):
         gap_effects(small, pd.DataFrame({"kod_obce": []}))
@@ -292,7 +285,7 @@ def test_sample_plan_is_small_but_complete(region):
     assert plan.swot.groupby("skupina")["typ"].nunique().tolist() == [4, 4, 4]
     assert {"60000", "80500"} <= set(plan.indikatory["indikator"])
     assert set(plan.aktivity["sluzba_id"]) - {""} <= set(region.services["id"])
-    tables = plan_results(region, None, today=TODAY)
+    tables = plan_results(region.extras["plan"], None, names=region.member_names(), today=TODAY)
     assert sorted(tables) == sorted(["plan_indikatory", "plan_opatreni", "plan_priority", "plan_skupiny", "plan_celkem",
                                      "plan_rozpocet", "plan_akcni_plan", "plan_swot", "plan_pripominky", "plan_mezery_opatreni"])
     assert tables["plan_mezery_opatreni"]["nazev"].notna().all()

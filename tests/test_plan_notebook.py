@@ -45,7 +45,7 @@ def write_sample_results(folder: Path) -> Path:
     region = load_region(ROOT / "data" / "otrokovicko")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KpworkWarning)
-        tables = plan_results(region, sample_gaps(region), today=date(2026, 1, 15))
+        tables = plan_results(region.extras["plan"], sample_gaps(region), names=region.member_names(), today=date(2026, 1, 15))
     write_results(tables, {}, {"id": region.id, "name": region.name}, folder)
     return folder
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from kpwork import catalogue
+from kpwork.pages import catalogue
 from kpwork.results import load
 
 from .conftest import REPO, screenshot
@@ -36,7 +36,7 @@ def _contributions(pg) -> list[list[str]]:
 
 def _assert_no_code(pg):
     content = pg.content()
-    for code in ("from kpwork import", "results_dir =", "meeting.app(", "catalogue.app("):
+    for code in ("from kpwork", "results_dir =", "meeting.app(", "catalogue.app("):
         assert code not in content
     assert pg.locator(".jp-CodeMirrorEditor, .jp-InputArea-editor, .CodeMirror").count() == 0
     assert pg.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
@@ -144,7 +144,7 @@ def test_catalogue_filters_and_prints_only_the_filtered_services(server, page):
     assert href.startswith("data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,")
 
 
-LEAKS = ("kod_obce", "sluzba_id", "[region]", "SQLite format", "from kpwork import", "results_dir")
+LEAKS = ("kod_obce", "sluzba_id", "[region]", "SQLite format", "from kpwork", "results_dir")
 
 
 def _raw_paths(server) -> list[str]:
@@ -185,4 +185,4 @@ def test_contents_route_lists_pages_without_their_content(server):
 def test_code_never_reaches_the_browser_in_html(server, path):
     with urllib.request.urlopen(server.url + path, timeout=120) as response:
         body = response.read().decode()
-    assert "from kpwork import" not in body and "results_dir" not in body
+    assert "from kpwork" not in body and "results_dir" not in body

@@ -16,14 +16,14 @@ import logging
 
 import pandas as pd
 
-from kpwork import charts, maps, views
 from kpwork.errors import InvalidParameter
 from kpwork.funding import METHODS, split_cost
-from kpwork.funding_report import (  # one naming of methods for every page
+from kpwork.gaps import publish_count
+from kpwork.pages import charts, maps, views
+from kpwork.pages.funding import (  # one naming of methods for every page
     method_label,
 )
-from kpwork.gaps import publish_count
-from kpwork.labels import check_lang, translate, word
+from kpwork.pages.labels import check_lang, translate, word
 from kpwork.results import Results
 from kpwork.taxonomy import service_type_label, target_group_label
 

@@ -28,7 +28,7 @@ import pandas as pd
 from kpwork.config import WEB_CRS
 from kpwork.errors import InvalidParameter
 from kpwork.gaps import LOAD_STATUS, publish_count
-from kpwork.labels import check_lang, word
+from kpwork.pages.labels import check_lang, word
 from kpwork.taxonomy import FORMS, form_label, service_type_label
 
 #: Colours of service markers by form.

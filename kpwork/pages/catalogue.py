@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kpwork.errors import InvalidParameter
-from kpwork.labels import check_lang, translate, word
+from kpwork.pages.labels import check_lang, translate, word
 from kpwork.taxonomy import fold, form_label, service_type_label, target_group_label
 
 #: Columns searched by the text filter.

@@ -1,7 +1,7 @@
 """Monitoring of the community plan: how far it is fulfilled and what it changed.
 
-Pure functions over a :class:`~kpwork.plan_input.Plan` (parsed from
-``plan.xlsx`` by :func:`parse_plan`, found in ``region.extras["plan"]``):
+Pure functions over a :class:`~kpwork.plan.inputs.Plan` (parsed from
+``plan.xlsx`` by :func:`~kpwork.plan.inputs.parse_plan`, found in ``region.extras["plan"]``):
 
 - fulfilment of each indicator per year (actual vs planned) and its state
   (on track / behind / not reported / not yet due);
@@ -25,7 +25,7 @@ import pandas as pd
 
 from kpwork.config import THRESHOLDS
 from kpwork.errors import InvalidParameter, KpworkWarning
-from kpwork.plan_input import CLOSED_STATES, Plan, parse_plan
+from kpwork.plan.inputs import CLOSED_STATES, Plan
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ __all__ = [
     "budget",
     "gap_effects",
     "indicator_fulfilment",
-    "parse_plan",
     "plan_results",
     "roll_up",
 ]
@@ -340,15 +339,17 @@ def _attribute(activity: dict, gaps: pd.DataFrame | None, target_groups: tuple[s
 # --- the run's tables ------------------------------------------------------------------------
 
 
-def plan_results(region, gaps: pd.DataFrame | None, *, today: date | None = None, rules: MonitoringRules = RULES) -> dict[str, pd.DataFrame]:
-    """All monitoring tables of the region's plan, named ``plan_*``; {} without a plan.
+def plan_results(plan: Plan, gaps: pd.DataFrame | None, *, names: pd.Series | None = None, today: date | None = None, rules: MonitoringRules = RULES) -> dict[str, pd.DataFrame]:
+    """All monitoring tables of a region's plan, named ``plan_*``.
 
     Parameters
     ----------
-    region
-        A loaded :class:`~kpwork.region.Region`; its plan is ``region.extras["plan"]``.
+    plan
+        The region's plan (``region.extras["plan"]``, see :func:`~kpwork.plan.inputs.parse_plan`).
     gaps
         The gap table of the run, or None (see :func:`gap_effects`).
+    names
+        ``nazev`` of each member (index ``kod_obce``), for municipalities the gap table does not name.
     today
         Reference date for due years and overdue activities; defaults to the current date.
     rules
@@ -364,22 +365,18 @@ def plan_results(region, gaps: pd.DataFrame | None, *, today: date | None = None
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> tables = plan_results(SimpleNamespace(extras={"plan": _tiny_plan()}), None, today=date(2025, 3, 1))
+    >>> tables = plan_results(_tiny_plan(), None, today=date(2025, 3, 1))
     >>> tables["plan_priority"][["priorita", "rok", "plneni"]].values.tolist()
     [['1', 2024, 0.5]]
     """
-    plan = getattr(region, "extras", {}).get("plan")
-    if plan is None:
-        return {}
     today = today or date.today()
     indicators = _with_hierarchy(indicator_fulfilment(plan.indikatory, today=today, rules=rules), plan)
     measures = _measures(plan, indicators, rules)
     activities = action_plan(plan, today=today)
     priorities = _named(roll_up(measures.dropna(subset=["rok"]), ["priorita", "rok"], rules=rules), plan.priority, "priorita")
     effects = gap_effects(plan, gaps)
-    if hasattr(region, "member_names"):
-        effects["nazev"] = effects["nazev"].fillna(effects["kod_obce"].map(region.member_names()))
+    if names is not None:
+        effects["nazev"] = effects["nazev"].fillna(effects["kod_obce"].map(names))
     return {
         "plan_indikatory": indicators.sort_values(["opatreni", "indikator", "rok"], kind="stable").reset_index(drop=True),
         "plan_opatreni": measures,

@@ -12,29 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpwork import sheets as sh
+from kpwork.funding.methods import MIXABLE, normalise_method
 from kpwork.taxonomy import closest, fold
+
+if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
+    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 
-#: Methods of splitting a cost (the keys of :data:`kpwork.funding.METHODS`).
-METHOD_NAMES = ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti", "kombinace", "shapley", "scrb")
-#: Methods that can be mixed by ``kombinace`` (column ``vaha_<method>`` in %).
-MIXABLE = ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti")
-#: Methods that need a cost game (quoted coalition costs or the cost model).
-COOPERATIVE = ("shapley", "scrb")
-METHOD_ALIASES = {
-    "rovnym_dilem": ("rovny_dil", "rovne", "equal", "equal_share"),
-    "na_obyvatele": ("per_capita", "obyvatele", "podle_obyvatel"),
-    "na_cilovou_populaci": ("cilova_populace", "na_cilovou_skupinu", "per_target_population"),
-    "podle_vyuziti": ("vyuziti", "by_usage", "usage"),
-    "kombinace": ("mix", "smiseny"),
-    "shapley": ("shapleyho_hodnota", "shapley_value"),
-    "scrb": ("separable_costs_remaining_benefits",),
-}
 USAGE_UNITS = ("klienti", "hodiny")
 #: Short names of target populations by age band.
 TARGET_ALIASES = {
@@ -101,23 +91,6 @@ class FundingPlan:
 QuotedTable = dict[str, dict[frozenset[str], float]]
 
 
-def normalise_method(text: str) -> str:
-    """Canonical method name, or ValueError naming the valid ones and the closest.
-
-    Examples
-    --------
-    >>> normalise_method("Mix")
-    'kombinace'
-    """
-    key = sh.normalise_header(text)
-    for name, aliases in METHOD_ALIASES.items():
-        if key == name or key in aliases:
-            return name
-    hint = closest(text, list(METHOD_NAMES))
-    suggestion = f"; did you mean '{hint}'?" if hint else ""
-    raise ValueError(f"unknown method '{text}' (valid: {', '.join(METHOD_NAMES)}){suggestion}")
-
-
 def percent(text: str) -> float:
     """A share written in per cent (``85``, ``85 %``, ``12,5%``) as a fraction.
 
@@ -156,7 +129,7 @@ def _target(text: str) -> tuple[str, ...]:
 # --- funding ---------------------------------------------------------------------------------
 
 
-def parse_funding(sheets: Mapping[str, sh.Sheet], region, problems: sh.ProblemLog) -> FundingPlan:
+def parse_funding(sheets: Mapping[str, sh.Sheet], region: Region, problems: sh.ProblemLog) -> FundingPlan:
     """Parse the ``funding`` workbook: shared services, layers, member rules.
 
     Parameters
@@ -186,7 +159,7 @@ def parse_funding(sheets: Mapping[str, sh.Sheet], region, problems: sh.ProblemLo
     return plan
 
 
-def _parse_services(sheet: sh.Sheet, region, problems: sh.ProblemLog) -> list[dict]:
+def _parse_services(sheet: sh.Sheet, region: Region, problems: sh.ProblemLog) -> list[dict]:
     if not sh.require_columns(sheet, ("sluzba_id", "metoda"), problems):
         return []
     frame = sheet.frame
@@ -243,7 +216,7 @@ def _usage_unit(text: str) -> str:
     return key
 
 
-def _check_method_row(sheet, row, sid, method, mix, target, region, problems) -> None:
+def _check_method_row(sheet: sh.Sheet, row: int, sid: str, method: str, mix: Mapping[str, float], target: tuple[str, ...], region: Region, problems: sh.ProblemLog) -> None:
     if method == "kombinace":
         if not mix:
             problems.add(sheet.file, row, "metoda", f"service {sid}: kombinace needs weights in columns {', '.join('vaha_' + m for m in MIXABLE)}")
@@ -257,7 +230,7 @@ def _check_method_row(sheet, row, sid, method, mix, target, region, problems) ->
             problems.add(sheet.file, row, "cilova_populace", f"service {sid}: unknown age band '{band}' (valid: 65+, 80+, 65-79, 0-14, 15-64, vse or {', '.join(region.age_bands)})" + (f"; did you mean '{hint}'?" if hint else ""))
 
 
-def _parse_member_rules(sheet: sh.Sheet, region, services: list[dict], problems: sh.ProblemLog) -> dict[str, dict[str, dict]]:
+def _parse_member_rules(sheet: sh.Sheet, region: Region, services: list[dict], problems: sh.ProblemLog) -> dict[str, dict[str, dict]]:
     if not sh.require_columns(sheet, ("sluzba_id", "kod_obce"), problems):
         return {}
     frame = sheet.frame
@@ -290,7 +263,7 @@ def _parse_member_rules(sheet: sh.Sheet, region, services: list[dict], problems:
     return rules
 
 
-def _with_rules(region, s: dict, rules: dict[str, dict], file: str, problems: sh.ProblemLog) -> SharedService | None:
+def _with_rules(region: Region, s: dict, rules: dict[str, dict], file: str, problems: sh.ProblemLog) -> SharedService | None:
     catchment = set(s["catchment"])
     joins = {c for c, r in rules.items() if r["ucast"] is True}
     leaves = {c for c, r in rules.items() if r["ucast"] is False}
@@ -333,9 +306,9 @@ def _parse_layers(sheet: sh.Sheet, services: list[dict], problems: sh.ProblemLog
     return layers
 
 
-def _check_quoted_services(plan: FundingPlan, region, problems: sh.ProblemLog) -> None:
+def _check_quoted_services(plan: FundingPlan, region: Region, problems: sh.ProblemLog) -> None:
     """With quoted coalition costs at hand, each participant alone and all together must be quoted."""
-    quoted = getattr(region, "extras", {}).get("coalition_costs")
+    quoted = region.extras.get("coalition_costs")
     if quoted is None:
         return
     for s in plan.services:
@@ -358,7 +331,7 @@ def quoted_gaps(service: SharedService, quotes: Mapping[frozenset[str], float] |
 # --- coalition costs -------------------------------------------------------------------------
 
 
-def parse_coalition_costs(sheets: Mapping[str, sh.Sheet], region, problems: sh.ProblemLog) -> QuotedTable:
+def parse_coalition_costs(sheets: Mapping[str, sh.Sheet], region: Region, problems: sh.ProblemLog) -> QuotedTable:
     """Parse ``coalition_costs``: quoted annual cost of groups of members per service.
 
     Columns ``sluzba_id``, ``koalice`` (member codes separated by ``,``/``;``,

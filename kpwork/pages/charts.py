@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from kpwork.labels import check_lang, word
+from kpwork.pages.labels import check_lang, word
 from kpwork.taxonomy import SERVICE_TYPES
 
 BAND_COLOURS = ["#a6cee3", "#1f78b4", "#fdbf6f", "#e31a1c", "#6a3d9a", "#b2df8a"]

@@ -14,11 +14,11 @@ import folium
 import pandas as pd
 from IPython.display import HTML
 
-from kpwork import charts, maps
 from kpwork.codes import as_kod_obce
 from kpwork.errors import InvalidParameter
 from kpwork.gaps import GAP_STATUS, LOAD_STATUS, publish_count
-from kpwork.labels import check_lang, header, word
+from kpwork.pages import charts, maps
+from kpwork.pages.labels import check_lang, header, word
 from kpwork.results import Results, load
 from kpwork.taxonomy import (
     SERVICE_TYPES,

@@ -19,13 +19,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kpwork import sheets as sh
 from kpwork.taxonomy import closest, fold, normalise_service_type, normalise_target_group
+
+if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
+    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +197,7 @@ def _weight(text: str) -> float:
 # --- the parser ------------------------------------------------------------------------------
 
 
-def parse_plan(sheets: Mapping[str, sh.Sheet], region, problems: sh.ProblemLog, *, today: date | None = None) -> Plan:
+def parse_plan(sheets: Mapping[str, sh.Sheet], region: Region | None, problems: sh.ProblemLog, *, today: date | None = None) -> Plan:
     """Parse the sheets of a plan; log every problem instead of raising.
 
     Parameters
@@ -243,7 +246,7 @@ def parse_plan(sheets: Mapping[str, sh.Sheet], region, problems: sh.ProblemLog, 
 @dataclass
 class _Context:
     sheets: Mapping[str, sh.Sheet]
-    region: Any
+    region: Region | None
     problems: sh.ProblemLog
     today: date
 
@@ -368,7 +371,7 @@ def _parse_activities(ctx: _Context, opatreni: pd.DataFrame, skupiny: pd.DataFra
     return out[columns]
 
 
-def _municipalities(region) -> Callable[[str], tuple[str, ...]]:
+def _municipalities(region: Region | None) -> Callable[[str], tuple[str, ...]]:
     members = list(region.members) if region is not None else []
     names = {fold(n): k for k, n in region.member_names().items()} if region is not None else {}
 

@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 
 from kpwork.config import THRESHOLDS
 from kpwork.errors import InvalidParameter
-from kpwork.plan import RULES, STATES
-from kpwork.plan_input import ACTIVITY_STATES, DECISIONS, SWOT_TYPES
+from kpwork.plan.inputs import ACTIVITY_STATES, DECISIONS, SWOT_TYPES
+from kpwork.plan.monitoring import RULES, STATES
 from kpwork.taxonomy import SERVICE_TYPES, target_group_label
 
 LANGS = ("cs", "en")

@@ -1,0 +1,11 @@
+"""What people see: pages, maps, charts and tables rendered from a run's results.
+
+Pages only select and render what :func:`kpwork.analysis.analyse_region`
+computed; they never compute a status, ratio or threshold of their own.
+
+- :mod:`~kpwork.pages.labels`: every word of the pages, Czech and English;
+- :mod:`~kpwork.pages.maps`, :mod:`~kpwork.pages.charts`: offline maps and inline charts;
+- :mod:`~kpwork.pages.views`: the region and municipality pages;
+- :mod:`~kpwork.pages.funding`, :mod:`~kpwork.pages.monitoring`: the funding and monitoring reports;
+- :mod:`~kpwork.pages.meeting`, :mod:`~kpwork.pages.catalogue`: the Voilà pages of a meeting.
+"""
