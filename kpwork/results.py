@@ -9,6 +9,7 @@ text (``kod_obce``, ``sluzba_id``, ``druh``, ``ico``, ...).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_ko
 
 GEOPACKAGE = "vysledky.gpkg"
 META = "region.json"
+#: The environment variable through which ``kpwork serve`` tells its pages where the run's results are.
+RESULTS_ENV = "KPWORK_RESULTS_DIR"
 
 
 def _to_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -111,3 +114,14 @@ def load(results_dir: str | Path) -> Results:
     if not meta_path.exists():
         raise FileNotFoundError(f"no run results in {folder}; run `kpwork run` first")
     return Results(folder=folder, meta=json.loads(meta_path.read_text(encoding="utf-8")))
+
+
+def page_results_dir(default: str | os.PathLike) -> Path:
+    """The results folder a page reads: :data:`RESULTS_ENV` when served, else ``default``.
+
+    Examples
+    --------
+    >>> str(page_results_dir("../outputs/x/latest/results")) if RESULTS_ENV not in os.environ else "../outputs/x/latest/results"
+    '../outputs/x/latest/results'
+    """
+    return Path(os.environ.get(RESULTS_ENV) or default)

@@ -35,13 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpwork.errors import KpworkError, KpworkWarning
+from kpwork.results import RESULTS_ENV
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-#: The environment variable that tells a page where the run's results are.
-RESULTS_ENV = "KPWORK_RESULTS_DIR"
 #: The notebooks served, from the workbook's ``notebooks/`` folder.
 PAGES = ("meeting.ipynb", "catalogue.ipynb")
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -70,17 +69,6 @@ class Culling:
     idle_timeout: int = 600
     interval: int = 60
     connected: bool = False
-
-
-def page_results_dir(default: str | os.PathLike) -> Path:
-    """The results folder a page reads: :data:`RESULTS_ENV` when served, else ``default``.
-
-    Examples
-    --------
-    >>> str(page_results_dir("../outputs/x/latest/results")) if RESULTS_ENV not in os.environ else "../outputs/x/latest/results"
-    '../outputs/x/latest/results'
-    """
-    return Path(os.environ.get(RESULTS_ENV) or default)
 
 
 def latest_results(region_dir: str | os.PathLike, out_dir: str | os.PathLike = "outputs") -> Path:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from kpwork import serve as srv
 from kpwork.cli import main
 from kpwork.errors import KpworkError
+from kpwork.results import RESULTS_ENV, page_results_dir
 
 
 @pytest.fixture
@@ -69,10 +70,10 @@ def test_no_run_is_a_clear_error(tmp_path, sample_dir):
 
 
 def test_page_results_dir_prefers_the_server(monkeypatch):
-    monkeypatch.delenv(srv.RESULTS_ENV, raising=False)
-    assert srv.page_results_dir("../outputs/x/latest/results") == Path("../outputs/x/latest/results")
-    monkeypatch.setenv(srv.RESULTS_ENV, "/srv/run/results")
-    assert srv.page_results_dir("../outputs/x/latest/results") == Path("/srv/run/results")
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    assert page_results_dir("../outputs/x/latest/results") == Path("../outputs/x/latest/results")
+    monkeypatch.setenv(RESULTS_ENV, "/srv/run/results")
+    assert page_results_dir("../outputs/x/latest/results") == Path("/srv/run/results")
 
 
 def test_index_lists_the_pages_and_escapes():

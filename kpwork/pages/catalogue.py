@@ -19,6 +19,7 @@ import pandas as pd
 
 from kpwork.errors import InvalidParameter
 from kpwork.pages.labels import check_lang, translate, word
+from kpwork.results import load, page_results_dir
 from kpwork.taxonomy import fold, form_label, service_type_label, target_group_label
 
 #: Columns searched by the text filter.
@@ -338,11 +339,8 @@ def app(results_dir: str, *, lang: str = "cs"):
     """The catalogue page's widgets for the run whose results are in ``results_dir``.
 
     When served by ``kpwork serve`` the results come from the server
-    (:func:`kpwork.serve.page_results_dir`).
+    (:func:`kpwork.results.page_results_dir`).
     """
-    from kpwork.results import load
-    from kpwork.serve import page_results_dir
-
     r = load(page_results_dir(results_dir))
     services = r["sluzby"]
     if services.empty:

@@ -24,7 +24,7 @@ from kpwork.pages.funding import (  # one naming of methods for every page
     method_label,
 )
 from kpwork.pages.labels import check_lang, translate, word
-from kpwork.results import Results
+from kpwork.results import Results, page_results_dir
 from kpwork.taxonomy import service_type_label, target_group_label
 
 log = logging.getLogger(__name__)
@@ -429,14 +429,12 @@ def app(results_dir: str, *, lang: str = "cs"):
     """The meeting page's widgets for the run whose results are in ``results_dir``.
 
     When served by ``kpwork serve`` the results come from the server
-    (:func:`kpwork.serve.page_results_dir`), whatever ``results_dir`` says.
+    (:func:`kpwork.results.page_results_dir`), whatever ``results_dir`` says.
 
     Returns
     -------
     ipywidgets.VBox
         Display it (the last expression of a notebook cell).
     """
-    from kpwork.serve import page_results_dir
-
     r = views.open_results(str(page_results_dir(results_dir)))
     return MeetingApp(r, lang=lang).root
