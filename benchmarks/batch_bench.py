@@ -83,7 +83,7 @@ def main() -> None:
         for name in loop:
             template = REPO / "notebooks" / ("region.ipynb" if name == "region" else "municipality.ipynb")
             # -r: raw strings, as the run passes them (-p would read kod_obce as a number)
-            params = ["-r", "region_dir", str(region), "-r", "results_dir", "../results", "-r", "lang", "cs"]
+            params = ["-r", "results_dir", "../results", "-r", "lang", "cs"]
             if name != "region":
                 params += ["-r", "kod_obce", name.removeprefix("obec_")]
             command = [BIN / "papermill", str(template), str(pm_dir / f"{name}.ipynb"), *params, "-k", "kpwork", "--cwd", str(pm_dir), "--no-progress-bar", "--no-request-save-on-cell-execute"]

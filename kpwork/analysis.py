@@ -49,7 +49,9 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     Returns
     -------
     Analysis
-        Tables ``obce``, ``sluzby``, ``potreba``, ``dostupnost``, ``mezery``,
+        Tables ``obce``, ``sluzby``, ``potreba``, ``dostupnost``, ``mezery``
+        (per municipality x target group x type), ``mezery_obce`` (per
+        municipality x type), ``mezery_region`` (per type for the region),
         ``nejvetsi_nedostatky``, ``vytizenost``, ``vyuziti`` and, when the
         region has them, ``financovani_*`` and ``plan_*``; layers ``obce``
         (polygons with need and coverage per service type, wide) and
@@ -69,6 +71,8 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "potreba": need_table.merge(names.reset_index(), on="kod_obce", how="left"),
         "dostupnost": access_table.merge(names.reset_index(), on="kod_obce", how="left"),
         "mezery": gap_table.merge(names.reset_index(), on="kod_obce", how="left"),
+        "mezery_obce": gaps.municipality_gaps(gap_table).merge(names.reset_index(), on="kod_obce", how="left"),
+        "mezery_region": gaps.region_gaps(gap_table),
         "nejvetsi_nedostatky": gaps.top_shortages(gap_table, n=20).merge(names.reset_index(), on="kod_obce", how="left"),
         "vytizenost": load_table.merge(services[["id", "nazev", "poskytovatel", "druh", "forma"]], left_on="sluzba_id", right_on="id", how="left").drop(columns="id"),
         "vyuziti": region.usage.sort_values(["sluzba_id", "kod_obce"], ignore_index=True),

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import click
 
+from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
 from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
-
-DEFAULT_REGION = "data/otrokovicko"
 
 log = logging.getLogger("kpwork")
 
@@ -79,11 +78,11 @@ def validate(region_dir: Path) -> None:
 
 @main.command()
 @region_argument
-@click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path), help="Folder for the run outputs.")
+@click.option("--out", "out_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder for the run outputs.")
 @click.option("--only", multiple=True, metavar="KOD_OBCE", help="Render pages only for these municipalities (repeatable).")
 @click.option("--workers", type=int, default=None, help="Parallel notebook workers (default: sized to the machine).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://host:8786.")
-@click.option("--lang", type=click.Choice(["cs", "en"]), default="cs", show_default=True, help="Language of the pages.")
+@click.option("--lang", type=click.Choice(["cs", "en"]), default=RUN.lang, show_default=True, help="Language of the pages.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @_user_errors
 def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str, no_progress: bool) -> None:
@@ -99,11 +98,11 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
 
 @main.command()
 @region_argument
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; another one shows the pages to the network.")
-@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
-@click.option("--cull-idle", "cull_idle", default=600, show_default=True, type=click.IntRange(0), help="Seconds after which an idle kernel with no page open is shut (0: never).")
-@click.option("--cull-interval", default=60, show_default=True, type=click.IntRange(1), help="Seconds between culling checks.")
+@click.option("--host", default=SERVE.host, show_default=True, help="Address to listen on; another one shows the pages to the network.")
+@click.option("--port", default=SERVE.port, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--out", "out_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
+@click.option("--cull-idle", "cull_idle", default=SERVE.cull_idle, show_default=True, type=click.IntRange(0), help="Seconds after which an idle kernel with no page open is shut (0: never).")
+@click.option("--cull-interval", default=SERVE.cull_interval, show_default=True, type=click.IntRange(1), help="Seconds between culling checks.")
 @_user_errors
 def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int, cull_interval: int) -> None:
     """Serve the meeting pages (map, catalogue) of the latest run with Voila until Ctrl-C."""
@@ -142,3 +141,41 @@ def synth(out_dir: Path, n: int, seed: int, services: int | None) -> None:
 
     folder = synthesize_region(n, seed, out_dir, services=services)
     click.echo(f"synthetic region of {n} municipalities written to {folder}")
+
+
+@main.command()
+@click.argument("region_dir", type=click.Path(path_type=Path))
+@click.option("--obce", multiple=True, metavar="NÁZVY_NEBO_KÓDY", help='Member municipalities by name or 6-digit code, separated by commas: "Otrokovice, Napajedla, 588318"; "Pohořelice (Zlín)" picks one of several of a name.')
+@click.option("--okres", multiple=True, metavar="OKRES", help="Every municipality of a district (okres), e.g. Zlín.")
+@click.option("--kraj", multiple=True, metavar="KRAJ", help='Every municipality of a region (kraj), e.g. "Zlínský kraj".')
+@click.option("--nazev", default=None, help="The region's name on its pages (default: the folder's name).")
+@click.option("--populace", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help="A newer ČSÚ age table (CSV or XLSX) instead of the shipped 2020 figures (repeatable; docs/reference.md).")
+@click.option("--rok", type=click.IntRange(1900, 2100), default=None, help="Year of the --populace figures when the table has no rok column.")
+@click.option("--force", is_flag=True, help="Write into an existing, non-empty folder (its other files are kept).")
+@_user_errors
+def init(region_dir: Path, obce: tuple[str, ...], okres: tuple[str, ...], kraj: tuple[str, ...], nazev: str | None, populace: tuple[Path, ...], rok: int | None, force: bool) -> None:
+    """Create a region folder from the national reference: boundaries, ages, templates."""
+    from kpwork.create import FILE_NOTES, create_region
+    from kpwork.reference import read_population_table, select_members
+
+    members = select_members(obce=obce, okres=okres, kraj=kraj)
+    population = read_population_table(populace, rok=rok) if populace else None
+    source = f"ČSÚ, {', '.join(p.name for p in populace)}" if populace else None
+    written = create_region(region_dir, members["kod_obce"], name=nazev, force=force, population=population, population_source=source)
+    click.echo(f"region zapsán do {region_dir} (členské obce: {len(members)}):")
+    for path in written:
+        click.echo(f"  {path.name:24} {FILE_NOTES.get(path.name, '')}")
+    click.echo(f"další kroky: vyplňte services.xlsx a usage.xlsx (nebo CSV), pak kpwork validate {region_dir} a kpwork run {region_dir}")
+
+
+@main.command("import-rpss")
+@click.argument("region_dir", type=click.Path(path_type=Path))
+@click.argument("rpss_json", type=click.Path(path_type=Path))
+@click.option("--ciselniky", type=click.Path(path_type=Path, file_okay=False), default=None, help="Folder of the registry's codelists (default: the folder of RPSS_JSON).")
+@_user_errors
+def import_rpss(region_dir: Path, rpss_json: Path, ciselniky: Path | None) -> None:
+    """Merge the region's services from the registry export rpss.json into services.csv."""
+    from kpwork.rpss import import_rpss as run_import
+
+    for line in run_import(region_dir, rpss_json, ciselniky=ciselniky).lines():
+        click.echo(line)

@@ -1,4 +1,4 @@
-"""Settings in one place: coordinate systems, file names, thresholds.
+"""Settings in one place: coordinate systems, file names, thresholds, run and serve defaults.
 
 Analysis always works in S-JTSK / Krovak East North (EPSG:5514), in metres;
 only :mod:`kpwork.pages.maps` reprojects to EPSG:4326 for the web map.
@@ -7,6 +7,7 @@ only :mod:`kpwork.pages.maps` reprojects to EPSG:4326 for the web map.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 ANALYSIS_CRS = "EPSG:5514"
 WEB_CRS = "EPSG:4326"
@@ -32,6 +33,44 @@ class RegionFiles:
 
 
 FILES = RegionFiles()
+
+#: The workbook's notebooks, next to the package in a checkout.
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+#: The Jupyter kernel the notebooks run on (``make setup`` installs it).
+KERNEL_NAME = "kpwork"
+#: The region folder commands work on when none is given (the bundled sample).
+DEFAULT_REGION = "data/otrokovicko"
+#: Where runs are written (``<out>/<region-id>/<run-id>/``) and where ``serve`` finds them.
+OUTPUTS_DIR = "outputs"
+
+
+@dataclass(frozen=True)
+class RunDefaults:
+    """Defaults of ``kpwork run`` (:func:`kpwork.runs.run_region`)."""
+
+    #: Seconds one notebook cell may run before the run fails.
+    cell_timeout: int = 600
+    #: Language of the pages, ``"cs"`` or ``"en"``.
+    lang: str = "cs"
+
+
+RUN = RunDefaults()
+
+
+@dataclass(frozen=True)
+class ServeDefaults:
+    """Defaults of ``kpwork serve`` (:func:`kpwork.serve.serve`); see ``docs/meeting.md``."""
+
+    #: This computer only; any other address shows the pages to the network.
+    host: str = "127.0.0.1"
+    port: int = 8866
+    #: Seconds after which an idle kernel with no page open is shut (0: never).
+    cull_idle: int = 600
+    #: Seconds between culling checks.
+    cull_interval: int = 60
+
+
+SERVE = ServeDefaults()
 
 #: Extensions tried for a sheet, in this order.
 SHEET_EXTENSIONS = (".csv", ".xlsx")

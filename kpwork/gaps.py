@@ -12,20 +12,27 @@ import numpy as np
 import pandas as pd
 
 from kpwork.config import THRESHOLDS, Thresholds
+from kpwork.taxonomy import paragraph_order
 
-#: Status labels of a gap, Czech and English.
-GAP_STATUS = {
-    "dostatek": {"cs": "dostatek", "en": "enough"},
-    "nedostatek": {"cs": "nedostatek", "en": "short"},
-    "nedostupne": {"cs": "nedostupné", "en": "none reachable"},
-}
-#: Status labels of a service's load.
-LOAD_STATUS = {
-    "pretizena": {"cs": "přetížená", "en": "overloaded"},
-    "v_norme": {"cs": "v normě", "en": "normal"},
-    "nevyuzita": {"cs": "nevyužitá", "en": "unused"},
-    "bez_udaju": {"cs": "bez údajů", "en": "no data"},
-}
+#: States of a gap (their page names are in :mod:`kpwork.pages.labels`).
+GAP_STATUS = ("dostatek", "nedostatek", "nedostupne")
+#: States of a service's load.
+LOAD_STATUS = ("pretizena", "v_norme", "nevyuzita", "bez_udaju")
+_TOTALS = ["potreba", "kapacita_dosazitelna", "mezera"]
+
+
+def gap_status(capacity: pd.Series, coverage: pd.Series, *, thresholds: Thresholds = THRESHOLDS) -> np.ndarray:
+    """The state of a gap, the one rule of every level (group, municipality, region).
+
+    ``nedostupne`` when no capacity is reachable, ``dostatek`` when coverage
+    (capacity / need) reaches ``thresholds.enough_share``, else ``nedostatek``.
+
+    Examples
+    --------
+    >>> gap_status(pd.Series([0.0, 5.0, 12.0]), pd.Series([0.0, 0.5, 1.2])).tolist()
+    ['nedostupne', 'nedostatek', 'dostatek']
+    """
+    return np.select([capacity <= 0, coverage >= thresholds.enough_share], ["nedostupne", "dostatek"], default="nedostatek")
 
 
 def find_gaps(need: pd.DataFrame, access: pd.DataFrame, *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
@@ -71,12 +78,52 @@ def find_gaps(need: pd.DataFrame, access: pd.DataFrame, *, thresholds: Threshold
     gaps["kapacita_dosazitelna"] = gaps["kapacita_dosazitelna"].fillna(0.0) * gaps.pop("_podil")
     gaps["mezera"] = gaps["potreba"] - gaps["kapacita_dosazitelna"]
     gaps["pokryti"] = gaps["kapacita_dosazitelna"] / gaps["potreba"]
-    gaps["stav"] = np.select(
-        [gaps["kapacita_dosazitelna"] <= 0, gaps["pokryti"] >= thresholds.enough_share],
-        ["nedostupne", "dostatek"],
-        default="nedostatek",
-    )
+    gaps["stav"] = gap_status(gaps["kapacita_dosazitelna"], gaps["pokryti"], thresholds=thresholds)
     return gaps.sort_values(["kod_obce", "cilova_skupina", "druh"], ignore_index=True)
+
+
+def municipality_gaps(gaps: pd.DataFrame, *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """Need against reachable capacity per municipality and service type, all target groups together.
+
+    Sums ``potreba``, ``kapacita_dosazitelna`` and ``mezera`` of the table of
+    :func:`find_gaps` over target groups and gives ``pokryti`` and ``stav``
+    by the rule of :func:`gap_status`, one row per ``kod_obce`` and
+    ``druh`` (by code, then in the order of the Act).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"kod_obce": ["1", "1"], "cilova_skupina": ["seniori", "ozp"], "druh": ["40", "40"],
+    ...                   "potreba": [3.0, 1.0], "kapacita_dosazitelna": [1.5, 0.5], "mezera": [1.5, 0.5]})
+    >>> municipality_gaps(g)[["potreba", "mezera", "pokryti", "stav"]].values.tolist()
+    [[4.0, 2.0, 0.5, 'nedostatek']]
+    """
+    return _summed(gaps, ["kod_obce", "druh"], thresholds)
+
+
+def region_gaps(gaps: pd.DataFrame, *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:
+    """Need against reachable capacity per service type for the whole region.
+
+    The same sums as :func:`municipality_gaps`, over every member: one row
+    per ``druh`` in the order of the Act. ``mezera`` is the region's need
+    minus its reachable capacity, so a surplus in one municipality offsets
+    a shortfall in another; ``stav`` follows :func:`gap_status`, the rule of
+    every level.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"kod_obce": ["1", "2", "2"], "cilova_skupina": ["seniori"] * 3, "druh": ["49", "40", "49"],
+    ...                   "potreba": [4.0, 6.0, 2.0], "kapacita_dosazitelna": [0.0, 0.0, 3.0], "mezera": [4.0, 6.0, -1.0]})
+    >>> region_gaps(g)[["druh", "mezera", "stav"]].values.tolist()
+    [['40', 6.0, 'nedostupne'], ['49', 3.0, 'nedostatek']]
+    """
+    return _summed(gaps, ["druh"], thresholds)
+
+
+def _summed(gaps: pd.DataFrame, keys: list[str], thresholds: Thresholds) -> pd.DataFrame:
+    out = gaps.groupby(keys, as_index=False)[_TOTALS].sum()
+    out["pokryti"] = out["kapacita_dosazitelna"] / out["potreba"]
+    out["stav"] = gap_status(out["kapacita_dosazitelna"], out["pokryti"], thresholds=thresholds)
+    return out.sort_values(keys, key=lambda s: s.map(paragraph_order) if s.name == "druh" else s, ignore_index=True)
 
 
 def service_load(services: pd.DataFrame, usage: pd.DataFrame, members: tuple[str, ...] | list[str], *, thresholds: Thresholds = THRESHOLDS) -> pd.DataFrame:

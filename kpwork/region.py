@@ -26,7 +26,7 @@ import shapely
 from pyproj import Transformer
 
 from kpwork import sheets as sh
-from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
+from kpwork.config import ANALYSIS_CRS, FILES, SHEET_EXTENSIONS, THRESHOLDS, WEB_CRS
 from kpwork.errors import InvalidRegion, KpworkWarning, Problem
 from kpwork.funding.inputs import parse_coalition_costs, parse_funding
 from kpwork.need import parse_norms, parse_survey
@@ -349,17 +349,26 @@ def _members(config: dict, municipalities: gpd.GeoDataFrame, complete: bool, pro
 
 
 def _open(folder: Path, base: str, problems: sh.ProblemLog, inputs: list[Path], *, required: bool = True) -> sh.Sheet | None:
-    path = sh.find_sheet(folder, base)
-    if path is None:
+    """``base.csv`` or ``base.xlsx``; when both exist, the one with rows (``kpwork init`` writes both empty)."""
+    paths = [folder / f"{base}{ext}" for ext in SHEET_EXTENSIONS if (folder / f"{base}{ext}").exists()]
+    if not paths:
         if required:
             problems.add(f"{base}.csv", None, None, f"file not found (nor {base}.xlsx)")
         return None
-    inputs.append(path)
-    try:
-        sheet = sh.read_sheet(path)
-    except Exception as exc:  # a broken file is one problem, not a crash
-        problems.add(path.name, None, None, f"cannot read the file: {exc}")
+    sheets = []
+    for path in paths:
+        try:
+            sheets.append((path, sh.read_sheet(path)))
+        except Exception as exc:  # a broken file is one problem, not a crash
+            problems.add(path.name, None, None, f"cannot read the file: {exc}")
+            return None
+    filled = [(path, sheet) for path, sheet in sheets if len(sheet.frame)]
+    if len(filled) > 1:
+        names = " and ".join(path.name for path, _ in filled)
+        problems.add(filled[-1][0].name, None, None, f"{names} both hold rows; kpwork reads one of them: keep the rows in one file and delete the other")
         return None
+    path, sheet = (filled or sheets)[0]
+    inputs.append(path)
     problems.extend(sheet.problems)
     return sheet
 
@@ -462,7 +471,13 @@ def _read_services(
     if len(problems) > start or geometry is None:  # None: the polygons have problems
         return gpd.GeoDataFrame(), ids
     out["lat"], out["lon"] = lat, lon
+    out = _as_text(out, [c for c in out.columns if c not in ("kapacita", "naklady", "lat", "lon")])
     return gpd.GeoDataFrame(out, geometry=geometry, crs=ANALYSIS_CRS), ids
+
+
+def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Text columns as object, also in an empty sheet (where pandas would make them float)."""
+    return frame.astype({c: object for c in columns})
 
 
 def _ico(text: str) -> str:
@@ -594,6 +609,7 @@ def _read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, i
     out["rok"] = sh.parse_column(sheet, "rok", _year, problems, required=False, default=None, expected="a year such as 2024") if "rok" in frame else None
     if problems:
         return out
+    out = _as_text(out, ["sluzba_id", "kod_obce"])
     out["klienti"] = out["klienti"].astype("int64")
     out["hodiny"] = out["hodiny"].astype(float)
     out["rok"] = out["rok"].astype("Int64")

@@ -10,7 +10,6 @@ text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import math
@@ -21,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpwork.errors import InvalidRegion, KpworkError
+from kpwork.errors import InvalidRegion
+from kpwork.manifest import package_versions, read_manifest, reference_date, sha256
 
 log = logging.getLogger(__name__)
 
@@ -114,15 +114,16 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     Raises
     ------
     KpworkError
-        When the run has no manifest. Inputs that no longer load are
-        reported (``problems``), not raised.
+        When the run has no manifest or a malformed one
+        (:func:`kpwork.manifest.read_manifest`). Inputs that no longer load
+        are reported (``problems``), not raised.
     """
     from kpwork.analysis import analyse_region
     from kpwork.region import load_region
     from kpwork.results import write_results
 
     run = Path(run_dir)
-    manifest = _manifest(run)
+    manifest = read_manifest(run)
     source = Path(region_dir or manifest["parameters"]["region_dir"])
     report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source))
     report.packages = _package_changes(manifest)
@@ -133,7 +134,7 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
         return report
     known = {i["path"] for i in manifest["inputs"]}
     report.inputs += [InputChange(p.relative_to(region.path).as_posix(), "new") for p in region.inputs if p.relative_to(region.path).as_posix() not in known]
-    analysis = analyse_region(region, today=_reference_date(manifest))
+    analysis = analyse_region(region, today=reference_date(manifest))
     with tempfile.TemporaryDirectory(prefix="kpwork-reproduce-") as tmp:
         fresh = Path(tmp) / "results"
         write_results(analysis.tables, analysis.layers, analysis.meta, fresh)
@@ -141,22 +142,7 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     return report
 
 
-def _reference_date(manifest: dict) -> dt.date:
-    """The date the run analysed as of (plan monitoring): recorded, else the run's start."""
-    recorded = manifest["parameters"].get("today") or manifest["started"][:10]
-    return dt.date.fromisoformat(recorded)
-
-
-def _manifest(run: Path) -> dict:
-    path = run / "manifest.json"
-    if not path.exists():
-        raise KpworkError(f"{run}: no manifest.json; expected a run folder written by `kpwork run`")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
-    from kpwork.runs import sha256
-
     changes = []
     for item in manifest["inputs"]:
         path = source / item["path"]
@@ -170,10 +156,9 @@ def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
 
 
 def _package_changes(manifest: dict) -> dict[str, tuple[str | None, str | None]]:
-    from kpwork.runs import _version
-
     recorded = manifest.get("packages", {})
-    return {name: (old, _version(name)) for name, old in recorded.items() if old != _version(name)}
+    now = package_versions(recorded)
+    return {name: (old, now[name]) for name, old in recorded.items() if old != now[name]}
 
 
 def compare_results(expected: Path, found: Path, *, max_cells: int = 20) -> tuple[list[str], list[CellDifference]]:

@@ -10,35 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
-import platform
 import shutil
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
+from kpwork.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
 from kpwork.errors import InvalidParameter, RunError
+from kpwork.manifest import build_manifest, utc_now, write_manifest
 from kpwork.region import Region, load_region
 from kpwork.results import write_results
 
 log = logging.getLogger(__name__)
-
-#: Notebooks of the workbook, next to the package in a checkout.
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-KERNEL_NAME = "kpwork"
-#: Packages whose versions go into the manifest.
-KEY_PACKAGES = (
-    "kpwork", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyproj", "pyogrio", "openpyxl", "folium",
-    "matplotlib", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "dask", "distributed",
-)
 
 
 @dataclass(frozen=True)
@@ -68,14 +56,14 @@ class RunResult:
 
 def run_region(
     region_dir: str | Path,
-    out_dir: str | Path = "outputs",
+    out_dir: str | Path = OUTPUTS_DIR,
     *,
     only: Sequence[str | int] | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    lang: str = "cs",
+    lang: str = RUN.lang,
     progress: bool = True,
-    timeout: int = 600,
+    timeout: int = RUN.cell_timeout,
     notebooks_dir: str | Path | None = None,
 ) -> RunResult:
     """Run the workbook on a region folder.
@@ -97,7 +85,7 @@ def run_region(
     progress
         Show a progress bar per step on stderr.
     timeout
-        Seconds one notebook cell may run before the run fails.
+        Seconds one notebook cell may run before the run fails (600 by default).
     notebooks_dir
         Folder of the notebook templates (the workbook's ``notebooks/`` by default).
 
@@ -111,7 +99,7 @@ def run_region(
         Nothing is written and ``latest`` does not move; the same holds for
         ``KeyboardInterrupt``.
     """
-    started = _now()
+    started = utc_now()
     clock = _Stopwatch()
     if workers is not None and workers < 1:
         raise InvalidParameter(f"workers: expected 1 or more worker processes, got {workers}")
@@ -123,7 +111,7 @@ def run_region(
     with clock("analysis"):
         analysis = analyse_region(region, today=today)
     source = Path(notebooks_dir).resolve() if notebooks_dir else NOTEBOOKS_DIR
-    jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang)
+    jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang, today=today)
     _check_templates(jobs, source)
     region_out = Path(out_dir) / region.id
     run_id = started.strftime("%Y%m%d-%H%M%S")
@@ -151,7 +139,7 @@ def run_region(
             "scheduler": scheduler,
         }
         manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name, execution=execution, timings=clock.seconds)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_manifest(manifest, tmp)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -192,10 +180,6 @@ def _check_templates(jobs: Sequence[NotebookJob], source: Path) -> None:
         raise RunError(f"{', '.join(missing)} not found in {source}; the run needs these notebooks")
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 def _select_members(region: Region, only: Sequence[str | int] | None) -> list[str]:
     if not only:
         return list(region.members)
@@ -224,18 +208,69 @@ def _point_latest(region_out: Path, final: Path) -> None:
     os.replace(tmp_link, link)
 
 
-def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, lang: str = "cs") -> list[NotebookJob]:
-    """The notebooks of a run: region overview, one page per member, funding, monitoring."""
-    common = {"region_dir": str(region.path), "results_dir": "../results", "lang": lang}
+def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.date, lang: str = RUN.lang) -> list[NotebookJob]:
+    """The notebooks of a run: region overview, one page per member, funding, monitoring.
+
+    Parameters
+    ----------
+    region
+        The region of the run.
+    meta
+        The analysis's metadata (``names``, ``has_funding``, ``has_plan``).
+    members
+        ``kod_obce`` of the municipalities that get a page.
+    today
+        The run's reference date: the monitoring page shows the year
+        :func:`monitoring_year` gives for it.
+    lang
+        Language of the pages.
+
+    Returns
+    -------
+    list of NotebookJob
+        Each with exactly the parameters its notebook declares and uses
+        (``results_dir`` relative to the run's ``notebooks/``, ``lang``, and
+        ``kod_obce`` or ``rok`` where the page needs one).
+    """
+    common = {"results_dir": "../results", "lang": lang}
     jobs = [NotebookJob("region.ipynb", "region", f"{region.name}: přehled", dict(common))]
     if meta.get("has_funding"):
         jobs.append(NotebookJob("funding.ipynb", "financovani", f"{region.name}: financování společných služeb", dict(common)))
     if meta.get("has_plan"):
-        jobs.append(NotebookJob("monitoring.ipynb", "monitoring", f"{region.name}: plnění plánu", dict(common)))
+        rok = monitoring_year(region.extras["plan"].years, today)
+        jobs.append(NotebookJob("monitoring.ipynb", "monitoring", f"{region.name}: plnění plánu", {**common, "rok": rok}))
     names = meta["names"]
     for code in members:
         jobs.append(NotebookJob("municipality.ipynb", f"obec_{code}", names[code], {**common, "kod_obce": code}, kod_obce=code))
     return jobs
+
+
+def monitoring_year(plan_years: Sequence[int], today: dt.date) -> int:
+    """The year the monitoring page of a run shows: the reference date's year, within the plan's years.
+
+    Parameters
+    ----------
+    plan_years
+        The years of the plan (:attr:`kpwork.plan.Plan.years`).
+    today
+        The run's reference date (recorded in the manifest as ``parameters.today``).
+
+    Returns
+    -------
+    int
+        ``today.year``, but not before the plan's first year nor after its
+        last (``today.year`` when the plan has no years).
+
+    Examples
+    --------
+    >>> monitoring_year([2024, 2025], dt.date(2025, 3, 1))
+    2025
+    >>> monitoring_year([2024, 2025], dt.date(2026, 12, 1)), monitoring_year([2024, 2025], dt.date(2023, 1, 1))
+    (2025, 2024)
+    """
+    if not plan_years:
+        return today.year
+    return min(max(today.year, min(plan_years)), max(plan_years))
 
 
 def execute_jobs(
@@ -245,7 +280,7 @@ def execute_jobs(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    timeout: int = 600,
+    timeout: int = RUN.cell_timeout,
     progress: bool = True,
 ) -> dict:
     """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
@@ -307,7 +342,7 @@ def _kernel_name() -> str:
     return "python3"
 
 
-def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = "cs") -> Path:
+def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = RUN.lang) -> Path:
     """``html/index.html``: the list of a run's pages."""
     import html as html_lib
 
@@ -321,84 +356,3 @@ def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang
     path = html_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-#: Version of the manifest layout (bump when a field changes meaning).
-MANIFEST_VERSION = 2
-
-
-def build_manifest(
-    region: Region,
-    run_dir: Path,
-    parameters: dict,
-    *,
-    started: dt.datetime,
-    run_id: str,
-    execution: dict | None = None,
-    timings: dict | None = None,
-) -> dict:
-    """What an evaluator needs to know and check about a run.
-
-    Fields: ``run_id``, ``status``, ``region`` (id, name, path, members),
-    ``parameters`` (everything :func:`run_region` was called with, paths
-    absolute), ``inputs`` and ``outputs`` (relative path, sha256, bytes),
-    ``kpwork`` (version, git commit, whether the checkout had uncommitted
-    changes), ``packages`` (versions of :data:`KEY_PACKAGES`), ``python``,
-    ``platform``, ``execution`` (backend, workers, kernel), ``timings``
-    (seconds per step) and ``started``/``finished`` (UTC).
-    """
-    base = region.path
-    inputs = [{"path": p.relative_to(base).as_posix(), "sha256": sha256(p), "bytes": p.stat().st_size} for p in region.inputs]
-    outputs = sorted(
-        (
-            {"path": p.relative_to(run_dir).as_posix(), "sha256": sha256(p), "bytes": p.stat().st_size}
-            for p in run_dir.rglob("*")
-            if p.is_file() and p.name != "manifest.json"
-        ),
-        key=lambda o: o["path"],
-    )
-    commit, dirty = _git_commit()
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "run_id": run_id,
-        "status": "complete",
-        "region": {"id": region.id, "name": region.name, "path": str(Path(base).resolve()), "members": list(region.members)},
-        "parameters": parameters,
-        "inputs": inputs,
-        "outputs": outputs,
-        "kpwork": {"version": _version("kpwork"), "git_commit": commit, "git_dirty": dirty},
-        "packages": {p: _version(p) for p in KEY_PACKAGES},
-        "python": platform.python_version(),
-        "platform": {"system": platform.system(), "machine": platform.machine()},
-        "execution": execution or {},
-        "timings": timings or {},
-        "started": started.isoformat(),
-        "finished": _now().isoformat(),
-    }
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _git_commit() -> tuple[str | None, bool | None]:
-    """The checkout's HEAD commit and whether tracked files differ from it (None, None outside git)."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-    return out.stdout.strip(), bool(dirty)

@@ -34,17 +34,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpwork.config import DEFAULT_REGION, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
 from kpwork.errors import KpworkError, KpworkWarning
 from kpwork.results import RESULTS_ENV
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8866
 #: The notebooks served, from the workbook's ``notebooks/`` folder.
 PAGES = ("meeting.ipynb", "catalogue.ipynb")
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-KERNEL_NAME = "kpwork"
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -66,12 +63,12 @@ class Culling:
         a page left open during a long discussion keeps working.
     """
 
-    idle_timeout: int = 600
-    interval: int = 60
+    idle_timeout: int = SERVE.cull_idle
+    interval: int = SERVE.cull_interval
     connected: bool = False
 
 
-def latest_results(region_dir: str | os.PathLike, out_dir: str | os.PathLike = "outputs") -> Path:
+def latest_results(region_dir: str | os.PathLike, out_dir: str | os.PathLike = OUTPUTS_DIR) -> Path:
     """The results folder of the latest complete run of a region.
 
     ``region_dir`` may also be a run folder (with ``results/region.json``).
@@ -115,7 +112,7 @@ def check_port(host: str, port: int) -> None:
             raise KpworkError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
-def voila_config(pages_dir: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, culling: Culling = Culling(), preheat: bool = True):
+def voila_config(pages_dir: Path, *, host: str = SERVE.host, port: int = SERVE.port, culling: Culling = Culling(), preheat: bool = True):
     """The traitlets configuration of the Voilà server (a :class:`traitlets.config.Config`).
 
     Parameters
@@ -220,11 +217,11 @@ def index_html(meta: dict) -> str:
 
 
 def serve(
-    region_dir: str | os.PathLike = "data/otrokovicko",
+    region_dir: str | os.PathLike = DEFAULT_REGION,
     *,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    out_dir: str | os.PathLike = "outputs",
+    host: str = SERVE.host,
+    port: int = SERVE.port,
+    out_dir: str | os.PathLike = OUTPUTS_DIR,
     culling: Culling = Culling(),
     preheat: bool = True,
 ) -> None:

@@ -9,12 +9,28 @@ from kpwork.taxonomy import FORMS, SERVICE_TYPES, paragraph_order
 def describe_region(region: Region) -> str:
     """A short Czech/English summary of a valid region (what ``kpwork validate`` prints).
 
+    Parameters
+    ----------
+    region
+        A region loaded by :func:`kpwork.region.load_region`.
+
+    Returns
+    -------
+    str
+        Lines: name and ``OK``; members and inhabitants (latest year of
+        each); services by form and by type; usage rows and clients; the
+        optional inputs present (``also:``, when any); how many files were read.
+
     Examples
     --------
-    The text starts with the region's name and how many members it has::
+    The text starts with the region's name and how many members it has:
 
-        Otrokovicko (otrokovicko): OK
-          members: 8 municipalities, 30,159 inhabitants (2019)
+    >>> from kpwork.region import load_region
+    >>> lines = describe_region(load_region("data/otrokovicko")).splitlines()
+    >>> lines[0]
+    'Otrokovicko (otrokovicko): OK'
+    >>> lines[1]
+    '  members: 8 municipalities, 30,259 inhabitants (2019)'
     """
     population = region.latest_population()
     services = region.services

@@ -3,7 +3,8 @@
 :func:`synthesize_region` writes a region folder that passes ``kpwork
 validate``: municipalities as a grid of square polygons in EPSG:5514 with
 unique 6-digit codes, names and total populations drawn (with the seed) from
-the ČSÚ reference list, age bands split by plausible national shares,
+the national reference shipped with kpwork (:func:`kpwork.reference.national_population`,
+ČSÚ 2020), age bands split by plausible national shares,
 services of every form and several types with catchments around their seat,
 and usage by municipality of residence. The same ``n`` and ``seed`` always
 write the same bytes.
@@ -22,11 +23,10 @@ import shapely
 
 from kpwork.config import ANALYSIS_CRS, WEB_CRS
 from kpwork.errors import InvalidParameter
+from kpwork.reference import national_population
 
 log = logging.getLogger(__name__)
 
-#: The ČSÚ population of every Czech municipality (``name;population``, no header).
-REFERENCE_POPULATION = Path("/work/shared/reference/cz_municipality_population.csv")
 #: Mean area of a Czech municipality: 78,871 km² / 6,258, about 3.55 km a side.
 CELL_M = 3550.0
 #: South-west corner of the grid, inside Czechia in EPSG:5514 (x, y in metres).
@@ -54,7 +54,6 @@ def synthesize_region(
     *,
     services: int | None = None,
     region_id: str | None = None,
-    reference: str | Path = REFERENCE_POPULATION,
 ) -> Path:
     """Write a synthetic region of ``n`` municipalities into ``out_dir``.
 
@@ -71,8 +70,6 @@ def synthesize_region(
         one of each form.
     region_id
         ``id`` in ``region.toml`` (``synth-<n>-<seed>`` by default).
-    reference
-        The ``name;population`` file the names and populations are drawn from.
 
     Returns
     -------
@@ -92,8 +89,9 @@ def synthesize_region(
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    municipalities, cols = _municipalities(n, rng, Path(reference))
-    population = _population(municipalities, rng)
+    reference = national_population()
+    municipalities, cols = _municipalities(n, rng, reference)
+    population = _population(municipalities, rng, year=int(reference["rok"].max()))
     service_table = _services(municipalities, cols, n_services, rng)
     usage = _usage(service_table, municipalities, rng)
     rid = region_id or f"synth-{n}-{seed}"
@@ -102,8 +100,7 @@ def synthesize_region(
     return out
 
 
-def _municipalities(n: int, rng: np.random.Generator, reference: Path) -> tuple[gpd.GeoDataFrame, int]:
-    ref = pd.read_csv(reference, sep=";", header=None, names=["nazev", "obyvatele"], encoding="utf-8")
+def _municipalities(n: int, rng: np.random.Generator, ref: pd.DataFrame) -> tuple[gpd.GeoDataFrame, int]:
     rows = rng.choice(len(ref), size=n, replace=n > len(ref))
     codes = 500000 + np.sort(rng.choice(400_000, size=n, replace=False))
     cols = math.ceil(math.sqrt(n * 1.6))
@@ -114,7 +111,7 @@ def _municipalities(n: int, rng: np.random.Generator, reference: Path) -> tuple[
         {
             "kod_obce": [str(c) for c in codes],
             "nazev": ref["nazev"].to_numpy()[rows],
-            "obyvatele": np.maximum(ref["obyvatele"].to_numpy()[rows], 1),
+            "obyvatele": np.maximum(ref["celkem"].to_numpy()[rows], 1),
             "col": i % cols,
             "row": i // cols,
         },
@@ -124,13 +121,13 @@ def _municipalities(n: int, rng: np.random.Generator, reference: Path) -> tuple[
     return frame, cols
 
 
-def _population(municipalities: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _population(municipalities: gpd.GeoDataFrame, rng: np.random.Generator, *, year: int) -> pd.DataFrame:
     total = municipalities["obyvatele"].to_numpy()
     shares = rng.dirichlet(BAND_SHARES * 200, size=len(total))
     bands = np.floor(shares * total[:, None]).astype("int64")
     bands[:, 1] += total - bands.sum(axis=1)  # the remainder goes to 15-64: totals stay exact
     out = pd.DataFrame(bands, columns=["vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"])
-    out.insert(0, "rok", 2019)
+    out.insert(0, "rok", year)
     out.insert(0, "kod_obce", municipalities["kod_obce"].to_numpy())
     return out
 

@@ -200,3 +200,24 @@ def test_cost_model_rejects_negative_parameters():
 def test_members_must_be_distinct():
     with pytest.raises(InvalidParameter, match="listed twice"):
         costgame.shapley(["a", "a"], lambda s: 1.0)
+
+
+@pytest.mark.parametrize(
+    "game",
+    [
+        costgame.QuotedCosts(("a", "b", "c"), {frozenset("a"): 5, frozenset("b"): 6, frozenset("c"): 7, frozenset("ab"): 8, frozenset("abc"): 13}),
+        costgame.CostModel(
+            ("a", "b", "c"), fixni=100.0, na_klienta=10.0, klienti={"a": 1, "b": 2, "c": 3}, kc_km=1.0, okruhu=2.0,
+            seat_km={"a": 3.0, "b": 4.0, "c": 0.0}, between_km=[[0.0, 5.0, 3.0], [5.0, 0.0, 4.0], [3.0, 4.0, 0.0]],
+        ),
+    ],
+    ids=["quoted", "model"],
+)
+@pytest.mark.parametrize("order", [("a", "b", "c"), ("c", "a", "b"), ("b", "c"), ("c",)])
+def test_table_games_over_masks_agree_with_calls(game, order):
+    # the bitmask table of any order (or subset) of the players holds the same costs as calling the game
+    table = game.over_masks(order)
+    assert len(table) == 1 << len(order) and table[0] == 0
+    for mask in range(1, 1 << len(order)):
+        coalition = frozenset(m for i, m in enumerate(order) if mask >> i & 1)
+        assert table[mask] == pytest.approx(game(coalition))

@@ -1,4 +1,4 @@
-"""Notebook execution: warm kernels give papermill's notebooks, run in parallel safely, time out."""
+"""Notebook execution: the papermill engine on warm kernels gives papermill's notebooks, runs in parallel safely, times out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpwork.execution import KernelPool, NotebookTask, execute_tasks, run_task
+from kpwork.execution import NotebookTask, execute_tasks, run_task
+from kpwork.kernels import KernelPool
 from kpwork.runs import _kernel_name
 
 #: Metadata that records when things ran: the only legitimate difference from papermill.
@@ -76,6 +77,53 @@ def _normalised(nb: dict) -> dict:
         if "injected-parameters" in cell["metadata"].get("tags", []):
             cell["id"] = "injected"
     return nb
+
+
+def test_the_engine_is_registered_through_the_entry_point():
+    from importlib.metadata import entry_points
+
+    from papermill.engines import Engine, papermill_engines
+
+    import kpwork.execution
+
+    (entry,) = [e for e in entry_points(group="papermill.engine") if e.name == "kpwork"]
+    assert entry.value == "kpwork.execution:WarmKernelEngine"
+    engine = papermill_engines.get_engine("kpwork")
+    assert engine is kpwork.execution.WarmKernelEngine
+    assert issubclass(engine, Engine) and "execute_managed_notebook" in vars(engine)
+
+
+def test_importing_kpwork_execution_before_papermill_is_not_circular():
+    import subprocess
+    import sys
+
+    code = "import kpwork.execution as x\nfrom papermill.engines import papermill_engines as e\nassert e.get_engine('kpwork') is x.WarmKernelEngine"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_engine_refuses_options_it_does_not_know(tmp_path, kernel):
+    import papermill
+
+    from kpwork.errors import InvalidParameter
+
+    template = _notebook(tmp_path / "in.ipynb", "x = 1")
+    with pytest.raises(InvalidParameter, match=r"engine kpwork: unknown options record_timing \(options: pool, kernel_cwd"):
+        papermill.execute_notebook(str(template), None, engine_name="kpwork", kernel_name=kernel, progress_bar=False, record_timing=False)
+
+
+@pytest.mark.e2e
+def test_the_papermill_command_runs_a_notebook_on_the_kpwork_engine(tmp_path, kernel):
+    import subprocess
+    import sys
+
+    template = _notebook(tmp_path / "in.ipynb", "import os\nprint(label, os.path.basename(os.getcwd()))")
+    out = tmp_path / "here"
+    out.mkdir()
+    command = [sys.executable, "-m", "papermill", str(template), str(out / "out.ipynb"), "-p", "label", "engine", "--engine", "kpwork", "-k", kernel, "--cwd", str(out), "--no-progress-bar"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _printed((out / "out.ipynb").read_text(encoding="utf-8"), "print(label") == "engine here\n"
 
 
 @pytest.mark.e2e
@@ -166,8 +214,8 @@ def test_a_hanging_cell_times_out_and_its_kernel_is_killed(tmp_path, kernel):
     pids = []
     original = pool.kernel
 
-    def spy():
-        cm = original()
+    def spy(**kwargs):
+        cm = original(**kwargs)
         k = cm.__enter__()
         pids.append(k.pid)
         return _Lent(cm, k)

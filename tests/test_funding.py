@@ -1,7 +1,11 @@
-"""Funding: whole-crown splits, methods by hand, properties, input parsing, run tables."""
+"""Funding: whole-crown splits, the registry of methods, methods by hand, input parsing.
+
+The result tables of :mod:`kpwork.funding.tables` are tested in ``test_funding_tables.py``.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,11 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpwork.errors import InvalidParameter, InvalidRegion
-from kpwork.funding import ServiceInputs, allocate, funding_results, layer_amounts, split_cost
-from kpwork.funding.inputs import Layer, SharedService
+from kpwork.funding import ServiceInputs, allocate, funding_results, methods, split_cost
+from kpwork.funding.methods import COOPERATIVE, METHOD_ALIASES, METHODS, MIXABLE, normalise_method
 from kpwork.region import load_region
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "otrokovicko"
+#: The methods of docs/funding.md, in the order of the comparison table's columns.
+DOCUMENTED_METHODS = ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti", "kombinace", "shapley", "scrb")
 CORE_FILES = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
 FUNDING_FILES = ("funding.csv", "funding_vrstvy.csv", "funding_clenove.csv", "coalition_costs.csv")
 FAST = settings(max_examples=100, deadline=None)
@@ -116,6 +123,59 @@ def test_split_cost_honours_floors_and_caps(shares, total, data):
         assert floors.get(k, 0) <= out[k] <= caps.get(k, total)
 
 
+# --- one registry of method names ------------------------------------------------------------
+# Deleting a method name from any one place in kpwork/funding/ fails one of these.
+
+
+def test_registry_holds_the_documented_methods():
+    assert tuple(METHODS) == DOCUMENTED_METHODS
+    assert all(callable(f) for f in METHODS.values())
+
+
+def test_mixable_kombinace_and_cooperative_partition_the_registry():
+    groups = [*MIXABLE, "kombinace", *COOPERATIVE]
+    assert sorted(groups) == sorted(METHODS)  # every method in exactly one group
+
+
+def test_every_method_has_its_aliases_and_each_spelling_means_one_method():
+    assert list(METHOD_ALIASES) == list(METHODS)
+    spellings = [name for name in METHODS] + [a for aliases in METHOD_ALIASES.values() for a in aliases]
+    assert len(spellings) == len(set(spellings))
+    for name, aliases in METHOD_ALIASES.items():
+        assert {normalise_method(text) for text in (name, name.upper(), *aliases)} == {name}
+
+
+def test_unknown_method_lists_the_registry():
+    with pytest.raises(ValueError, match="unknown method 'rovne_dily'.*" + ", ".join(METHODS) + ".*did you mean 'rovnym_dilem'"):
+        normalise_method("rovne_dily")
+
+
+def test_every_method_is_documented():
+    for doc in (methods.__doc__, allocate.__doc__):
+        assert [m for m in METHODS if f"``{m}``" not in doc] == []
+    text = (ROOT / "docs" / "funding.md").read_text(encoding="utf-8")
+    section = text.split("## Methods", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE) == list(METHODS)
+    assert [m for m in MIXABLE if f"`vaha_{m}`" not in text] == []
+
+
+def test_every_mixable_method_has_a_weight_column(tmp_path):
+    weights = ";".join(f"vaha_{m}" for m in MIXABLE)
+    folder = _region_with(
+        tmp_path,
+        funding=f"sluzba_id;metoda;{weights}\nS01;kombinace;" + ";".join(["25"] * len(MIXABLE)) + "\n",
+        funding_clenove="sluzba_id;kod_obce\n",
+        funding_vrstvy="sluzba_id;zdroj;castka\n",
+    )
+    service = load_region(folder).extras["funding"].service("S01")
+    assert service.vahy == dict.fromkeys(MIXABLE, 0.25)
+
+
+def test_comparison_has_a_column_per_method(sample_region):
+    comparison = funding_results(sample_region)["financovani_srovnani"]
+    assert list(comparison.columns[-len(METHODS):]) == list(METHODS)
+
+
 # --- methods by hand -------------------------------------------------------------------------
 
 
@@ -167,50 +227,14 @@ def test_method_errors_name_service_and_member():
 
 
 @FAST
-@given(st.integers(0, 10**8), st.sampled_from(["rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti", "kombinace", "shapley", "scrb"]))
+@given(st.integers(0, 10**8), st.sampled_from(DOCUMENTED_METHODS))
 def test_every_method_sums_exactly(total, method):
     data = _inputs(POP, SENIORS, USE, weights={"rovnym_dilem": 0.2, "podle_vyuziti": 0.8})
     out = allocate(data, total, method)
     assert int(out.sum()) == total and (out >= 0).all()
 
 
-def test_layers_split_exactly_and_percentages_of_the_cost():
-    service = SharedService("S08", "scrb", 5_200_001, ("585599",))
-    amounts = layer_amounts(service, [Layer("S08", "ESF+", podil=0.51), Layer("S08", "SR", podil=0.09), Layer("S08", "úhrady", castka=700_000)])
-    assert int(amounts.sum()) == 5_200_001
-    assert amounts["úhrady"] == 700_000
-    assert amounts["ESF+"] in (2_652_000, 2_652_001)
-
-
-# --- the sample region and its inputs --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_region(SAMPLE)
-
-
-def test_sample_results_add_up(sample):
-    tables = funding_results(sample)
-    assert set(tables) == {"financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro"}
-    summary = tables["financovani_sluzby"].set_index("sluzba_id")
-    assert len(summary) >= 2 and summary["metoda"].nunique() >= 2
-    paid = tables["financovani_podily"].groupby("sluzba_id")["castka"].sum()
-    assert (paid == summary["obce"]).all()
-    layers = tables["financovani_vrstvy"].groupby("sluzba_id")["castka"].sum()
-    assert (layers == summary["naklady"]).all()
-    comparison = tables["financovani_srovnani"]
-    for method in ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti"):
-        assert (comparison.groupby("sluzba_id")[method].sum() == summary["obce"]).all()
-    shares = tables["financovani_podily"]
-    assert shares["plati_vic_nez_samostatne"].dtype == bool
-    assert "549444" not in set(shares.loc[shares["sluzba_id"] == "S17", "kod_obce"])  # opted out
-
-
-def test_region_without_funding_gives_no_tables(tmp_path):
-    for name in CORE_FILES:
-        shutil.copy(SAMPLE / name, tmp_path / name)
-    assert funding_results(load_region(tmp_path)) == {}
+# --- input parsing ---------------------------------------------------------------------------
 
 
 def _region_with(tmp_path: Path, **files: str) -> Path:

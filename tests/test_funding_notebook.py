@@ -9,6 +9,8 @@ import nbformat
 import pytest
 
 from kpwork.funding import funding_results
+from kpwork.pages import funding as pages
+from kpwork.pages.element import Chart, Table
 from kpwork.pages.funding import council_tables, write_council_xlsx
 from kpwork.region import load_region
 from kpwork.results import load, write_results
@@ -44,6 +46,27 @@ def test_council_workbook(run_results, tmp_path):
     assert sheet["B1"].value == "Obec" and sheet.freeze_panes == "A2"
 
 
+def test_council_sheet_is_numeric_and_its_page_table_czech(run_results):
+    srovnani = load(run_results)["financovani_srovnani"]
+    sheet = pages.council_sheet(srovnani, sluzby=["S01"])
+    assert sheet["Celkem (Kč)"].dtype == "int64", "numbers stay numbers in the council workbook"
+    table = pages.council_table(srovnani, sluzby=["S01"])
+    assert isinstance(table, Table)
+    total = int(sheet["Celkem (Kč)"].iloc[-1])
+    assert f">{total:_}<".replace("_", "\u00a0") in table.html, "thousands with no-break spaces"
+    assert ">Celkem<" in table.html and '<td style="text-align:right">' in table.html
+
+
+def test_every_funding_table_and_the_chart_are_page_elements(run_results):
+    r = load(run_results)
+    for element in (pages.comparison_table(r["financovani_srovnani"], lang="en"), pages.layers_table(r["financovani_vrstvy"]),
+                    pages.core_table(r["financovani_jadro"])):
+        assert isinstance(element, Table)
+    chart = pages.comparison_chart(r["financovani_srovnani"], sluzby=["S08", "S17"], lang="en")
+    assert isinstance(chart, Chart) and chart.html.startswith('<img alt="Member contribution by method"')
+    assert chart.figure.axes[0].xaxis.get_major_formatter()(1500000, 0) == "1,500,000"
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize(("metoda", "sluzby", "lang"), [(None, None, "cs"), ("shapley", ["S08", "S17"], "en")])
 def test_notebook_runs_on_results(run_results, tmp_path, metoda, sluzby, lang):
@@ -60,7 +83,7 @@ def test_notebook_runs_on_results(run_results, tmp_path, metoda, sluzby, lang):
     )
     nb = nbformat.read(out, as_version=4)
     outputs = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
-    assert "image/png" in outputs
+    assert "data:image/png;base64," in outputs, "the chart, inlined in the page"
     if lang == "cs":
         assert "Celkem (Kč)" in outputs and "Shapleyho hodnota" in outputs and "kombinace" in outputs
     else:

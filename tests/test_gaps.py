@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpwork.gaps import find_gaps, main_shortage_type, publish_count, service_load, top_shortages
+from kpwork.config import Thresholds
+from kpwork.gaps import (
+    GAP_STATUS,
+    find_gaps,
+    main_shortage_type,
+    municipality_gaps,
+    publish_count,
+    region_gaps,
+    service_load,
+    top_shortages,
+)
 
 
 def test_gap_status_enough_short_and_none_reachable():
@@ -66,3 +76,53 @@ def test_top_shortages_and_main_type():
     })
     assert top_shortages(gaps, n=2)[["kod_obce", "druh"]].values.tolist() == [["2", "49"], ["1", "40"]]
     assert main_shortage_type(gaps) == "49"
+
+
+@pytest.fixture
+def group_gaps() -> pd.DataFrame:
+    """Two municipalities, two target groups, two types; Bělov reaches no §49."""
+    need = pd.DataFrame({
+        "kod_obce": ["585599", "585599", "585599", "588318", "588318"],
+        "cilova_skupina": ["seniori", "ozp", "seniori", "seniori", "seniori"],
+        "druh": ["49", "40", "40", "40", "49"],
+        "potreba": [30.0, 10.0, 30.0, 4.0, 2.0],
+    })
+    access = pd.DataFrame({"kod_obce": ["585599", "585599", "588318"], "druh": ["40", "49", "40"], "kapacita_dosazitelna": [44.0, 15.0, 1.0]})
+    return find_gaps(need, access)
+
+
+def test_municipality_gaps_add_up_the_target_groups(group_gaps):
+    per = municipality_gaps(group_gaps).set_index(["kod_obce", "druh"])
+    assert per.loc[("585599", "40"), "potreba"] == pytest.approx(40.0)
+    assert per.loc[("585599", "40"), "kapacita_dosazitelna"] == pytest.approx(44.0)
+    assert per.loc[("585599", "40"), "stav"] == "dostatek" and per.loc[("585599", "40"), "pokryti"] == pytest.approx(1.1)
+    assert per.loc[("585599", "49"), "stav"] == "nedostatek"
+    assert per.loc[("588318", "49"), "stav"] == "nedostupne"
+    assert list(per.index) == [("585599", "40"), ("585599", "49"), ("588318", "40"), ("588318", "49")]
+
+
+def test_region_gaps_total_every_municipality_with_the_same_rule(group_gaps):
+    region = region_gaps(group_gaps).set_index("druh")
+    assert list(region.index) == ["40", "49"]
+    assert region["potreba"].sum() == pytest.approx(group_gaps["potreba"].sum())
+    assert region["kapacita_dosazitelna"].sum() == pytest.approx(group_gaps["kapacita_dosazitelna"].sum())
+    assert region.loc["40", "mezera"] == pytest.approx(44.0 - 45.0)
+    assert region.loc["40", "pokryti"] == pytest.approx(45.0 / 44.0)
+    assert region.loc["40", "stav"] == "dostatek" and region.loc["49", "stav"] == "nedostatek"
+    # the one rule of gap_status: a stricter threshold changes every level alike
+    strict = Thresholds(enough_share=1.5)
+    assert set(region_gaps(group_gaps, thresholds=strict)["stav"]) == {"nedostatek"}
+    assert "dostatek" not in set(municipality_gaps(group_gaps, thresholds=strict)["stav"])
+    assert set(region["stav"]) <= set(GAP_STATUS)
+
+
+def test_region_gaps_of_the_sample_match_the_gap_table(sample_region):
+    from kpwork.access import accessibility
+    from kpwork.need import region_need
+
+    need = region_need(sample_region)
+    gaps = find_gaps(need, accessibility(sample_region, need))
+    region = region_gaps(gaps)
+    assert sorted(region["druh"]) == sorted(set(gaps["druh"]))
+    assert region["mezera"].sum() == pytest.approx(gaps["mezera"].sum())
+    assert region.loc[region["druh"] == "41", "stav"].item() == "nedostupne"

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from kpwork.analysis import analyse_region
 from kpwork.errors import InvalidParameter
 from kpwork.pages import meeting
+from kpwork.pages.element import Table
+from kpwork.region import load_region
+from kpwork.results import load, write_results
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"
 
 
 @pytest.fixture
@@ -58,15 +68,63 @@ def test_unknown_or_missing_method_and_bad_weight_are_errors(srovnani):
         meeting.contributions(srovnani, "S1", "rovnym_dilem", mix_with="na_obyvatele", weight=1.5)
 
 
-def test_contribution_table_has_a_total_row(srovnani):
-    html = meeting.contribution_table_html(meeting.contributions(srovnani, "S1", "na_obyvatele"))
-    assert "<b>Celkem</b>" in html and "<b>100\u00a0000</b>" in html
-    assert "Střední" in html and "Kč na obyvatele" in html
+def _cells(table) -> list[list[str]]:
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table.html)[1:]]
 
 
-def test_method_labels_cover_every_method():
-    from kpwork.funding import METHODS
-    from kpwork.pages.funding import METHOD_LABELS
+def test_contribution_table_has_a_total_row_and_signed_differences(srovnani):
+    table = meeting.contribution_table(meeting.contributions(srovnani, "S1", "rovnym_dilem"))
+    assert isinstance(table, Table) and 'class="kp-table kp-contrib"' in table.html
+    rows = _cells(table)
+    assert [r[0] for r in rows] == ["Velká", "Střední", "Malá", "Celkem"]
+    assert rows[-1][1:4] == ["10\u00a0000", "100\u00a0000", "10,00"]
+    assert [r[-1] for r in rows] == ["\u221236\u00a0666", "+13\u00a0333", "+23\u00a0333", "0"]
+    assert "Kč na obyvatele" in table.html
+    assert "Contribution (CZK)" in meeting.contribution_table(meeting.contributions(srovnani, "S1", "rovnym_dilem"), lang="en").html
 
-    assert set(METHOD_LABELS) == set(METHODS)
-    assert meeting.method_label("shapley", "en") == "Shapley value"
+
+def test_contribution_chart_is_an_image_with_its_title(srovnani):
+    chart = meeting.contribution_chart(meeting.contributions(srovnani, "S1", "na_obyvatele"), title="Příspěvky obcí")
+    assert chart.html.startswith('<img alt="Příspěvky obcí"') and chart.png().startswith(b"\x89PNG")
+    assert chart.figure.axes[0].xaxis.get_major_formatter()(20000, 0) == "20\u00a0000"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """The sample's results as a run writes them (its last file is region.json, in the results folder)."""
+    analysis = analyse_region(load_region(SAMPLE), today=date(2026, 1, 15))
+    written = write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path_factory.mktemp("run") / "results")
+    return load(written[-1].parent)
+
+
+def test_gap_rows_are_read_from_the_run_not_recomputed(results):
+    data = meeting._MeetingData(results)
+    every = data.gap_rows(meeting.ALL, "40")
+    expected = results["mezery_obce"].query("druh == '40'")
+    assert sorted(every["kod_obce"]) == sorted(expected["kod_obce"])
+    assert every["mezera"].is_monotonic_decreasing
+    pd.testing.assert_series_equal(every.set_index("kod_obce")["pokryti"].sort_index(), expected.set_index("kod_obce")["pokryti"].sort_index())
+    seniors = data.gap_rows("seniori", "40")
+    assert set(seniors["cilova_skupina"]) == {"seniori"}
+
+
+def test_gap_table_masks_small_counts_and_shows_no_surplus(results):
+    rows = meeting._MeetingData(results).gap_rows(meeting.ALL, "40")
+    table = meeting.gap_table(rows)
+    cells = _cells(table)
+    assert 'class="kp-table kp-gaps"' in table.html and len(cells) == len(rows)
+    bělov = next(c for c in cells if c[0] == "Bělov")
+    assert bělov[1] == "&lt;5"
+    assert all(not c[3].startswith("\u2212") for c in cells), "a surplus shows as no shortfall"
+    assert all(c[4].endswith("\u00a0%") for c in cells)
+
+
+def test_meeting_app_renders_map_table_profile_and_funding(results):
+    app = meeting.MeetingApp(results)
+    assert 'class="kp-map"' in app.map.value and "L.map(" in app.map.value
+    assert "kp-gaps" in app.table.value
+    app.muni.value = "588318"
+    assert "Profil obce: Bělov" in app.profile.value and "Obyvatelé podle věku" in app.profile.value
+    assert "kp-contrib" in app.contrib.value and app.chart.value.startswith("<img alt=")
+    app.language.value = "en"
+    assert "Meeting: Otrokovicko" in app.root.children[0].value

@@ -321,7 +321,7 @@ def test_small_counts_are_hidden(small):
 def test_charts_are_figures(small):
     t = _tables(small)
     for fig in (pr.fulfilment_chart(t, 2025), pr.trend_chart(t), pr.budget_chart(t, 2025)):
-        assert fig.figure.axes and fig._repr_png_().startswith(b"\x89PNG")
+        assert fig.figure.axes and fig.png().startswith(b"\x89PNG")
 
 
 def test_report_rejects_bad_arguments(small):

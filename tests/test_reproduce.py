@@ -108,3 +108,12 @@ def test_reproduce_analyses_as_of_the_recorded_date(sample_run, tmp_path):
     report = reproduce(copy)
     assert not report.ok
     assert {d.table for d in report.differences} <= {t for t in report.tables if t.startswith("plan_")}
+
+
+@pytest.mark.parametrize(("manifest", "message"), [(None, "no manifest.json; expected a run folder"), ('{"run_id": ', "not a valid manifest (Expecting")])
+def test_cli_reproduce_without_a_valid_manifest_exits_1_with_the_reason(tmp_path, manifest, message):
+    if manifest is not None:
+        (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    result = CliRunner().invoke(main, ["reproduce", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and message in result.output

@@ -4,36 +4,25 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
+from test_runs import CORE, SAMPLE, core_copy
 
 from kpwork.errors import InvalidRegion
 from kpwork.results import load
 from kpwork.runs import run_region
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "otrokovicko"
-CORE = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
 EXTERNAL = re.compile(r"<(?:script|img|iframe)[^>]+src=[\"']?(?:https?:)?//|<link[^>]+href=[\"']?(?:https?:)?//", re.I)
-
-
-def _core_copy(tmp_path: Path) -> Path:
-    region = tmp_path / "otrokovicko"
-    region.mkdir()
-    for name in CORE:
-        shutil.copy(SAMPLE / name, region / name)
-    return region
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
-    region = _core_copy(tmp)
+    region = core_copy(tmp)
     return run_region(region, tmp / "outputs", only=["585599", 588318], progress=False)
 
 
@@ -80,7 +69,7 @@ def test_manifest_names_inputs_and_outputs(run):
 
 @pytest.mark.e2e
 def test_bad_input_writes_nothing(tmp_path):
-    region = _core_copy(tmp_path)
+    region = core_copy(tmp_path)
     services = region / "services.csv"
     services.write_text(services.read_text(encoding="utf-8-sig").replace(";120;klienti;", ";-120;klienti;"), encoding="utf-8-sig")
     out = tmp_path / "outputs"
@@ -100,17 +89,6 @@ def test_papermill_command_accepts_kod_obce_as_int(run, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Bělov" in out.read_text(encoding="utf-8")
-
-
-def test_results_tables_round_trip_codes(tmp_path):
-    from kpwork.results import read_table, write_table
-
-    frame = pd.DataFrame({"kod_obce": ["012345"], "ico": ["00284301"], "podil": [0.25], "cilove_skupiny": [("seniori", "ozp")]})
-    write_table(frame, tmp_path / "t.csv")
-    back = read_table(tmp_path / "t.csv")
-    assert back.loc[0, "kod_obce"] == "012345" and back.loc[0, "ico"] == "00284301"
-    assert back.loc[0, "podil"] == 0.25 and back.loc[0, "cilove_skupiny"] == "seniori, ozp"
-    assert "0,25" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
 
 
 def test_council_workbook_of_a_run(tmp_path):

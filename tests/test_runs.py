@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -9,25 +12,29 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 
 import kpwork.runs
+from kpwork.config import NOTEBOOKS_DIR
 from kpwork.errors import InvalidRegion, RunError
-from kpwork.runs import run_region
+from kpwork.runs import monitoring_year, plan_jobs, run_region
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "otrokovicko"
 CORE = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
 PAGES = ("585599", "588318")
+#: The parameters of the stand-in notebooks, and what each prints besides the region's name.
+STAND_INS = {"region.ipynb": ("", "lang"), "municipality.ipynb": ("kod_obce = None\n", "kod_obce"), "funding.ipynb": ("", "lang"), "monitoring.ipynb": ("rok = 2000\n", "rok")}
 
 
 def write_notebooks(folder: Path, *, fail_for: str | None = None) -> Path:
     """Tiny stand-ins for the workbook's notebooks (fast); optionally one that fails for a municipality."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("region.ipynb", "municipality.ipynb", "funding.ipynb", "monitoring.ipynb"):
+    for name, (own, shown) in STAND_INS.items():
         nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('region_dir = "x"\nresults_dir = "../results"\nkod_obce = None\nlang = "cs"')
+        params = nbformat.v4.new_code_cell(f'results_dir = "../results"\n{own}lang = "cs"')
         params.metadata["tags"] = ["parameters"]
-        body = ["from kpwork.results import load\nr = load(results_dir)\nprint(r.meta['region_name'], kod_obce)"]
+        body = [f"from kpwork.results import load\nr = load(results_dir)\nprint(r.meta['region_name'], {shown})"]
         if name == "municipality.ipynb" and fail_for:
             body.append(f'if kod_obce == "{fail_for}":\n    raise ValueError("no data for " + kod_obce)')
         nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in body)]
@@ -37,11 +44,8 @@ def write_notebooks(folder: Path, *, fail_for: str | None = None) -> Path:
 
 
 def core_copy(tmp_path: Path) -> Path:
-    region = tmp_path / "otrokovicko"
-    region.mkdir()
-    for name in CORE:
-        shutil.copy(SAMPLE / name, region / name)
-    return region
+    """A copy of the sample's core files (no optional inputs) as ``tmp_path/otrokovicko``."""
+    return Path(shutil.copytree(SAMPLE, tmp_path / "otrokovicko", ignore=lambda _, names: [n for n in names if n not in CORE]))
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -93,39 +97,89 @@ def test_result_tables_have_no_paths_or_timestamps(first_run):
         assert result.run_dir.name[:8] not in text, f"{table.name} holds the run date"
 
 
-@pytest.mark.e2e
-def test_failing_notebook_names_municipality_and_cell_and_publishes_nothing(first_run, tmp_path):
-    tmp, region, _, result = first_run
-    out = tmp / "out" / "otrokovicko"
+@contextlib.contextmanager
+def nothing_published(out: Path):
+    """Fails unless the run inside leaves the region's output folder and ``latest`` as they were."""
     before = sorted(p.name for p in out.iterdir())
     latest = (out / "latest").resolve()
-    broken = write_notebooks(tmp_path / "broken", fail_for="588318")
-    with pytest.raises(RunError) as info:
-        run_region(region, tmp / "out", only=list(PAGES), workers=1, progress=False, notebooks_dir=broken)
-    message = str(info.value)
-    assert "municipality 588318" in message and "municipality.ipynb" in message
-    assert "cell 4" in message and "ValueError: no data for 588318" in message  # In [4]: after the injected parameters
-    assert info.value.kod_obce == "588318" and info.value.cell == 4
+    yield
     assert sorted(p.name for p in out.iterdir()) == before, "no partial or temporary run folder"
     assert (out / "latest").resolve() == latest
 
 
 @pytest.mark.e2e
+def test_failing_notebook_names_municipality_and_cell_and_publishes_nothing(first_run, tmp_path):
+    tmp, region, _, result = first_run
+    broken = write_notebooks(tmp_path / "broken", fail_for="588318")
+    with nothing_published(tmp / "out" / "otrokovicko"), pytest.raises(RunError) as info:
+        run_region(region, tmp / "out", only=list(PAGES), workers=1, progress=False, notebooks_dir=broken)
+    message = str(info.value)
+    assert "municipality 588318" in message and "municipality.ipynb" in message
+    assert "cell 4" in message and "ValueError: no data for 588318" in message  # In [4]: after the injected parameters
+    assert info.value.kod_obce == "588318" and info.value.cell == 4
+
+
+@pytest.mark.e2e
 def test_ctrl_c_leaves_no_partial_run_and_keeps_latest(first_run, monkeypatch):
     tmp, region, notebooks, _ = first_run
-    out = tmp / "out" / "otrokovicko"
-    before = sorted(p.name for p in out.iterdir())
-    latest = (out / "latest").resolve()
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     # after every notebook ran, just before the manifest: the most to clean up
     monkeypatch.setattr(kpwork.runs, "build_manifest", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with nothing_published(tmp / "out" / "otrokovicko"), pytest.raises(KeyboardInterrupt):
         run_region(region, tmp / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=notebooks)
-    assert sorted(p.name for p in out.iterdir()) == before
-    assert (out / "latest").resolve() == latest
+
+
+@pytest.mark.e2e
+def test_the_run_passes_monitoring_the_year_of_its_reference_date(tmp_path, monkeypatch):
+    started = dt.datetime(2024, 6, 1, 8, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(kpwork.runs, "utc_now", lambda: started)
+    result = run_region(SAMPLE, tmp_path / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=write_notebooks(tmp_path / "nb"))
+    assert result.manifest["parameters"]["today"] == "2024-06-01"
+    nb = nbformat.read(result.run_dir / "notebooks" / "monitoring.ipynb", as_version=4)
+    (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "rok = 2024\n" in injected.source, "the plan runs 2024-2025: the year of the reference date"
+    assert nb.cells[-1].outputs[0]["text"] == "Otrokovicko 2024\n"
+
+
+@pytest.mark.parametrize(
+    ("years", "today", "expected"),
+    [([2024, 2025], dt.date(2024, 6, 1), 2024), ([2024, 2025], dt.date(2026, 12, 1), 2025), ([2024, 2025], dt.date(2020, 1, 1), 2024), ([], dt.date(2026, 1, 1), 2026)],
+)
+def test_monitoring_year_is_the_reference_year_within_the_plan(years, today, expected):
+    assert monitoring_year(years, today) == expected
+
+
+WORKBOOK = ("region", "municipality", "funding", "monitoring", "meeting", "catalogue")
+
+
+def _declared(nb) -> list[str]:
+    """Names the parameters cell assigns, in order."""
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    return [t.id for node in ast.parse(cell.source).body for t in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+
+
+@pytest.mark.parametrize("name", WORKBOOK)
+def test_every_notebook_parameter_is_read_by_papermill_and_used(name):
+    path = NOTEBOOKS_DIR / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    declared = _declared(nb)
+    assert list(papermill.inspect_notebook(path)) == declared, "papermill reads every parameter (and its annotation)"
+    body = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    used = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+    assert set(declared) <= used, f"parameters {sorted(set(declared) - used)} are not used by {name}.ipynb"
+
+
+def test_the_run_passes_each_notebook_only_parameters_it_declares(sample_region):
+    meta = {"has_funding": True, "has_plan": True, "names": dict(sample_region.member_names())}
+    jobs = plan_jobs(sample_region, meta, list(PAGES), today=dt.date(2026, 12, 1), lang="en")
+    assert [j.template for j in jobs] == ["region.ipynb", "funding.ipynb", "monitoring.ipynb", "municipality.ipynb", "municipality.ipynb"]
+    for job in jobs:
+        assert set(job.parameters) <= set(papermill.inspect_notebook(NOTEBOOKS_DIR / job.template)), job.template
+    assert jobs[2].parameters == {"results_dir": "../results", "lang": "en", "rok": 2025}
+    assert jobs[3].parameters == {"results_dir": "../results", "lang": "en", "kod_obce": "585599"}
 
 
 def test_bad_input_writes_nothing(tmp_path):

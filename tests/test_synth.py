@@ -17,32 +17,40 @@ def _digest(folder):
 
 
 def test_synthetic_region_loads_without_problems_or_warnings(tmp_path):
-    folder = synthesize_region(30, 3, tmp_path / "r")
+    folder = synthesize_region(60, 3, tmp_path / "r")
     with warnings.catch_warnings():
         warnings.simplefilter("error", KpworkWarning)
         region = load_region(folder)
-    assert len(region.members) == 30
+    assert len(region.members) == 60
     assert all(len(c) == 6 and c.isdigit() for c in region.members)
     assert region.municipalities.crs.to_epsg() == 5514
     assert set(region.services["forma"]) == {"pobytova", "ambulantni", "terenni"}
     assert region.services["druh"].nunique() >= 5
     field = region.services[region.services["forma"] == "terenni"]
-    assert all(0 < len(c) < 30 for c in field["pusobnost"]), "field services reach their neighbourhood, not the whole region"
+    # 60 cells make a grid 10 wide and 6 high: a catchment of radius 3 cells reaches at most 7 x 6
+    assert all(0 < len(c) <= 42 for c in field["pusobnost"]), "field services reach their neighbourhood, not the whole region"
     assert region.usage["klienti"].sum() > 0
     assert set(region.usage["sluzba_id"]) <= set(region.services["id"])
 
 
-def test_populations_come_from_the_reference_file(tmp_path):
-    import pandas as pd
+def test_populations_come_from_the_packaged_reference(tmp_path):
+    from kpwork.reference import national_population
 
-    from kpwork.synth import REFERENCE_POPULATION
-
-    ref = pd.read_csv(REFERENCE_POPULATION, sep=";", header=None, names=["nazev", "obyvatele"])
+    ref = national_population()
     region = load_region(synthesize_region(20, 5, tmp_path / "r"))
-    totals = region.latest_population()["obyvatele"]
-    pairs = set(zip(ref["nazev"], ref["obyvatele"], strict=True))
+    latest = region.latest_population()
+    pairs = set(zip(ref["nazev"], ref["celkem"], strict=True))
     names = region.member_names()
-    assert all((names[c], int(totals[c])) in pairs for c in region.members)
+    assert all((names[c], int(latest.loc[c, "obyvatele"])) in pairs for c in region.members)
+    assert set(latest["rok"]) == {2020}
+
+
+def test_synth_reads_no_file_outside_the_package():
+    import inspect
+
+    import kpwork.synth
+
+    assert "/work/" not in inspect.getsource(kpwork.synth)
 
 
 def test_same_seed_same_bytes_other_seed_other_region(tmp_path):

@@ -37,6 +37,22 @@ from kpwork.errors import InvalidParameter
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "CORE_CHECK_LIMIT",
+    "EXACT_SHAPLEY_LIMIT",
+    "CostGame",
+    "CostModel",
+    "QuotedCosts",
+    "ScaledGame",
+    "coalition_costs",
+    "core_violations",
+    "popcounts",
+    "scrb",
+    "shapley",
+    "shapley_from_masks",
+]
+
+#: A cost game: the annual cost (CZK) of serving a coalition of member codes alone.
 CostGame = Callable[[frozenset[str]], float]
 
 #: Largest number of members for the exact Shapley value (2**20 coalitions).
@@ -341,8 +357,28 @@ def core_violations(
 # --- games ---------------------------------------------------------------------------------
 
 
+class _TableGame:
+    """A game that holds the costs of all coalitions of its ``players`` in ``table`` by bitmask."""
+
+    players: tuple[str, ...]
+    table: np.ndarray
+
+    def over_masks(self, members: Sequence[str]) -> np.ndarray:
+        """Costs of all coalitions of ``members`` (players, in any order) by bitmask."""
+        if tuple(members) == self.players:
+            return self.table
+        order = [self.players.index(m) for m in members]
+        remap = np.zeros(1 << len(order), dtype=np.int64)
+        for new, old in enumerate(order):
+            remap |= ((np.arange(1 << len(order)) >> new) & 1) << old
+        return self.table[remap]
+
+    def __call__(self, coalition: frozenset[str]) -> float:
+        return float(self.table[_mask_of(coalition, self.players)])
+
+
 @dataclass(frozen=True)
-class QuotedCosts:
+class QuotedCosts(_TableGame):
     """Coalition costs quoted by providers, completed to every coalition.
 
     Parameters
@@ -408,18 +444,9 @@ class QuotedCosts:
             best[without] = np.minimum(best[without], best[without | (1 << bit)])
         return best
 
-    def over_masks(self, members: Sequence[str]) -> np.ndarray:
-        """Costs of all coalitions of ``members`` (the players in any order) by bitmask."""
-        if tuple(members) == self.players:
-            return self.table
-        return QuotedCosts(tuple(members), self.quotes).table
-
-    def __call__(self, coalition: frozenset[str]) -> float:
-        return float(self.table[_mask_of(coalition, self.players)])
-
 
 @dataclass(frozen=True)
-class CostModel:
+class CostModel(_TableGame):
     """Cost of running a (field) service for a coalition: fixed + per client + travel.
 
     ``c(S) = fixni + na_klienta * sum_{i in S} klienti_i + kc_km * okruhu * tour_km(S)``
@@ -495,19 +522,6 @@ class CostModel:
 
     def _between(self) -> np.ndarray:
         return np.asarray(self.between_km, dtype=float).reshape(len(self.players), len(self.players))
-
-    def over_masks(self, members: Sequence[str]) -> np.ndarray:
-        """Costs of all coalitions of ``members`` (the players in any order) by bitmask."""
-        if tuple(members) == self.players:
-            return self.table
-        order = [self.players.index(m) for m in members]
-        remap = np.zeros(1 << len(order), dtype=np.int64)
-        for new, old in enumerate(order):
-            remap |= ((np.arange(1 << len(order)) >> new) & 1) << old
-        return self.table[remap]
-
-    def __call__(self, coalition: frozenset[str]) -> float:
-        return float(self.table[_mask_of(coalition, self.players)])
 
 
 @dataclass(frozen=True)

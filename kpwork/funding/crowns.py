@@ -17,6 +17,8 @@ import pandas as pd
 
 from kpwork.errors import InvalidParameter
 
+__all__ = ["split_cost"]
+
 
 def split_cost(
     total: int,
@@ -55,8 +57,9 @@ def split_cost(
     -----
     Largest-remainder (Hamilton) rounding on exact fractions: each member gets
     the whole part of its quota, and the crowns left go one each to the
-    largest remainders (compared to a millionth of a crown), ties to the lower ``kod_obce``. A member with share 0
-    never gets a crown it does not owe, and bounds in whole crowns stay honoured.
+    largest remainders (compared to a millionth of a crown), ties to the lower
+    ``kod_obce``. A member with share 0 never gets a crown it does not owe, and
+    bounds in whole crowns stay honoured.
 
     Examples
     --------
@@ -146,5 +149,3 @@ def _largest_remainder(total: int, keys: list[str], quotas: list[Fraction]) -> p
 
 def _index(keys: list[str]) -> pd.Index:
     return pd.Index(keys, name="kod_obce")
-
-

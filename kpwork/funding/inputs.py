@@ -10,7 +10,7 @@ raise on bad input but add every problem to the log, naming file, row and column
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type he
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "ALL_PARTICIPANTS",
+    "DEFAULT_ROUNDS",
+    "FundingPlan",
+    "Layer",
+    "QuotedTable",
+    "SharedService",
+    "parse_coalition_costs",
+    "parse_funding",
+    "percent",
+    "quoted_gaps",
+]
+
+#: What "usage" counts (``jednotka_vyuziti``): columns of ``usage.csv``.
 USAGE_UNITS = ("klienti", "hodiny")
 #: Short names of target populations by age band.
 TARGET_ALIASES = {
@@ -36,15 +50,36 @@ TARGET_ALIASES = {
     "vse": ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"),
 }
 DEFAULT_TARGET = TARGET_ALIASES["65+"]
+#: Columns of ``funding.csv`` describing the cost model of a service (:class:`~kpwork.funding.costgame.CostModel`).
 MODEL_COLUMNS = ("model_fixni", "model_na_klienta", "model_kc_km", "model_okruhu_rocne")
 #: Rounds per year of a field service when only ``model_kc_km`` is given (working days).
 DEFAULT_ROUNDS = 250.0
+#: ``koalice`` standing for all participants of the service in ``coalition_costs.csv``.
 ALL_PARTICIPANTS = "*"
 
 
 @dataclass(frozen=True)
 class SharedService:
-    """One shared service of ``funding.csv`` and its method (parsed, checked)."""
+    """One shared service of ``funding.csv`` and its method (parsed, checked).
+
+    Attributes
+    ----------
+    sluzba_id, metoda, naklady
+        The service, its method (a key of :data:`~kpwork.funding.methods.METHODS`)
+        and its annual cost in whole CZK.
+    ucastnici
+        Codes of the participating members, in the order of the region's members.
+    jednotka_vyuziti, cilova_populace
+        What usage counts (``klienti`` or ``hodiny``) and the age bands of the target population.
+    vahy
+        Weights of ``kombinace`` by method (fractions summing to 1).
+    model
+        The cost model (``model_*`` columns that are filled in).
+    minima, maxima
+        Floors and caps (whole CZK) by participant.
+    neucastni
+        Members that opted out (``ucast = ne``).
+    """
 
     sluzba_id: str
     metoda: str
@@ -80,6 +115,7 @@ class FundingPlan:
     layers: tuple[Layer, ...] = ()
 
     def service(self, sluzba_id: str) -> SharedService:
+        """The shared service ``sluzba_id`` (KeyError when it is not one)."""
         for s in self.services:
             if s.sluzba_id == sluzba_id:
                 return s
@@ -103,6 +139,13 @@ def percent(text: str) -> float:
     if not 0 <= value <= 100:
         raise ValueError(f"must be a per cent between 0 and 100, got {text}")
     return value / 100
+
+
+def _optional(sheet: sh.Sheet, column: str, parse: Callable[[str], object], problems: sh.ProblemLog, *, default: object = None) -> list:
+    """Parsed cells of an optional column: ``default`` where a cell is empty or the column absent."""
+    if column not in sheet.frame.columns:
+        return [default] * len(sheet.frame)
+    return sh.parse_column(sheet, column, parse, problems, required=False, default=default)
 
 
 def _whole_czk(text: str) -> int:
@@ -138,7 +181,9 @@ def parse_funding(sheets: Mapping[str, sh.Sheet], region: Region, problems: sh.P
         Tables by name: the services table (``funding``/``sluzby`` or the
         first), ``vrstvy`` (layers) and ``clenove`` (floors, caps, opt-outs).
     region
-        The loaded :class:`~kpwork.region.Region` (without extras).
+        The loaded :class:`~kpwork.region.Region`, with the inputs parsed
+        before this one in ``extras`` (``coalition_costs``, whose quotes must
+        cover each participant alone and all together).
     problems
         Where every problem goes, as ``file:row: column: message``.
 
@@ -164,17 +209,11 @@ def _parse_services(sheet: sh.Sheet, region: Region, problems: sh.ProblemLog) ->
         return []
     frame = sheet.frame
     methods = sh.parse_column(sheet, "metoda", normalise_method, problems, expected="a method")
-
-    def optional(column: str, parse, default=None) -> list:
-        if column not in frame.columns:
-            return [default] * len(frame)
-        return sh.parse_column(sheet, column, parse, problems, required=False, default=default)
-
-    costs = optional("naklady", _whole_czk)
-    units = optional("jednotka_vyuziti", _usage_unit, "klienti")
-    targets = optional("cilova_populace", _target, DEFAULT_TARGET)
-    weights = {m: optional(f"vaha_{m}", percent) for m in MIXABLE}
-    model = {c: optional(c, sh.non_negative) for c in MODEL_COLUMNS}
+    costs = _optional(sheet, "naklady", _whole_czk, problems)
+    units = _optional(sheet, "jednotka_vyuziti", _usage_unit, problems, default="klienti")
+    targets = _optional(sheet, "cilova_populace", _target, problems, default=DEFAULT_TARGET)
+    weights = {m: _optional(sheet, f"vaha_{m}", percent, problems) for m in MIXABLE}
+    model = {c: _optional(sheet, c, sh.non_negative, problems) for c in MODEL_COLUMNS}
     known = dict(zip(region.services["id"], range(len(region.services)), strict=True))
     seen: dict[str, int] = {}
     rows = []
@@ -227,7 +266,7 @@ def _check_method_row(sheet: sh.Sheet, row: int, sid: str, method: str, mix: Map
     for band in target:
         if band not in region.age_bands:
             hint = closest(band, list(region.age_bands))
-            problems.add(sheet.file, row, "cilova_populace", f"service {sid}: unknown age band '{band}' (valid: 65+, 80+, 65-79, 0-14, 15-64, vse or {', '.join(region.age_bands)})" + (f"; did you mean '{hint}'?" if hint else ""))
+            problems.add(sheet.file, row, "cilova_populace", f"service {sid}: unknown age band '{band}' (valid: {', '.join(TARGET_ALIASES)} or {', '.join(region.age_bands)})" + (f"; did you mean '{hint}'?" if hint else ""))
 
 
 def _parse_member_rules(sheet: sh.Sheet, region: Region, services: list[dict], problems: sh.ProblemLog) -> dict[str, dict[str, dict]]:
@@ -235,13 +274,9 @@ def _parse_member_rules(sheet: sh.Sheet, region: Region, services: list[dict], p
         return {}
     frame = sheet.frame
     codes = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")
-
-    def optional(column, parse):
-        if column not in frame.columns:
-            return [None] * len(frame)
-        return sh.parse_column(sheet, column, parse, problems, required=False)
-
-    floors, caps, takes_part = optional("minimum", _whole_czk), optional("maximum", _whole_czk), optional("ucast", _yes_no)
+    floors = _optional(sheet, "minimum", _whole_czk, problems)
+    caps = _optional(sheet, "maximum", _whole_czk, problems)
+    takes_part = _optional(sheet, "ucast", _yes_no, problems)
     shared = {s["sluzba_id"] for s in services}
     rules: dict[str, dict[str, dict]] = {}
     for i, sid in enumerate(frame["sluzba_id"].tolist()):
@@ -286,8 +321,8 @@ def _parse_layers(sheet: sh.Sheet, services: list[dict], problems: sh.ProblemLog
     if not sh.require_columns(sheet, ("sluzba_id", "zdroj"), problems):
         return []
     frame = sheet.frame
-    amounts = sh.parse_column(sheet, "castka", _whole_czk, problems, required=False) if "castka" in frame else [None] * len(frame)
-    shares = sh.parse_column(sheet, "podil", percent, problems, required=False) if "podil" in frame else [None] * len(frame)
+    amounts = _optional(sheet, "castka", _whole_czk, problems)
+    shares = _optional(sheet, "podil", percent, problems)
     costs = {s["sluzba_id"]: s["naklady"] for s in services}
     covered: dict[str, float] = {}
     layers = []
@@ -304,28 +339,6 @@ def _parse_layers(sheet: sh.Sheet, services: list[dict], problems: sh.ProblemLog
         if covered[sid] > costs[sid] + 0.5:
             problems.add(sheet.file, row, "castka", f"service {sid}: the layers ({covered[sid]:,.0f} CZK) exceed the annual cost ({costs[sid]:,} CZK)")
     return layers
-
-
-def _check_quoted_services(plan: FundingPlan, region: Region, problems: sh.ProblemLog) -> None:
-    """With quoted coalition costs at hand, each participant alone and all together must be quoted."""
-    quoted = region.extras.get("coalition_costs")
-    if quoted is None:
-        return
-    for s in plan.services:
-        for message in quoted_gaps(s, quoted.get(s.sluzba_id)):
-            problems.add("coalition_costs.csv", None, "koalice", message)
-
-
-def quoted_gaps(service: SharedService, quotes: Mapping[frozenset[str], float] | None) -> list[str]:
-    """What is missing in the quoted costs of a service (empty when nothing is)."""
-    if not quotes:
-        return []
-    sid = service.sluzba_id
-    gaps = [f"service {sid}: member {m} has no quoted stand-alone cost (a row with only {m})" for m in service.ucastnici if frozenset([m]) not in quotes]
-    everyone = frozenset(service.ucastnici)
-    if everyone not in quotes and frozenset([ALL_PARTICIPANTS]) not in quotes:
-        gaps.append(f"service {sid}: no quoted cost for all participants together ({', '.join(service.ucastnici)}, or *)")
-    return gaps
 
 
 # --- coalition costs -------------------------------------------------------------------------
@@ -369,8 +382,50 @@ def parse_coalition_costs(sheets: Mapping[str, sh.Sheet], region: Region, proble
     return table
 
 
+def quoted_gaps(service: SharedService, quotes: Mapping[frozenset[str], float] | None) -> list[str]:
+    """What is missing in the quoted costs of a service: each participant alone and all together.
+
+    Parameters
+    ----------
+    service
+        The shared service and its participants.
+    quotes
+        Its quoted coalition costs (from :func:`parse_coalition_costs`), or None.
+
+    Returns
+    -------
+    list of str
+        One message per missing quote, naming the service and the member;
+        empty when nothing is missing or nothing is quoted.
+
+    Examples
+    --------
+    >>> s = SharedService("S08", "shapley", 1000, ("585599", "588318"))
+    >>> quoted_gaps(s, {frozenset(["585599"]): 600.0, frozenset("*"): 900.0})
+    ['service S08: member 588318 has no quoted stand-alone cost (a row with only 588318)']
+    """
+    if not quotes:
+        return []
+    sid = service.sluzba_id
+    gaps = [f"service {sid}: member {m} has no quoted stand-alone cost (a row with only {m})" for m in service.ucastnici if frozenset([m]) not in quotes]
+    everyone = frozenset(service.ucastnici)
+    if everyone not in quotes and frozenset([ALL_PARTICIPANTS]) not in quotes:
+        gaps.append(f"service {sid}: no quoted cost for all participants together ({', '.join(service.ucastnici)}, or *)")
+    return gaps
+
+
 def _coalition(text: str) -> frozenset[str]:
     items = sh.split_list(text)
     if items == [ALL_PARTICIPANTS]:
         return frozenset(items)
     return frozenset(sh.kod_obce(item) for item in items)
+
+
+def _check_quoted_services(plan: FundingPlan, region: Region, problems: sh.ProblemLog) -> None:
+    """With quoted coalition costs at hand, each participant alone and all together must be quoted."""
+    quoted = region.extras.get("coalition_costs")
+    if quoted is None:
+        return
+    for s in plan.services:
+        for message in quoted_gaps(s, quoted.get(s.sluzba_id)):
+            problems.add("coalition_costs.csv", None, "koalice", message)

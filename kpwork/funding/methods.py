@@ -26,6 +26,16 @@ from kpwork.funding import costgame
 from kpwork.funding.crowns import split_cost
 from kpwork.taxonomy import closest
 
+__all__ = [
+    "COOPERATIVE",
+    "METHODS",
+    "METHOD_ALIASES",
+    "MIXABLE",
+    "ServiceInputs",
+    "allocate",
+    "normalise_method",
+]
+
 
 @dataclass(frozen=True)
 class ServiceInputs:
@@ -54,6 +64,7 @@ class ServiceInputs:
 
     @property
     def members(self) -> list[str]:
+        """Codes of the participants, in the order of the series."""
         return list(self.population.index)
 
 
@@ -78,11 +89,12 @@ def _mix(data: ServiceInputs) -> pd.Series:
         raise InvalidParameter("kombinace needs weights (vaha_* columns)")
     total = pd.Series(0.0, index=data.population.index)
     for name, weight in data.weights.items():
+        if weight <= 0:
+            continue
         part = METHODS[name](data)
-        if weight > 0 and part.sum() <= 0:
+        if part.sum() <= 0:
             raise InvalidParameter(f"the part {name} of kombinace has no data (its values sum to 0)")
-        if weight > 0:
-            total = total + weight * part / part.sum()
+        total = total + weight * part / part.sum()
     return total
 
 
@@ -94,6 +106,9 @@ def _scrb(data: ServiceInputs) -> pd.Series:
     return costgame.scrb(data.members, data.cost)
 
 
+# METHODS is the one registry of method names: MIXABLE, ``kombinace`` and COOPERATIVE
+# partition it, METHOD_ALIASES has a row for each (tests/test_funding.py ties them).
+
 #: Methods by name: each gives every participant's weight; :func:`split_cost` turns weights into CZK.
 METHODS: dict[str, Callable[[ServiceInputs], pd.Series]] = {
     "rovnym_dilem": _equal,
@@ -104,13 +119,12 @@ METHODS: dict[str, Callable[[ServiceInputs], pd.Series]] = {
     "shapley": _shapley,
     "scrb": _scrb,
 }
-
-
-#: Methods that can be mixed by ``kombinace`` (column ``vaha_<method>`` in %).
-MIXABLE = ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti")
+#: Methods that ``kombinace`` can mix (column ``vaha_<method>`` in %).
+MIXABLE: tuple[str, ...] = ("rovnym_dilem", "na_obyvatele", "na_cilovou_populaci", "podle_vyuziti")
 #: Methods that need a cost game (quoted coalition costs or the cost model).
-COOPERATIVE = ("shapley", "scrb")
-METHOD_ALIASES = {
+COOPERATIVE: tuple[str, ...] = ("shapley", "scrb")
+#: Other spellings accepted in ``funding.csv`` (matched after :func:`kpwork.sheets.normalise_header`).
+METHOD_ALIASES: dict[str, tuple[str, ...]] = {
     "rovnym_dilem": ("rovny_dil", "rovne", "equal", "equal_share"),
     "na_obyvatele": ("per_capita", "obyvatele", "podle_obyvatel"),
     "na_cilovou_populaci": ("cilova_populace", "na_cilovou_skupinu", "per_target_population"),
@@ -122,7 +136,24 @@ METHOD_ALIASES = {
 
 
 def normalise_method(text: str) -> str:
-    """Canonical method name, or ValueError naming the valid ones and the closest.
+    """The name in :data:`METHODS` of a method as written in ``funding.csv``.
+
+    Parameters
+    ----------
+    text
+        A method name or one of its :data:`METHOD_ALIASES`, in any case,
+        with or without diacritics.
+
+    Returns
+    -------
+    str
+        A key of :data:`METHODS`.
+
+    Raises
+    ------
+    ValueError
+        Naming the valid methods and the closest one (the sheet parser turns
+        it into a problem of the cell).
 
     Examples
     --------
@@ -192,5 +223,3 @@ def allocate(
         return split_cost(total, weights.to_dict(), floors=floors, caps=caps)
     except InvalidParameter as exc:
         raise InvalidParameter(f"service {data.sluzba_id}, method {method}: {exc}") from exc
-
-

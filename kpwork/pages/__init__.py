@@ -2,7 +2,11 @@
 
 Pages only select and render what :func:`kpwork.analysis.analyse_region`
 computed; they never compute a status, ratio or threshold of their own.
+Every public page function returns a :class:`~kpwork.pages.element.Element`
+(the Voilà apps return their widgets, the map a ``folium.Map``).
 
+- :mod:`~kpwork.pages.element`: the one page element (HTML), tables and inline charts;
+- :mod:`~kpwork.pages.format`: numbers, money, shares, counts and dates, Czech or English (babel);
 - :mod:`~kpwork.pages.labels`: every word of the pages, Czech and English;
 - :mod:`~kpwork.pages.maps`, :mod:`~kpwork.pages.charts`: offline maps and inline charts;
 - :mod:`~kpwork.pages.views`: the region and municipality pages;

@@ -4,50 +4,40 @@ The pure functions take the run's ``sluzby`` table (one row per registered
 service: ``id``, ``nazev``, ``poskytovatel``, ``druh``, ``forma``,
 ``cilove_skupiny``, ``kapacita``, ``jednotka``, ``kod_obce``, ``pusobnost``
 and contacts ``adresa``, ``telefon``, ``email``, ``web``) and return new
-frames or HTML; :func:`app` wires them to widgets for
-``notebooks/catalogue.ipynb``.
+frames or page :class:`~kpwork.pages.element.Element`; :func:`app` wires
+them to widgets for ``notebooks/catalogue.ipynb``.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections.abc import Mapping
 
 import pandas as pd
 
 from kpwork.errors import InvalidParameter
-from kpwork.pages.labels import check_lang, translate, word
+from kpwork.pages import format as fmt
+from kpwork.pages.element import Element, escape, frame, heading, paragraph
+from kpwork.pages.labels import CATALOGUE, check_lang, translate, word
 from kpwork.results import load, page_results_dir
-from kpwork.taxonomy import fold, form_label, service_type_label, target_group_label
+from kpwork.taxonomy import (
+    fold,
+    form_label,
+    paragraph_order,
+    service_type_label,
+    target_group_label,
+)
 
 #: Columns searched by the text filter.
 SEARCH_COLUMNS = ("nazev", "poskytovatel", "druh_nazev", "adresa", "email", "telefon")
 CONTACT_COLUMNS = ("adresa", "telefon", "email", "web")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "heading": ("Katalog sociálních služeb: {region}", "Catalogue of social services: {region}"),
-    "search": ("Hledat", "Search"),
-    "search_hint": ("název, poskytovatel, adresa…", "name, provider, address…"),
-    "any": ("vše", "all"),
-    "groups": ("Cílové skupiny", "Target groups"),
-    "seat": ("Sídlo", "Seat"),
-    "found": ("Nalezeno služeb: {n}", "Services found: {n}"),
-    "none_found": ("Žádná služba neodpovídá výběru.", "No service matches the choice."),
-    "print": ("Tisková verze", "Printable view"),
-    "print_now": ("Vytisknout", "Print"),
-    "hide_print": ("Zpět na katalog", "Back to the catalogue"),
-    "xlsx": ("Stáhnout výběr jako XLSX", "Download the selection as XLSX"),
-    "web": ("Web", "Web"),
-    "address": ("Adresa", "Address"),
-    "filters": ("Výběr: {filters}", "Selection: {filters}"),
-}
 
 
 def _t(key: str, lang: str, **fields: str) -> str:
-    return translate(_TEXT, key, lang, **fields)
+    return translate(CATALOGUE, key, lang, **fields)
 
 
 def _codes(value) -> list[str]:
@@ -120,48 +110,44 @@ def filter_services(
     return services.loc[keep].reset_index(drop=True)
 
 
-def _capacity(s: Mapping) -> str:
-    value = s.get("kapacita")
-    if value is None or pd.isna(value):
-        return "–"
-    number = f"{float(value):,.0f}".replace(",", "\u00a0")
-    return f"{number} {s.get('jednotka') or ''}".strip()
-
-
 def _area(s: Mapping, names: Mapping[str, str]) -> str:
     codes = _codes(s.get("pusobnost")) or [str(s.get("kod_obce"))]
     return ", ".join(names.get(c, c) for c in codes)
 
 
-def card_rows(s: Mapping, names: Mapping[str, str], *, lang: str = "cs") -> list[tuple[str, str]]:
-    """The (label, text) rows of a provider card, in reading order."""
+def _rows(s: Mapping, names: Mapping[str, str], lang: str) -> list[tuple[str, str, str]]:
+    """(column, label, text) of a provider card, in reading order."""
     groups = ", ".join(target_group_label(g, lang) for g in _codes(s.get("cilove_skupiny")))
     rows = [
-        (word("poskytovatel", lang), str(s.get("poskytovatel") or "–")),
-        (word("druh", lang), service_type_label(str(s["druh"]), lang)),
-        (word("forma", lang), form_label(s["forma"], lang)),
-        (_t("groups", lang), groups or "–"),
-        (word("kapacita", lang), _capacity(s)),
-        (_t("seat", lang), names.get(str(s.get("kod_obce")), str(s.get("kod_obce")))),
-        (word("pusobnost", lang), _area(s, names)),
+        ("poskytovatel", word("poskytovatel", lang), str(s.get("poskytovatel") or fmt.MISSING)),
+        ("druh", word("druh", lang), service_type_label(str(s["druh"]), lang)),
+        ("forma", word("forma", lang), form_label(s["forma"], lang)),
+        ("cilove_skupiny", _t("groups", lang), groups or fmt.MISSING),
+        ("kapacita", word("kapacita", lang), fmt.count(s.get("kapacita"), lang, s.get("jednotka"))),
+        ("kod_obce", _t("seat", lang), names.get(str(s.get("kod_obce")), str(s.get("kod_obce")))),
+        ("pusobnost", word("pusobnost", lang), _area(s, names)),
     ]
     for column in CONTACT_COLUMNS:
         value = s.get(column)
         if isinstance(value, str) and value.strip():
-            rows.append(({"adresa": _t("address", lang), "telefon": "Tel.", "email": "E-mail", "web": _t("web", lang)}[column], value.strip()))
+            rows.append((column, _t(column, lang), value.strip()))
     return rows
 
 
-def provider_card(s: Mapping, names: Mapping[str, str], *, lang: str = "cs") -> str:
+def card_rows(s: Mapping, names: Mapping[str, str], *, lang: str = "cs") -> list[tuple[str, str]]:
+    """The (label, text) rows of a provider card, in reading order."""
+    return [(name, text) for _, name, text in _rows(s, names, check_lang(lang))]
+
+
+def provider_card(s: Mapping, names: Mapping[str, str], *, lang: str = "cs") -> Element:
     """One service as an HTML card: name, provider, type, form, groups, capacity, area served, contacts."""
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_link(k, v)}</td></tr>" for k, v in card_rows(s, names, lang=lang))
-    return (f'<section class="kp-card" data-id="{html.escape(str(s["id"]))}"><h3>{html.escape(str(s["nazev"]))}</h3>'
-            f'<table>{body}</table></section>')
+    body = "".join(f"<tr><th>{escape(name)}</th><td>{_link(column, text)}</td></tr>" for column, name, text in _rows(s, names, check_lang(lang)))
+    return Element(f'<section class="kp-card" data-id="{escape(s["id"])}"><h3>{escape(s["nazev"])}</h3><table>{body}</table></section>')
 
 
-def _link(label: str, value: str) -> str:
-    text = html.escape(value)
-    if label == "E-mail":
+def _link(column: str, value: str) -> str:
+    text = escape(value)
+    if column == "email":
         return f'<a href="mailto:{text}">{text}</a>'
     if value.startswith(("http://", "https://")):
         return f'<a href="{text}" target="_blank" rel="noopener">{text}</a>'
@@ -190,22 +176,25 @@ h1 { font-size: 18pt; margin: 0 0 4pt; } .kp-filters { margin: 0 0 12pt; color: 
 """
 
 
-def print_view(services: pd.DataFrame, names: Mapping[str, str], *, title: str, filters: str = "", lang: str = "cs") -> str:
+def _cards(services: pd.DataFrame, names: Mapping[str, str], lang: str) -> Element:
+    if services.empty:
+        return paragraph(_t("none_found", lang))
+    return Element("\n".join(provider_card(s, names, lang=lang).html for s in services.to_dict("records")))
+
+
+def print_view(services: pd.DataFrame, names: Mapping[str, str], *, title: str, filters: str = "", lang: str = "cs") -> Element:
     """A standalone HTML document of the given services, one block per service, for printing.
 
     Print CSS keeps each service on one page (``break-inside: avoid``) and
     hides the print button.
     """
     check_lang(lang)
-    cards = "\n".join(provider_card(s, names, lang=lang) for s in services.to_dict("records"))
-    if not cards:
-        cards = f"<p>{_t('none_found', lang)}</p>"
-    note = f'<p class="kp-filters">{html.escape(filters)}</p>' if filters else ""
-    return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    note = paragraph(filters, css_class="kp-filters").html if filters else ""
+    return Element(
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{CARD_CSS}{PRINT_CSS}</style></head><body>"
-        f'<button class="kp-print-button" onclick="window.print()">{_t("print_now", lang)}</button>'
-        f"<h1>{html.escape(title)}</h1>{note}<p>{_t('found', lang, n=str(len(services)))}</p>{cards}</body></html>"
+        f'<button class="kp-print-button" onclick="window.print()">{escape(_t("print_now", lang))}</button>'
+        f"{heading(title, 1).html}{note}{paragraph(_t('found', lang, n=str(len(services)))).html}{_cards(services, names, lang).html}</body></html>"
     )
 
 
@@ -224,7 +213,7 @@ def export_table(services: pd.DataFrame, names: Mapping[str, str], *, lang: str 
             word("jednotka", lang): s.get("jednotka"),
             _t("seat", lang): names.get(str(s.get("kod_obce")), s.get("kod_obce")),
             word("pusobnost", lang): _area(s, names),
-            **{_t("address", lang) if c == "adresa" else c.capitalize(): s.get(c) for c in CONTACT_COLUMNS},
+            **{_t(c, lang): s.get(c) for c in CONTACT_COLUMNS},
         })
     columns = [word("sluzba", lang)] if not rows else list(rows[0])
     return pd.DataFrame(rows, columns=columns)
@@ -235,7 +224,7 @@ def export_xlsx(services: pd.DataFrame, names: Mapping[str, str], *, lang: str =
     table = export_table(services, names, lang=lang)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        sheet = "Katalog" if lang == "cs" else "Catalogue"
+        sheet = _t("sheet", lang)
         table.to_excel(writer, sheet_name=sheet, index=False)
         ws = writer.sheets[sheet]
         for i, column in enumerate(table.columns, start=1):
@@ -278,9 +267,9 @@ class CatalogueApp:
         w, lang, s = self.w, self.lang, self.services
         anything = [(_t("any", lang), "")]
         groups = sorted({g for v in s["cilove_skupiny"] for g in _codes(v)}, key=lambda g: target_group_label(g, lang))
-        types = sorted(set(s["druh"].astype(str)), key=lambda d: int("".join(c for c in d if c.isdigit()) or 0))
+        types = sorted(set(s["druh"].astype(str)), key=paragraph_order)
         wide = w.Layout(width="640px")
-        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description="Jazyk" if lang == "cs" else "Language")
+        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description=word("lang", lang))
         self.druh = w.Dropdown(description=word("druh", lang), options=anything + [(service_type_label(d, lang), d) for d in types], value=self.state["druh"], layout=wide)
         self.skupina = w.Dropdown(description=word("cilova_skupina", lang), options=anything + [(target_group_label(g, lang), g) for g in groups], value=self.state["skupina"], layout=wide)
         self.forma = w.Dropdown(description=word("forma", lang), options=anything + [(form_label(f, lang), f) for f in sorted(set(s["forma"]))], value=self.state["forma"], layout=wide)
@@ -290,8 +279,8 @@ class CatalogueApp:
         self.count = w.HTML()
         self.download = w.HTML()
         self.cards = w.HTML()
-        heading = w.HTML(_APP_CSS + f"<h1>{html.escape(_t('heading', lang, region=self.meta['region_name']))}</h1>")
-        self.root.children = [heading, self.language, self.druh, self.skupina, self.forma, self.obec, self.text,
+        title = w.HTML(_APP_CSS + heading(_t("heading", lang, region=self.meta["region_name"]), 1).html)
+        self.root.children = [title, self.language, self.druh, self.skupina, self.forma, self.obec, self.text,
                               w.HBox([self.print_toggle, self.download], layout=w.Layout(align_items="center", grid_gap="16px")), self.count, self.cards]
         self.language.observe(self._on_lang, names="value")
         for widget in (self.druh, self.skupina, self.forma, self.obec, self.text, self.print_toggle):
@@ -321,18 +310,16 @@ class CatalogueApp:
     def _render(self) -> None:
         lang = self.lang
         chosen = self.selection()
-        self.count.value = f"<p><b>{_t('found', lang, n=str(len(chosen)))}</b></p>"
+        self.count.value = f"<p><b>{escape(_t('found', lang, n=str(len(chosen))))}</b></p>"
         data = base64.b64encode(export_xlsx(chosen, self.names, lang=lang)).decode("ascii")
-        filename = ("katalog-sluzeb" if lang == "cs" else "service-catalogue") + ".xlsx"
-        self.download.value = f'<a class="kp-download" download="{filename}" href="data:{XLSX_MIME};base64,{data}">{_t("xlsx", lang)}</a>'
+        self.download.value = f'<a class="kp-download" download="{_t("xlsx_file", lang)}" href="data:{XLSX_MIME};base64,{data}">{escape(_t("xlsx", lang))}</a>'
         self.print_toggle.description = _t("hide_print", lang) if self.print_toggle.value else _t("print", lang)
         if self.print_toggle.value:
             doc = print_view(chosen, self.names, title=_t("heading", lang, region=self.meta["region_name"]), filters=self._filters_text(), lang=lang)
-            self.cards.value = f'<iframe class="kp-print" title="print" srcdoc="{html.escape(doc, quote=True)}"></iframe>'
-        elif chosen.empty:
-            self.cards.value = f"<p>{_t('none_found', lang)}</p>"
+            self.cards.value = frame(doc.html, title=_t("print", lang), css_class="kp-print").html
         else:
-            self.cards.value = '<div class="kp-cards">' + "".join(provider_card(s, self.names, lang=lang) for s in chosen.to_dict("records")) + "</div>"
+            cards = _cards(chosen, self.names, lang)
+            self.cards.value = cards.html if chosen.empty else f'<div class="kp-cards">{cards.html}</div>'
 
 
 def app(results_dir: str, *, lang: str = "cs"):

@@ -2,8 +2,14 @@
 
 Everything here only selects and renders what :func:`kpwork.funding.funding_results`
 computed: the member x service table a council votes on, the comparison of
-methods, the co-financing layers, the core check, one chart, and an XLSX file.
-Texts are Czech by default (``lang="cs"``), English with ``lang="en"``.
+methods, the co-financing layers, the core check and one chart.
+
+Each table has two faces: a ``*_sheet`` function gives a DataFrame with
+page headers and numeric cells, the sheet of the council workbook
+(:func:`council_tables`, :func:`write_council_xlsx`); the ``*_table``
+function of the same name renders that sheet as a page
+:class:`~kpwork.pages.element.Table`. Texts are Czech by default
+(``lang="cs"``), English with ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -13,77 +19,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from kpwork.errors import InvalidParameter
+from kpwork.pages import format as fmt
+from kpwork.pages.element import CHART_STYLE, Chart, Table
+from kpwork.pages.labels import FUNDING, METHODS, method_label, translate
 
 log = logging.getLogger(__name__)
 
-LANGS = ("cs", "en")
-
-METHOD_LABELS: dict[str, tuple[str, str]] = {
-    "rovnym_dilem": ("rovným dílem", "equal shares"),
-    "na_obyvatele": ("podle počtu obyvatel", "per capita"),
-    "na_cilovou_populaci": ("podle cílové populace", "per target population"),
-    "podle_vyuziti": ("podle využití", "by usage"),
-    "kombinace": ("kombinace", "mix"),
-    "shapley": ("Shapleyho hodnota", "Shapley value"),
-    "scrb": ("SCRB", "SCRB"),
-}
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "kod_obce": ("Kód obce", "Municipality code"),
-    "nazev": ("Obec", "Municipality"),
-    "obyvatele": ("Obyvatelé", "Inhabitants"),
-    "celkem": ("Celkem (Kč)", "Total (CZK)"),
-    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
-    "soucet": ("Celkem", "Total"),
-    "sluzba": ("Služba", "Service"),
-    "metoda": ("Metoda", "Method"),
-    "samostatne": ("Samostatně by stála (Kč)", "Stand-alone cost (CZK)"),
-    "zdroj": ("Zdroj", "Source"),
-    "castka": ("Částka (Kč)", "Amount (CZK)"),
-    "podil_pct": ("Podíl na nákladech (%)", "Share of cost (%)"),
-    "koalice": ("Skupina obcí", "Group of municipalities"),
-    "platba": ("Platí (Kč)", "Pays (CZK)"),
-    "naklady_koalice": ("Samostatně by stála (Kč)", "Own service would cost (CZK)"),
-    "prebytek": ("Platí navíc (Kč)", "Pays in excess (CZK)"),
-    "chart_title": ("Příspěvek obce podle metody", "Member contribution by method"),
-    "chart_x": ("Kč za rok", "CZK per year"),
-    "sheet_council": ("Příspěvky obcí", "Member contributions"),
-    "sheet_methods": ("Srovnání metod", "Methods compared"),
-    "sheet_layers": ("Zdroje financování", "Funding sources"),
-    "sheet_core": ("Kontrola jádra", "Core check"),
-    "chosen": ("zvolená metoda (černý okraj)", "chosen method (black edge)"),
-    "members_part": ("členské obce", "member municipalities"),
-}
-
-
-def _check_lang(lang: str) -> int:
-    if lang not in LANGS:
-        raise InvalidParameter(f"unknown lang '{lang}' (valid: {', '.join(LANGS)})")
-    return LANGS.index(lang)
-
 
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key][_check_lang(lang)]
-
-
-def method_label(method: str, lang: str = "cs") -> str:
-    """Label of a split method.
-
-    Examples
-    --------
-    >>> method_label("na_obyvatele")
-    'podle počtu obyvatel'
-    """
-    if method not in METHOD_LABELS:
-        raise InvalidParameter(f"unknown method '{method}' (valid: {', '.join(METHOD_LABELS)})")
-    return METHOD_LABELS[method][_check_lang(lang)]
+    return translate(FUNDING, key, lang)
 
 
 def _select(table: pd.DataFrame, sluzby: Sequence[str] | None) -> pd.DataFrame:
@@ -101,15 +52,15 @@ def _amounts(srovnani: pd.DataFrame, metoda: str | None) -> pd.Series:
     if metoda is None:
         picked = [row[row["zvolena_metoda"]] for _, row in srovnani.iterrows()]
         return pd.Series(picked, index=srovnani.index, dtype="Float64")
-    if metoda not in METHOD_LABELS:
-        raise InvalidParameter(f"unknown method '{metoda}' (valid: {', '.join(METHOD_LABELS)})")
+    if metoda not in METHODS:
+        raise InvalidParameter(f"unknown method '{metoda}' (valid: {', '.join(METHODS)})")
     missing = sorted(set(srovnani.loc[srovnani[metoda].isna(), "sluzba_id"]))
     if missing:
         raise InvalidParameter(f"method {metoda} does not apply to service(s) {', '.join(missing)} (no data or no cost game for it)")
     return srovnani[metoda].astype("Float64")
 
 
-def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> pd.DataFrame:
+def council_sheet(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> pd.DataFrame:
     """Member x service table of contributions (whole CZK), with totals, for a council vote.
 
     Parameters
@@ -135,7 +86,7 @@ def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None
     ...     "zvolena_metoda": ["na_obyvatele"] * 2, "kod_obce": ["585599", "588318"],
     ...     "nazev": ["Otrokovice", "Bělov"], "obyvatele": [900, 100],
     ...     "na_obyvatele": [90, 10]})
-    >>> council_table(s)["Celkem (Kč)"].tolist()
+    >>> council_sheet(s)["Celkem (Kč)"].tolist()
     [90, 10, 100]
     """
     table = _select(srovnani, sluzby)
@@ -157,10 +108,10 @@ def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None
     return wide.rename(columns={k: _w(k, lang) for k in ("kod_obce", "nazev", "obyvatele", "celkem", "na_obyvatele")})
 
 
-def comparison_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+def comparison_sheet(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
     """Each member's contribution to each service under every method (long, labelled)."""
     table = _select(srovnani, sluzby)
-    methods = [m for m in METHOD_LABELS if m in table.columns and table[m].notna().any()]
+    methods = [m for m in METHODS if m in table.columns and table[m].notna().any()]
     out = table[["sluzba_id", "nazev_sluzby", "kod_obce", "nazev", "zvolena_metoda", "samostatne", *methods]].copy()
     out["zvolena_metoda"] = out["zvolena_metoda"].map(lambda m: method_label(m, lang))
     out[methods] = out[methods].astype("Int64")
@@ -170,7 +121,7 @@ def comparison_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = N
     return out.loc[:, [c for c in out.columns if c != ""]]
 
 
-def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+def layers_sheet(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
     """The co-financing layers and the members' part of each service."""
     table = _select(vrstvy, sluzby)
     table.loc[table["typ"] == "obce", "zdroj"] = _w("members_part", lang)
@@ -178,7 +129,7 @@ def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, l
     return out.rename(columns={c: _w(c, lang) if c != "sluzba_id" else _w("sluzba", lang) for c in out.columns})
 
 
-def core_table(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+def core_sheet(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
     """Groups of members that would pay more than running the service on their own, by method."""
     table = _select(jadro, sluzby) if len(jadro) else jadro.copy()
     out = table[["sluzba_id", "metoda", "koalice", "platba", "naklady_koalice", "prebytek"]].copy()
@@ -186,36 +137,55 @@ def core_table(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang
     return out.rename(columns={"sluzba_id": _w("sluzba", lang), **{c: _w(c, lang) for c in out.columns if c != "sluzba_id"}})
 
 
-def comparison_chart(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Figure:
+def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> Table:
+    """The page table of :func:`council_sheet`: contributions of the members, a total row last."""
+    return Table(council_sheet(srovnani, sluzby=sluzby, metoda=metoda, lang=lang), lang=lang)
+
+
+def comparison_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
+    """The page table of :func:`comparison_sheet`: every member's contribution under every method."""
+    return Table(comparison_sheet(srovnani, sluzby=sluzby, lang=lang), lang=lang)
+
+
+def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
+    """The page table of :func:`layers_sheet`: the co-financing layers of each service."""
+    return Table(layers_sheet(vrstvy, sluzby=sluzby, lang=lang), lang=lang)
+
+
+def core_table(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
+    """The page table of :func:`core_sheet`: groups that would pay more than on their own."""
+    return Table(core_sheet(jadro, sluzby=sluzby, lang=lang), lang=lang)
+
+
+def comparison_chart(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Chart:
     """Bars of each member's contribution under every method, one panel per service.
 
     The chosen method of each service is drawn with a black edge.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     table = _select(srovnani, sluzby)
     services = list(dict.fromkeys(table["sluzba_id"]))
     if not services:
         raise InvalidParameter("no shared services to draw")
     heights = [table["sluzba_id"].eq(s).sum() for s in services]
-    fig, axes = plt.subplots(len(services), 1, figsize=(10, 1.2 + sum(0.55 * h + 0.9 for h in heights)), gridspec_kw={"height_ratios": heights}, squeeze=False)
-    colours = dict(zip(METHOD_LABELS, plt.get_cmap("tab10").colors, strict=False))
+    with matplotlib.rc_context(CHART_STYLE):
+        fig = Figure(figsize=(10, 1.2 + sum(0.55 * h + 0.9 for h in heights)))
+        axes = fig.subplots(len(services), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    colours = dict(zip(METHODS, matplotlib.colormaps["tab10"].colors, strict=False))
     for ax, sid in zip(axes[:, 0], services, strict=True):
         _panel(ax, table[table["sluzba_id"] == sid], colours, lang)
-    shown = [m for m in METHOD_LABELS if m in table.columns and table[m].notna().any()]
+    shown = [m for m in METHODS if m in table.columns and table[m].notna().any()]
     handles = [Patch(facecolor=colours[m], label=method_label(m, lang)) for m in shown]
     handles.append(Patch(facecolor="white", edgecolor="black", label=_w("chosen", lang)))
     top = 1 - 0.9 / fig.get_figheight()
     fig.suptitle(_w("chart_title", lang), y=0.995, fontsize=13)
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / fig.get_figheight()), ncol=4, frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, top))
-    return fig
+    with matplotlib.rc_context(CHART_STYLE):
+        fig.tight_layout(rect=(0, 0, 1, top))
+    return Chart(fig, alt=_w("chart_title", lang))
 
 
 def _panel(ax, rows: pd.DataFrame, colours: Mapping[str, Any], lang: str) -> None:
-    methods = [m for m in METHOD_LABELS if m in rows.columns and rows[m].notna().any()]
+    methods = [m for m in METHODS if m in rows.columns and rows[m].notna().any()]
     chosen = rows["zvolena_metoda"].iloc[0]
     y = np.arange(len(rows))
     step = 0.8 / len(methods)
@@ -224,7 +194,7 @@ def _panel(ax, rows: pd.DataFrame, colours: Mapping[str, Any], lang: str) -> Non
         ax.barh(y - 0.4 + step * (k + 0.5), values, height=step, color=colours[method], label=method_label(method, lang), edgecolor="black" if method == chosen else "none", linewidth=1.2)
     ax.set_yticks(y, rows["nazev"].astype(str).tolist())
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}".replace(",", "\u00a0"))
+    ax.xaxis.set_major_formatter(fmt.ticks(fmt.number, lang))
     ax.set_xlabel(_w("chart_x", lang))
     ax.set_title(f"{rows['sluzba_id'].iloc[0]} {rows['nazev_sluzby'].iloc[0]} ({method_label(chosen, lang)})", fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
@@ -237,12 +207,12 @@ def council_tables(results: Any, *, sluzby: Sequence[str] | None = None, metoda:
     :func:`kpwork.funding.funding_results` or a loaded :class:`kpwork.results.Results`.
     """
     sheets = {
-        _w("sheet_council", lang): council_table(results["financovani_srovnani"], sluzby=sluzby, metoda=metoda, lang=lang),
-        _w("sheet_methods", lang): comparison_table(results["financovani_srovnani"], sluzby=sluzby, lang=lang),
-        _w("sheet_layers", lang): layers_table(results["financovani_vrstvy"], sluzby=sluzby, lang=lang),
+        _w("sheet_council", lang): council_sheet(results["financovani_srovnani"], sluzby=sluzby, metoda=metoda, lang=lang),
+        _w("sheet_methods", lang): comparison_sheet(results["financovani_srovnani"], sluzby=sluzby, lang=lang),
+        _w("sheet_layers", lang): layers_sheet(results["financovani_vrstvy"], sluzby=sluzby, lang=lang),
     }
     if "financovani_jadro" in results:
-        sheets[_w("sheet_core", lang)] = core_table(results["financovani_jadro"], sluzby=sluzby, lang=lang)
+        sheets[_w("sheet_core", lang)] = core_sheet(results["financovani_jadro"], sluzby=sluzby, lang=lang)
     return sheets
 
 

@@ -1,7 +1,15 @@
-"""Czech and English words of the pages: column headers, legends, titles.
+"""Every word of the pages, Czech and English: headers, legends, titles, status names, units.
 
 Pages are Czech by default (``lang="cs"``) with an English switch
-(``lang="en"``); every text a page shows comes from here.
+(``lang="en"``); no page module holds words of its own. Each table maps a key
+to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
+
+- :data:`WORDS`: the region and municipality pages, maps and charts;
+- :data:`FUNDING`, :data:`MONITORING`, :data:`MEETING`, :data:`CATALOGUE`: the other pages;
+- :data:`METHODS`: cost-split methods of :data:`kpwork.funding.METHODS`;
+- :data:`GAP_STATES`, :data:`LOAD_STATES`: states of :mod:`kpwork.gaps`;
+- :data:`PLAN_STATES`, :data:`ACTIVITY_STATES`, :data:`DECISIONS`, :data:`SWOT`: codes of :mod:`kpwork.plan`;
+- :data:`UNITS`: units of counts in their plural forms (see :func:`kpwork.pages.format.count`).
 """
 
 from __future__ import annotations
@@ -9,10 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kpwork.errors import InvalidParameter
+from kpwork.taxonomy import SERVICE_TYPES
 
 LANGS = ("cs", "en")
 
-_WORDS: dict[str, tuple[str, str]] = {
+Words = Mapping[str, tuple[str, str]]
+
+WORDS: dict[str, tuple[str, str]] = {
     "kod_obce": ("Kód obce", "Municipality code"),
     "nazev": ("Obec", "Municipality"),
     "obyvatele": ("Obyvatelé", "Inhabitants"),
@@ -39,19 +50,224 @@ _WORDS: dict[str, tuple[str, str]] = {
     "kontakt": ("Kontakt", "Contact"),
     "pusobnost": ("Působnost", "Area served"),
     "naklady": ("Roční náklady (Kč)", "Annual cost (CZK)"),
+    "region_subtitle": ("Přehled potřeb a sociálních služeb", "Needs and social services overview"),
+    "municipality_subtitle": ("obec mikroregionu {region}", "municipality of the microregion {region}"),
     "whole_region": ("celý region", "whole region"),
     "map_need": ("Potřeba: {druh}", "Need: {druh}"),
     "map_coverage": ("Pokrytí potřeby: {druh}", "Need covered: {druh}"),
     "map_access": ("Dostupnost: {druh}", "Accessibility: {druh}"),
     "map_population": ("Obyvatelé 65+", "Inhabitants 65+"),
+    "map": ("Mapa", "Map"),
     "services_of_form": ("Služby – {forma}", "Services – {forma}"),
     "no_data": ("bez údajů", "no data"),
     "age_structure": ("Věková struktura obcí", "Age structure of the municipalities"),
     "need_vs_capacity": ("Potřeba a dosažitelná kapacita podle druhu služby", "Need and reachable capacity by service type"),
     "people": ("osob", "people"),
     "coverage_by_type": ("Jak velkou část potřeby pokrývají dosažitelné služby", "How much of the need reachable services cover"),
+    "capped": ("{label} (max. {limit})", "{label} (capped at {limit})"),
     "share": ("podíl obyvatel", "share of inhabitants"),
     "top_shortages": ("Největší nedostatky", "Largest shortfalls"),
+    "total": ("Celkem", "Total"),
+    "yes": ("ano", "yes"),
+    "no": ("ne", "no"),
+    "lang": ("Jazyk", "Language"),
+    "run_pages": ("Stránky běhu", "Pages of the run"),
+}
+
+FUNDING: dict[str, tuple[str, str]] = {
+    "kod_obce": ("Kód obce", "Municipality code"),
+    "nazev": ("Obec", "Municipality"),
+    "obyvatele": ("Obyvatelé", "Inhabitants"),
+    "celkem": ("Celkem (Kč)", "Total (CZK)"),
+    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
+    "soucet": ("Celkem", "Total"),
+    "sluzba": ("Služba", "Service"),
+    "metoda": ("Metoda", "Method"),
+    "samostatne": ("Samostatně by stála (Kč)", "Stand-alone cost (CZK)"),
+    "zdroj": ("Zdroj", "Source"),
+    "castka": ("Částka (Kč)", "Amount (CZK)"),
+    "podil_pct": ("Podíl na nákladech (%)", "Share of cost (%)"),
+    "koalice": ("Skupina obcí", "Group of municipalities"),
+    "platba": ("Platí (Kč)", "Pays (CZK)"),
+    "naklady_koalice": ("Samostatně by stála (Kč)", "Own service would cost (CZK)"),
+    "prebytek": ("Platí navíc (Kč)", "Pays in excess (CZK)"),
+    "chart_title": ("Příspěvek obce podle metody", "Member contribution by method"),
+    "chart_x": ("Kč za rok", "CZK per year"),
+    "sheet_council": ("Příspěvky obcí", "Member contributions"),
+    "sheet_methods": ("Srovnání metod", "Methods compared"),
+    "sheet_layers": ("Zdroje financování", "Funding sources"),
+    "sheet_core": ("Kontrola jádra", "Core check"),
+    "chosen": ("zvolená metoda (černý okraj)", "chosen method (black edge)"),
+    "members_part": ("členské obce", "member municipalities"),
+}
+
+MONITORING: dict[str, tuple[str, str]] = {
+    # column headers
+    "priorita": ("Priorita", "Priority"), "opatreni": ("Opatření", "Measure"), "aktivita": ("Aktivita", "Activity"),
+    "skupina": ("Pracovní skupina", "Working group"), "indikator": ("Kód", "Code"), "nazev": ("Název", "Name"),
+    "jednotka": ("Jednotka", "Unit"), "vychozi": ("Výchozí hodnota", "Baseline"), "plan": ("Plán", "Planned"),
+    "skutecnost": ("Skutečnost", "Actual"), "zmena": ("Změna proti výchozí", "Change from baseline"),
+    "plneni": ("Plnění", "Fulfilment"), "stav": ("Stav", "State"), "vykazano": ("Vykázáno", "Reported"),
+    "n": ("Počet", "Count"), "poskytovatel": ("Realizátor", "Provider"), "termin": ("Termín", "Deadline"),
+    "rozpocet": ("Rozpočet (Kč)", "Budget (CZK)"), "cerpano": ("Čerpáno (Kč)", "Spent (CZK)"),
+    "cerpani": ("Čerpání", "Spent share"), "z_toho_obce": ("Z toho obce (Kč)", "Of which municipalities (CZK)"),
+    "zdroj": ("Zdroj financování", "Funding source"), "zdroje": ("Zdroje financování", "Funding sources"),
+    "po_terminu": ("Po termínu", "Overdue"), "druh": ("Druh služby", "Service type"), "kod_obce": ("Kód obce", "Municipality code"),
+    "obec": ("Obec", "Municipality"), "cilova_skupina": ("Cílová skupina", "Target group"), "potreba": ("Potřeba", "Need"),
+    "mezera_pred": ("Mezera před", "Gap before"), "pridana_kapacita": ("Přidaná kapacita", "Added capacity"),
+    "mezera_po": ("Mezera po", "Gap after"), "stav_pred": ("Stav před", "State before"), "stav_po": ("Stav po", "State after"),
+    "cislo": ("Č.", "No."), "datum": ("Datum", "Date"), "autor": ("Kdo", "From"), "text": ("Připomínka", "Comment"),
+    "rozhodnuti": ("Rozhodnutí", "Decision"), "zduvodneni": ("Zdůvodnění", "Reasoning"), "v_terminu": ("V termínu", "In time"),
+    "rok": ("Rok", "Year"), "stav_aktivity": ("Stav", "State"), "n_po_terminu": ("Aktivity po termínu", "Overdue activities"),
+    # texts
+    "no_plan": ("Region nemá komunitní plán (plan.xlsx).", "The region has no community plan (plan.xlsx)."),
+    "no_year": ("Plán nemá údaje za rok {rok}.", "The plan has no data for {rok}."),
+    "fulfilment_in": ("Plnění plánu v roce {rok}", "Plan fulfilment in {rok}"),
+    "indicators": ("Indikátory", "Indicators"),
+    "budget_spent": ("Rozpočet / čerpáno", "Budget / spent"),
+    "of_municipalities": ("Z toho z rozpočtů obcí", "Of which from municipal budgets"),
+    "activities_overdue": ("Aktivity / po termínu", "Activities / overdue"),
+    "rule": ("Plnění = skutečnost / plán; indikátor je v plánu od {share}.",
+             "Fulfilment = actual / planned; an indicator is on track from {share}."),
+    "fulfilment_axis": ("plnění", "fulfilment"),
+    "measures_in": ("Plnění opatření v roce {rok}", "Fulfilment of measures in {rok}"),
+    "priorities_by_year": ("Plnění priorit podle let", "Fulfilment of priorities by year"),
+    "thousand_czk": ("tis. Kč", "thousand CZK"),
+    "budget_in": ("Rozpočet a čerpání v roce {rok}", "Budget and spending in {rok}"),
+    "priority_n": ("priorita {priorita}", "priority {priorita}"),
+    "total": ("Celkem", "Total"),
+    "not_given": ("neuvedeno", "not given"),
+    "no_comments": ("K návrhu plánu nejsou zaznamenány připomínky.", "No comments on the draft are on record."),
+    "comment_period": ("Návrh zveřejněn k připomínkám od {start} do {end}.", "The draft was open for comments from {start} to {end}."),
+    "comments": ("Připomínek: {n} ({outcome}).", "Comments: {n} ({outcome})."),
+}
+
+MEETING: dict[str, tuple[str, str]] = {
+    "heading": ("Jednání: {region}", "Meeting: {region}"),
+    "group": ("Cílová skupina", "Target group"),
+    "all_groups": ("všechny skupiny", "all groups"),
+    "type": ("Druh služby", "Service type"),
+    "muni": ("Obec", "Municipality"),
+    "map_hint": ("Vrstvy mapy (potřeba, pokrytí, dostupnost, služby podle formy) se přepínají vpravo nahoře.",
+                 "Switch the map layers (need, coverage, accessibility, services by form) top right."),
+    "profile": ("Profil obce", "Municipality profile"),
+    "pick_muni": ("Vyberte obec pro její profil.", "Pick a municipality to see its profile."),
+    "inhabitants": ("Obyvatelé podle věku", "Inhabitants by age"),
+    "shortages": ("Největší nedostatky obce", "Largest shortfalls of the municipality"),
+    "no_shortage": ("Obec nemá žádný nedostatek.", "No shortfall in this municipality."),
+    "funding": ("Financování společné služby", "Funding a shared service"),
+    "no_funding": ("Běh nemá údaje o financování (funding.csv).", "The run has no funding data (funding.csv)."),
+    "service": ("Služba", "Service"),
+    "method": ("Metoda", "Method"),
+    "mix_with": ("Kombinovat s", "Mix with"),
+    "weight": ("Podíl 1. metody", "Share of method 1"),
+    "none": ("nekombinovat", "no mix"),
+    "castka": ("Příspěvek (Kč)", "Contribution (CZK)"),
+    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
+    "samostatne": ("Samostatně (Kč)", "Alone (CZK)"),
+    "planovano": ("Podle plánu (Kč)", "As planned (CZK)"),
+    "rozdil": ("Rozdíl proti plánu (Kč)", "Difference to plan (CZK)"),
+    "chart": ("Příspěvky obcí", "Contributions of the members"),
+    "planned_method": ("Plán: {method}", "Plan: {method}"),
+}
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "heading": ("Katalog sociálních služeb: {region}", "Catalogue of social services: {region}"),
+    "search": ("Hledat", "Search"),
+    "search_hint": ("název, poskytovatel, adresa…", "name, provider, address…"),
+    "any": ("vše", "all"),
+    "groups": ("Cílové skupiny", "Target groups"),
+    "seat": ("Sídlo", "Seat"),
+    "found": ("Nalezeno služeb: {n}", "Services found: {n}"),
+    "none_found": ("Žádná služba neodpovídá výběru.", "No service matches the choice."),
+    "print": ("Tisková verze", "Printable view"),
+    "print_now": ("Vytisknout", "Print"),
+    "hide_print": ("Zpět na katalog", "Back to the catalogue"),
+    "xlsx": ("Stáhnout výběr jako XLSX", "Download the selection as XLSX"),
+    "xlsx_file": ("katalog-sluzeb.xlsx", "service-catalogue.xlsx"),
+    "sheet": ("Katalog", "Catalogue"),
+    "filters": ("Výběr: {filters}", "Selection: {filters}"),
+    # contact columns of services.csv
+    "adresa": ("Adresa", "Address"),
+    "telefon": ("Telefon", "Phone"),
+    "email": ("E-mail", "E-mail"),
+    "web": ("Web", "Web"),
+}
+
+#: Cost-split methods; the keys are those of :data:`kpwork.funding.METHODS` (a test ties them).
+METHODS: dict[str, tuple[str, str]] = {
+    "rovnym_dilem": ("rovným dílem", "equal shares"),
+    "na_obyvatele": ("podle počtu obyvatel", "per capita"),
+    "na_cilovou_populaci": ("podle cílové populace", "per target population"),
+    "podle_vyuziti": ("podle využití", "by usage"),
+    "kombinace": ("kombinace", "mix"),
+    "shapley": ("Shapleyho hodnota", "Shapley value"),
+    "scrb": ("SCRB", "SCRB"),
+}
+
+#: States of a gap (:data:`kpwork.gaps.GAP_STATUS`).
+GAP_STATES: dict[str, tuple[str, str]] = {
+    "dostatek": ("dostatek", "enough"),
+    "nedostatek": ("nedostatek", "shortage"),
+    "nedostupne": ("nedostupné", "none reachable"),
+}
+#: States of a service's load (:data:`kpwork.gaps.LOAD_STATUS`).
+LOAD_STATES: dict[str, tuple[str, str]] = {
+    "pretizena": ("přetížená", "overloaded"),
+    "v_norme": ("v normě", "normal"),
+    "nevyuzita": ("nevyužitá", "unused"),
+    "bez_udaju": ("bez údajů", "no data"),
+}
+#: States of an indicator, measure or priority (:data:`kpwork.plan.monitoring.STATES`).
+PLAN_STATES: dict[str, tuple[str, str]] = {
+    "v_planu": ("v plánu", "on track"),
+    "pozadu": ("pozadu", "behind"),
+    "nevykazano": ("nevykázáno", "not reported"),
+    "ceka": ("čeká na vykázání", "not yet due"),
+}
+#: States of an activity of the action plan (:data:`kpwork.plan.inputs.ACTIVITY_STATES`).
+ACTIVITY_STATES: dict[str, tuple[str, str]] = {
+    "nezahajeno": ("nezahájeno", "not started"),
+    "probiha": ("probíhá", "in progress"),
+    "splneno": ("splněno", "done"),
+    "odlozeno": ("odloženo", "postponed"),
+    "zruseno": ("zrušeno", "cancelled"),
+}
+#: Decisions on a public comment (:data:`kpwork.plan.inputs.DECISIONS`).
+DECISIONS: dict[str, tuple[str, str]] = {
+    "prijato": ("přijato", "accepted"),
+    "castecne_prijato": ("částečně přijato", "partly accepted"),
+    "zamitnuto": ("zamítnuto", "rejected"),
+    "vzato_na_vedomi": ("vzato na vědomí", "noted"),
+    "nevyporadano": ("nevypořádáno", "not decided"),
+}
+#: SWOT quadrants (:data:`kpwork.plan.inputs.SWOT_TYPES`).
+SWOT: dict[str, tuple[str, str]] = {
+    "S": ("Silné stránky", "Strengths"),
+    "W": ("Slabé stránky", "Weaknesses"),
+    "O": ("Příležitosti", "Opportunities"),
+    "T": ("Hrozby", "Threats"),
+}
+
+#: Units of counts by their Czech singular: CLDR plural form -> word, per language.
+#: Czech ``one`` 1, ``few`` 2–4, ``many`` decimals (1,5 lůžka), ``other`` 0 and 5+.
+UNITS: dict[str, dict[str, dict[str, str]]] = {
+    "klient": {"cs": {"one": "klient", "few": "klienti", "many": "klienta", "other": "klientů"},
+               "en": {"one": "client", "other": "clients"}},
+    "lůžko": {"cs": {"one": "lůžko", "few": "lůžka", "many": "lůžka", "other": "lůžek"},
+              "en": {"one": "bed", "other": "beds"}},
+    "místo": {"cs": {"one": "místo", "few": "místa", "many": "místa", "other": "míst"},
+              "en": {"one": "place", "other": "places"}},
+    "rodina": {"cs": {"one": "rodina", "few": "rodiny", "many": "rodiny", "other": "rodin"},
+               "en": {"one": "family", "other": "families"}},
+    "osoba": {"cs": {"one": "osoba", "few": "osoby", "many": "osoby", "other": "osob"},
+              "en": {"one": "person", "other": "people"}},
+    "obec": {"cs": {"one": "obec", "few": "obce", "many": "obce", "other": "obcí"},
+             "en": {"one": "municipality", "other": "municipalities"}},
+    "kontakt": {"cs": {"one": "kontakt", "few": "kontakty", "many": "kontaktu", "other": "kontaktů"},
+                "en": {"one": "contact", "other": "contacts"}},
+    "služba": {"cs": {"one": "služba", "few": "služby", "many": "služby", "other": "služeb"},
+               "en": {"one": "service", "other": "services"}},
 }
 
 
@@ -62,33 +278,89 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def translate(words: Mapping[str, tuple[str, str]], key: str, lang: str = "cs", **fields: str) -> str:
+def translate(words: Words, key: str, lang: str = "cs", **fields: object) -> str:
     """The text of ``key`` in a (Czech, English) table, with ``{fields}`` filled in.
-
-    Pages with words of their own (meeting, catalogue) keep their table and
-    look words up through this.
 
     Examples
     --------
-    >>> translate({"hi": ("Dobrý den, {who}", "Hello, {who}")}, "hi", "en", who="Bělov")
-    'Hello, Bělov'
+    >>> translate(MEETING, "heading", "en", region="Otrokovicko")
+    'Meeting: Otrokovicko'
     """
     cs, en = words[key]
     text = cs if check_lang(lang) == "cs" else en
     return text.format(**fields) if fields else text
 
 
-def word(key: str, lang: str = "cs", **fields: str) -> str:
-    """The text of ``key`` in ``lang``, with ``{fields}`` filled in.
+def word(key: str, lang: str = "cs", **fields: object) -> str:
+    """The text of ``key`` of :data:`WORDS` in ``lang``, with ``{fields}`` filled in.
 
     Examples
     --------
     >>> word("map_need", "cs", druh="pečovatelská služba")
     'Potřeba: pečovatelská služba'
     """
-    return translate(_WORDS, key, lang, **fields)
+    return translate(WORDS, key, lang, **fields)
 
 
-def header(columns: list[str], lang: str = "cs") -> dict[str, str]:
+def label(codes: Words, code: object, lang: str = "cs", *, default: str = "–") -> str:
+    """The name of a code (a state, a decision); ``default`` for a missing or unknown code.
+
+    Examples
+    --------
+    >>> label(GAP_STATES, "nedostupne"), label(LOAD_STATES, None, "en")
+    ('nedostupné', '–')
+    """
+    check_lang(lang)
+    if not isinstance(code, str) or code not in codes:
+        return default
+    return translate(codes, code, lang)
+
+
+def header(columns: list[str], lang: str = "cs", words: Words = WORDS) -> dict[str, str]:
     """Page headers for table columns (unknown columns keep their name)."""
-    return {c: word(c, lang) if c in _WORDS else c for c in columns}
+    return {c: translate(words, c, lang) if c in words else c for c in columns}
+
+
+def method_label(method: str, lang: str = "cs") -> str:
+    """Label of a cost-split method.
+
+    Raises
+    ------
+    InvalidParameter
+        For a method not in :data:`METHODS`.
+
+    Examples
+    --------
+    >>> method_label("na_obyvatele"), method_label("shapley", "en")
+    ('podle počtu obyvatel', 'Shapley value')
+    """
+    if method not in METHODS:
+        raise InvalidParameter(f"unknown method '{method}' (valid: {', '.join(METHODS)})")
+    return translate(METHODS, method, lang)
+
+
+def type_name(druh: str, lang: str = "cs") -> str:
+    """The name of a service type of the Act, without its paragraph.
+
+    Examples
+    --------
+    >>> type_name("40"), type_name("40", "en")
+    ('pečovatelská služba', 'home care')
+    """
+    t = SERVICE_TYPES[druh]
+    return (t.name, t.name_en)[LANGS.index(check_lang(lang))]
+
+
+def unit_key(unit: str) -> str | None:
+    """The key of :data:`UNITS` of a unit written in any Czech form, or None.
+
+    Examples
+    --------
+    >>> unit_key("lůžka"), unit_key("klienti"), unit_key("hodiny")
+    ('lůžko', 'klient', None)
+    """
+    text = str(unit).strip().lower()
+    for key, forms in UNITS.items():
+        if text == key or text in forms["cs"].values():
+            return key
+    return None

@@ -17,6 +17,7 @@ import base64
 import functools
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import branca.element
@@ -27,8 +28,9 @@ import pandas as pd
 
 from kpwork.config import WEB_CRS
 from kpwork.errors import InvalidParameter
-from kpwork.gaps import LOAD_STATUS, publish_count
-from kpwork.pages.labels import check_lang, word
+from kpwork.pages import format as fmt
+from kpwork.pages.element import Element, frame
+from kpwork.pages.labels import LOAD_STATES, check_lang, label, word
 from kpwork.taxonomy import FORMS, form_label, service_type_label
 
 #: Colours of service markers by form.
@@ -114,8 +116,8 @@ if (typeof window.$ === "undefined") {
 </script>"""
 
 
-def _classes(values: pd.Series, colours: list[str], bins: list[float] | None = None) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Colour of each value and legend rows (label, colour)."""
+def _classes(values: pd.Series, colours: list[str], bins: list[float] | None, shown: Callable[[float], str]) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Colour of each value and legend rows (label, colour); ``shown`` writes a class bound."""
     finite = values[np.isfinite(values.astype(float))]
     if bins is None:
         top = float(finite.max()) if len(finite) else 0.0
@@ -131,14 +133,13 @@ def _classes(values: pd.Series, colours: list[str], bins: list[float] | None = N
     legend = []
     for i, b in enumerate(bins):
         upper = bins[i + 1] if i + 1 < len(bins) else None
-        legend.append((f"{_fmt(b)} – {_fmt(upper)}" if upper is not None else f"≥ {_fmt(b)}", colours[i]))
+        legend.append((f"{shown(b)} – {shown(upper)}" if upper is not None else f"≥ {shown(b)}", colours[i]))
     return values.astype(float).map(colour), legend
 
 
-def _fmt(v: float) -> str:
-    if abs(v) >= 10 or float(v).is_integer():
-        return f"{v:,.0f}".replace(",", "\u00a0")
-    return f"{v:.2f}".replace(".", ",")
+def _amount(v: float, lang: str) -> str:
+    """A class bound or capacity: whole from 10 up, else two decimals."""
+    return fmt.number(v, lang, 0 if fmt.missing(v) or abs(v) >= 10 or float(v).is_integer() else 2)
 
 
 def _legend(title: str, rows: list[tuple[str, str]], *, dots: bool = False) -> str:
@@ -177,7 +178,9 @@ def region_map(
         Points with ``id``, ``nazev``, ``poskytovatel``, ``druh``, ``forma``,
         ``kapacita``, ``jednotka`` and optional contact columns.
     gaps
-        The gap table of :func:`kpwork.gaps.find_gaps`.
+        Need and coverage per municipality and type: ``kod_obce``, ``druh``,
+        ``potreba``, ``kapacita_dosazitelna``, ``pokryti`` (the run's
+        ``mezery_obce``, or one target group's rows of ``mezery``).
     druh
         Service type (paragraph code) whose need and coverage are drawn.
     access
@@ -197,9 +200,10 @@ def region_map(
     """
     check_lang(lang)
     polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
-    per_muni = gaps.loc[gaps["druh"] == druh].groupby("kod_obce")[["potreba", "kapacita_dosazitelna"]].sum()
-    per_muni["pokryti"] = per_muni["kapacita_dosazitelna"] / per_muni["potreba"]
-    polys = polys.merge(per_muni, left_on="kod_obce", right_index=True, how="left")
+    per_muni = gaps.loc[gaps["druh"] == druh, ["kod_obce", "potreba", "kapacita_dosazitelna", "pokryti"]]
+    if per_muni["kod_obce"].duplicated().any():
+        raise InvalidParameter("gaps must have one row per municipality and type (mezery_obce, or the rows of one target group)")
+    polys = polys.merge(per_muni, on="kod_obce", how="left")
     if access is not None and len(access):
         acc = access.loc[access["druh"] == druh].set_index("kod_obce")
         polys = polys.merge(acc[[c for c in ("dostupnost", "vzdalenost_nejblizsi_m") if c in acc]], left_on="kod_obce", right_index=True, how="left")
@@ -209,21 +213,20 @@ def region_map(
     lon0, lat0, lon1, lat1 = polys.total_bounds
     m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
     type_name = service_type_label(druh, lang)
-    polys["_potreba"] = polys["potreba"].map(publish_count)
-    polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _fmt(v) if pd.notna(v) else "–")
-    polys["_pokryti"] = polys["pokryti"].map(lambda v: f"{v:.0%}".replace("%", "\u00a0%") if pd.notna(v) and np.isfinite(v) else "–")
-    polys["_dostupnost"] = polys["dostupnost"].map(lambda v: f"{v:.3f}".replace(".", ",") if pd.notna(v) else "–")
-    polys["_nejblizsi"] = polys["vzdalenost_nejblizsi_m"].map(lambda v: f"{v / 1000:.1f}".replace(".", ",") if pd.notna(v) and np.isfinite(v) else "–")
+    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.people(v, lang))
+    polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _amount(v, lang))
+    polys["_pokryti"] = polys["pokryti"].map(lambda v: fmt.percent(v, lang))
+    polys["_dostupnost"] = polys["dostupnost"].map(lambda v: fmt.number(v, lang, 3))
+    polys["_nejblizsi"] = polys["vzdalenost_nejblizsi_m"].map(lambda v: fmt.number(v / 1000, lang, 1))
+    amount, share = (lambda v: _amount(v, lang)), (lambda v: fmt.percent(v, lang))
     layers = [
-        ("need", word("map_need", lang, druh=type_name), "potreba", NEED_COLOURS, None),
-        ("coverage", word("map_coverage", lang, druh=type_name), "pokryti", COVERAGE_COLOURS, COVERAGE_BINS),
-        ("access", word("map_access", lang, druh=type_name), "dostupnost", ACCESS_COLOURS, None),
+        (word("map_need", lang, druh=type_name), "potreba", NEED_COLOURS, None, amount),
+        (word("map_coverage", lang, druh=type_name), "pokryti", COVERAGE_COLOURS, COVERAGE_BINS, share),
+        (word("map_access", lang, druh=type_name), "dostupnost", ACCESS_COLOURS, None, amount),
     ]
     legends = []
-    for i, (key, title, column, colours, bins) in enumerate(layers):
-        colour, legend_rows = _classes(polys[column], colours, bins)
-        if key == "coverage":
-            legend_rows = [(label.replace("1 – –", "≥ 1"), c) for label, c in legend_rows]
+    for i, (title, column, colours, bins, shown) in enumerate(layers):
+        colour, legend_rows = _classes(polys[column], colours, bins, shown)
         polys["_barva"] = colour
         group = folium.FeatureGroup(name=title, overlay=False, show=(i == 0))
         _choropleth(polys, lang, focus).add_to(group)
@@ -299,11 +302,10 @@ def _popup(s: pd.Series, lang: str) -> str:
         (word("poskytovatel", lang), s.get("poskytovatel", "")),
         (word("druh", lang), service_type_label(s["druh"], lang)),
         (word("forma", lang), form_label(s["forma"], lang)),
-        (word("kapacita", lang), f"{_fmt(s['kapacita'])} {s.get('jednotka', '')}"),
+        (word("kapacita", lang), fmt.count(s["kapacita"], lang, s.get("jednotka"))),
     ]
-    if "vytizeni" in s and pd.notna(s.get("vytizeni")):
-        status = LOAD_STATUS.get(s.get("stav"), {}).get(lang, "")
-        rows.append((word("vytizeni", lang), f"{s['vytizeni']:.0%} ({status})".replace("%", "\u00a0%")))
+    if "vytizeni" in s and not fmt.missing(s.get("vytizeni")):
+        rows.append((word("vytizeni", lang), f"{fmt.percent(s['vytizeni'], lang)} ({label(LOAD_STATES, s.get('stav'), lang)})"))
     contact = ", ".join(str(s[c]) for c in ("adresa", "telefon", "email", "web", "kontakt") if c in s and isinstance(s[c], str) and s[c])
     if contact:
         rows.append((word("kontakt", lang), contact))
@@ -361,3 +363,8 @@ def _switch_legends(m: folium.Map, legends: list[tuple[folium.FeatureGroup, str]
 def map_html(m: folium.Map) -> str:
     """The map as one standalone HTML document (no external resources)."""
     return m.get_root().render()
+
+
+def embed(m: folium.Map, *, lang: str = "cs") -> Element:
+    """The map as a page element: its document in an ``<iframe class="kp-map">``."""
+    return frame(map_html(m), title=word("map", lang), css_class="kp-map")

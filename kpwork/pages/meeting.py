@@ -11,19 +11,16 @@ own; the widgets only wire them up.
 
 from __future__ import annotations
 
-import html
 import logging
 
 import pandas as pd
 
 from kpwork.errors import InvalidParameter
 from kpwork.funding import METHODS, split_cost
-from kpwork.gaps import publish_count
-from kpwork.pages import charts, maps, views
-from kpwork.pages.funding import (  # one naming of methods for every page
-    method_label,
-)
-from kpwork.pages.labels import check_lang, translate, word
+from kpwork.pages import format as fmt
+from kpwork.pages import maps, views
+from kpwork.pages.element import CHART_STYLE, Chart, Element, Table, escape, heading, paragraph
+from kpwork.pages.labels import MEETING, check_lang, method_label, translate, word
 from kpwork.results import Results, page_results_dir
 from kpwork.taxonomy import service_type_label, target_group_label
 
@@ -32,40 +29,8 @@ log = logging.getLogger(__name__)
 ALL = "_all"
 
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "heading": ("Jednání: {region}", "Meeting: {region}"),
-    "lang": ("Jazyk", "Language"),
-    "group": ("Cílová skupina", "Target group"),
-    "all_groups": ("všechny skupiny", "all groups"),
-    "type": ("Druh služby", "Service type"),
-    "muni": ("Obec", "Municipality"),
-    "map_hint": ("Vrstvy mapy (potřeba, pokrytí, dostupnost, služby podle formy) se přepínají vpravo nahoře.",
-                 "Switch the map layers (need, coverage, accessibility, services by form) top right."),
-    "profile": ("Profil obce", "Municipality profile"),
-    "pick_muni": ("Vyberte obec pro její profil.", "Pick a municipality to see its profile."),
-    "inhabitants": ("Obyvatelé podle věku", "Inhabitants by age"),
-    "shortages": ("Největší nedostatky obce", "Largest shortfalls of the municipality"),
-    "no_shortage": ("Obec nemá žádný nedostatek.", "No shortfall in this municipality."),
-    "funding": ("Financování společné služby", "Funding a shared service"),
-    "no_funding": ("Běh nemá údaje o financování (funding.csv).", "The run has no funding data (funding.csv)."),
-    "service": ("Služba", "Service"),
-    "method": ("Metoda", "Method"),
-    "mix_with": ("Kombinovat s", "Mix with"),
-    "weight": ("Podíl 1. metody", "Share of method 1"),
-    "none": ("nekombinovat", "no mix"),
-    "castka": ("Příspěvek (Kč)", "Contribution (CZK)"),
-    "na_obyvatele": ("Kč na obyvatele", "CZK per inhabitant"),
-    "samostatne": ("Samostatně (Kč)", "Alone (CZK)"),
-    "planovano": ("Podle plánu (Kč)", "As planned (CZK)"),
-    "rozdil": ("Rozdíl proti plánu (Kč)", "Difference to plan (CZK)"),
-    "total": ("Celkem", "Total"),
-    "chart": ("Příspěvky obcí", "Contributions of the members"),
-    "planned_method": ("Plán: {method}", "Plan: {method}"),
-}
-
-
 def _t(key: str, lang: str, **fields: str) -> str:
-    return translate(_TEXT, key, lang, **fields)
+    return translate(MEETING, key, lang, **fields)
 
 
 def methods_of(srovnani: pd.DataFrame, sluzba_id: str) -> list[str]:
@@ -140,41 +105,28 @@ def contributions(srovnani: pd.DataFrame, sluzba_id: str, method: str, *, mix_wi
     return out[["kod_obce", "nazev", "obyvatele", "castka", "na_obyvatele", "samostatne", "planovano", "rozdil"]]
 
 
-def contribution_table_html(table: pd.DataFrame, *, lang: str = "cs") -> str:
-    """The contributions with a total row, numbers in Czech format."""
-    heads = [word("nazev", lang), word("obyvatele", lang), _t("castka", lang), _t("na_obyvatele", lang), _t("samostatne", lang), _t("planovano", lang), _t("rozdil", lang)]
-    body = []
-    for _, r in table.iterrows():
-        body.append([html.escape(str(r["nazev"])), _czk(r["obyvatele"]), _czk(r["castka"]), _dec(r["na_obyvatele"]), _czk(r["samostatne"]), _czk(r["planovano"]), _signed(r["rozdil"])])
-    people = table["obyvatele"].sum()
-    total = table["castka"].sum()
-    body.append([f"<b>{_t('total', lang)}</b>", _czk(people), f"<b>{_czk(total)}</b>", _dec(total / people if people else 0), _czk(table["samostatne"].sum()),
-                 _czk(table["planovano"].sum()), _signed(table["rozdil"].sum())])
-    head = "".join(f"<th>{h}</th>" for h in heads)
-    rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
-    return f'<table class="kp-table kp-contrib"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+def contribution_table(table: pd.DataFrame, *, lang: str = "cs") -> Table:
+    """The contributions of :func:`contributions` with a total row, as a page table."""
+    sums = table[["obyvatele", "castka", "samostatne", "planovano", "rozdil"]].sum()
+    total = {"nazev": word("total", lang), **sums, "na_obyvatele": round(sums["castka"] / sums["obyvatele"], 2) if sums["obyvatele"] else 0.0}
+    rows = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    columns = ["nazev", "obyvatele", "castka", "na_obyvatele", "samostatne", "planovano", "rozdil"]
+    headers = {"nazev": word("nazev", lang), "obyvatele": word("obyvatele", lang), **{c: _t(c, lang) for c in columns[2:]}}
+    return Table(rows[columns], lang=lang, headers=headers, css_class="kp-table kp-contrib", cells={
+        "na_obyvatele": lambda v: fmt.number(v, lang, 2),
+        "rozdil": lambda v: fmt.number(v, lang, sign=True),
+    })
 
 
-def _czk(v: float) -> str:
-    return f"{int(round(v)):,}".replace(",", "\u00a0")
-
-
-def _dec(v: float) -> str:
-    return f"{v:,.2f}".replace(",", "\u00a0").replace(".", ",")
-
-
-def _signed(v: float) -> str:
-    return ("+" if v > 0 else "") + _czk(v) if v else "0"
-
-
-def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> str:
-    """Horizontal bars of the contributions (an ``<img>``), the plan's amounts as ticks."""
+def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> Chart:
+    """Horizontal bars of the contributions, the plan's amounts as ticks."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     rows = table.iloc[::-1]
-    with matplotlib.rc_context({**charts.FONT, "font.size": 13}):
+    style = {**CHART_STYLE, "font.size": 13}
+    with matplotlib.rc_context(style):
         fig = Figure(figsize=(7.5, 0.5 * len(rows) + 1.4), dpi=100)
         ax = fig.add_subplot()
         y = range(len(rows))
@@ -182,11 +134,11 @@ def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> 
         ax.scatter(rows["planovano"], y, marker="|", s=400, color="#000", label=_t("planovano", lang), zorder=3)
         ax.set_yticks(list(y), list(rows["nazev"]))
         ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
+        ax.xaxis.set_major_formatter(fmt.ticks(fmt.number, lang))
         ax.set_title(title)
         ax.legend(loc="lower right", frameon=False, fontsize=11)
         fig.tight_layout()
-    return charts.figure_html(fig, alt=title)
+    return Chart(fig, alt=title, style=style)
 
 
 # --- map and profile ------------------------------------------------------------------------------
@@ -204,7 +156,8 @@ class _MeetingData:
         self.services = r.layer("sluzby")
         self.funding = r["financovani_srovnani"] if "financovani_srovnani" in r else None
         self.funding_services = r["financovani_sluzby"] if "financovani_sluzby" in r else None
-        self._maps: dict[tuple, str] = {}
+        self.per_municipality = r["mezery_obce"]
+        self._maps: dict[tuple, Element] = {}
 
     def groups(self) -> list[str]:
         return sorted(set(self.gaps["cilova_skupina"]))
@@ -214,41 +167,31 @@ class _MeetingData:
         present = set(rows["druh"])
         return [t for t in self.r.meta["types"] if t in present]
 
-    def map_html(self, group: str, druh: str, focus: str | None, lang: str) -> str:
+    def gap_rows(self, group: str, druh: str) -> pd.DataFrame:
+        """Need and coverage of one type per municipality: all target groups (``mezery_obce``) or one (``mezery``)."""
+        if group == ALL:
+            rows = self.per_municipality.loc[self.per_municipality["druh"] == druh]
+        else:
+            rows = self.gaps.loc[(self.gaps["druh"] == druh) & (self.gaps["cilova_skupina"] == group)]
+        return rows.sort_values("mezera", ascending=False, kind="stable")
+
+    def map(self, group: str, druh: str, focus: str | None, lang: str) -> Element:
         key = (group, druh, focus, lang)
         if key not in self._maps:
-            gaps = self.gaps if group == ALL else self.gaps.loc[self.gaps["cilova_skupina"] == group]
             services = self.services.loc[self.services["druh"] == druh]
-            m = maps.region_map(self.municipalities, services, gaps, druh=druh, access=self.access, load=self.load, focus=focus, lang=lang)
-            doc = maps.map_html(m)
-            self._maps[key] = f'<iframe class="kp-map" title="map" srcdoc="{html.escape(doc, quote=True)}"></iframe>'
+            m = maps.region_map(self.municipalities, services, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load, focus=focus, lang=lang)
+            self._maps[key] = maps.embed(m, lang=lang)
         return self._maps[key]
 
-    def gap_rows(self, group: str, druh: str) -> pd.DataFrame:
-        rows = self.gaps.loc[self.gaps["druh"] == druh]
-        if group != ALL:
-            rows = rows.loc[rows["cilova_skupina"] == group]
-        per = rows.groupby(["kod_obce", "nazev"], as_index=False)[["potreba", "kapacita_dosazitelna"]].sum()
-        per["mezera"] = (per["potreba"] - per["kapacita_dosazitelna"]).clip(lower=0)
-        per["pokryti"] = per["kapacita_dosazitelna"] / per["potreba"]
-        return per.sort_values("mezera", ascending=False, kind="stable")
 
-
-def gap_table_html(rows: pd.DataFrame, *, lang: str = "cs") -> str:
+def gap_table(rows: pd.DataFrame, *, lang: str = "cs") -> Table:
     """Need, reachable capacity, shortfall and coverage per municipality (counts under 5 as ``<5``)."""
-    heads = [word(k, lang) for k in ("nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti")]
-    body = "".join(
-        "<tr>" + "".join(f"<td>{c}</td>" for c in (
-            html.escape(str(r["nazev"])),
-            publish_count(r["potreba"]),
-            _dec(r["kapacita_dosazitelna"]).rsplit(",", 1)[0] if r["kapacita_dosazitelna"] >= 10 else _dec(r["kapacita_dosazitelna"]),
-            publish_count(r["mezera"]) if r["mezera"] > 0 else "0",
-            f"{r['pokryti']:.0%}".replace("%", "\u00a0%") if pd.notna(r["pokryti"]) and r["pokryti"] != float("inf") else "–",
-        )) + "</tr>"
-        for _, r in rows.iterrows()
-    )
-    head = "".join(f"<th>{h}</th>" for h in heads)
-    return f'<table class="kp-table kp-gaps"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return Table(rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], lang=lang, css_class="kp-table kp-gaps", cells={
+        "potreba": lambda v: fmt.people(v, lang),
+        "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 0 if abs(v) >= 10 else 1),
+        "mezera": lambda v: fmt.people(v, lang) if v > 0 else fmt.number(0, lang),
+        "pokryti": lambda v: fmt.percent(v, lang),
+    })
 
 
 _CSS = """<style>
@@ -289,7 +232,7 @@ class MeetingApp:
 
     def _build(self) -> None:
         w, lang, r = self.w, self.lang, self.data.r
-        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description=_t("lang", lang))
+        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description=word("lang", lang))
         self.group = w.Dropdown(description=_t("group", lang), options=self._group_options(), value=self.state["group"], layout=w.Layout(width="560px"))
         self.druh = w.Dropdown(description=_t("type", lang), layout=w.Layout(width="560px"))
         self._fill_types()
@@ -298,9 +241,9 @@ class MeetingApp:
         self.map = w.HTML(layout=w.Layout(width="100%"))
         self.table = w.HTML()
         self.profile = w.HTML()
-        heading = w.HTML(_CSS + f"<h1>{html.escape(_t('heading', lang, region=r.meta['region_name']))}</h1>")
-        children = [heading, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
-                    w.HTML(f'<p class="kp-note">{_t("map_hint", lang)}</p>'), self.map,
+        title = w.HTML(_CSS + heading(_t("heading", lang, region=r.meta["region_name"]), 1).html)
+        children = [title, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
+                    w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.map,
                     w.HBox([w.VBox([self.table], layout=w.Layout(width="50%")), w.VBox([self.profile], layout=w.Layout(width="50%"))])]
         children += self._funding_widgets()
         self.root.children = children
@@ -322,10 +265,10 @@ class MeetingApp:
 
     def _funding_widgets(self) -> list:
         w, lang = self.w, self.lang
-        heading = w.HTML(f"<h2>{_t('funding', lang)}</h2>")
+        title = w.HTML(heading(_t("funding", lang)).html)
         fs = self.data.funding_services
         if fs is None or not len(fs):
-            return [heading, w.HTML(f"<p>{_t('no_funding', lang)}</p>")]
+            return [title, w.HTML(paragraph(_t("no_funding", lang)).html)]
         self.service = w.Dropdown(description=_t("service", lang), options=[(f"{s.nazev_sluzby} ({s.sluzba_id})", s.sluzba_id) for s in fs.itertuples()],
                                   value=self.state["service"], layout=w.Layout(width="700px"))
         self.method = w.Dropdown(description=_t("method", lang), layout=w.Layout(width="560px"))
@@ -339,7 +282,7 @@ class MeetingApp:
         self.service.observe(self._on_service, names="value")
         for widget in (self.method, self.mix, self.weight):
             widget.observe(self._on_funding, names="value")
-        return [heading, self.service, w.HBox([w.VBox([self.method, self.mix, self.weight]), self.plan_note]),
+        return [title, self.service, w.HBox([w.VBox([self.method, self.mix, self.weight]), self.plan_note]),
                 w.HBox([w.VBox([self.contrib], layout=w.Layout(width="55%")), w.VBox([self.chart], layout=w.Layout(width="45%"))])]
 
     def _fill_methods(self) -> None:
@@ -389,30 +332,28 @@ class MeetingApp:
     def _render_map(self) -> None:
         group, druh, muni, lang = self.state["group"], self.druh.value, self.muni.value, self.lang
         self.state.update(druh=druh, muni=muni)
-        self.map.value = self.data.map_html(group, druh, muni or None, lang)
+        self.map.value = self.data.map(group, druh, muni or None, lang).html
         group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
-        caption = f"<h2>{html.escape(service_type_label(druh, lang))}</h2><p>{_t('group', lang)}: <b>{html.escape(group_name)}</b></p>"
-        self.table.value = caption + gap_table_html(self.data.gap_rows(group, druh), lang=lang)
-        self.profile.value = self._profile_html(muni)
+        caption = heading(service_type_label(druh, lang)) + Element(f"<p>{escape(_t('group', lang))}: <b>{escape(group_name)}</b></p>")
+        self.table.value = (caption + gap_table(self.data.gap_rows(group, druh), lang=lang)).html
+        self.profile.value = self._profile(muni).html
 
-    def _profile_html(self, muni: str) -> str:
+    def _profile(self, muni: str) -> Element:
         lang, r = self.lang, self.data.r
         if not muni:
-            return f"<h2>{_t('profile', lang)}</h2><p>{_t('pick_muni', lang)}</p>"
-        name = html.escape(r.meta["names"][muni])
-        people = views.population_card(r, muni, lang=lang).data
+            return heading(_t("profile", lang)) + paragraph(_t("pick_muni", lang))
         gaps = self.data.gaps.loc[(self.data.gaps["kod_obce"] == muni) & (self.data.gaps["mezera"] > 0)]
         if self.state["group"] != ALL:
             gaps = gaps.loc[gaps["cilova_skupina"] == self.state["group"]]
         top = gaps.sort_values("mezera", ascending=False).head(5)
         if top.empty:
-            shortages = f"<p>{_t('no_shortage', lang)}</p>"
+            shortages = paragraph(_t("no_shortage", lang))
         else:
-            items = "".join(f"<li>{html.escape(service_type_label(g.druh, lang))} – {html.escape(target_group_label(g.cilova_skupina, lang))}: "
-                            f"<b>{publish_count(g.mezera)}</b> {word('people', lang)}</li>" for g in top.itertuples())
-            shortages = f"<ul>{items}</ul>"
-        return (f"<h2>{_t('profile', lang)}: {name}</h2><h3>{_t('inhabitants', lang)}</h3>{people}"
-                f"<h3>{_t('shortages', lang)}</h3>{shortages}")
+            items = "".join(f"<li>{escape(service_type_label(g.druh, lang))} – {escape(target_group_label(g.cilova_skupina, lang))}: "
+                            f"<b>{escape(fmt.people(g.mezera, lang))}</b> {escape(word('people', lang))}</li>" for g in top.itertuples())
+            shortages = Element(f"<ul>{items}</ul>")
+        return (heading(f"{_t('profile', lang)}: {r.meta['names'][muni]}") + heading(_t("inhabitants", lang), 3)
+                + views.population_card(r, muni, lang=lang) + heading(_t("shortages", lang), 3) + shortages)
 
     def _render_funding(self) -> None:
         if self.data.funding_services is None or not len(self.data.funding_services):
@@ -420,9 +361,9 @@ class MeetingApp:
         lang, s = self.lang, self.state
         table = contributions(self.data.funding, s["service"], s["method"], mix_with=s["mix"], weight=s["weight"])
         planned = self.data.funding_services.set_index("sluzba_id").loc[s["service"], "metoda"]
-        self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{html.escape(_t("planned_method", lang, method=method_label(planned, lang)))}</p>'
-        self.contrib.value = contribution_table_html(table, lang=lang)
-        self.chart.value = contribution_chart(table, title=_t("chart", lang), lang=lang)
+        self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{escape(_t("planned_method", lang, method=method_label(planned, lang)))}</p>'
+        self.contrib.value = contribution_table(table, lang=lang).html
+        self.chart.value = contribution_chart(table, title=_t("chart", lang), lang=lang).html
 
 
 def app(results_dir: str, *, lang: str = "cs"):

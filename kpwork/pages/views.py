@@ -1,24 +1,26 @@
-"""What the notebooks show: titles, tables, maps and charts read from a run's results.
+"""The region and municipality pages: titles, tables, maps and charts read from a run's results.
 
-Notebooks stay thin: they call these functions and display what comes back.
-Nothing here computes region-wide analysis; it selects from the results and
+Notebooks stay thin: they call these functions and display what comes back,
+an :class:`~kpwork.pages.element.Element` (the map is a ``folium.Map``).
+Nothing here computes analysis; it selects from the result tables and
 renders, in Czech by default (``lang="en"`` for English). Counts of people
-per municipality under 5 are shown as ``<5`` (:func:`kpwork.gaps.publish_count`).
+per municipality under 5 are shown as ``<5`` (:func:`kpwork.pages.format.people`).
 """
 
 from __future__ import annotations
 
-import html
+from functools import partial
 
 import folium
 import pandas as pd
-from IPython.display import HTML
 
 from kpwork.codes import as_kod_obce
 from kpwork.errors import InvalidParameter
-from kpwork.gaps import GAP_STATUS, LOAD_STATUS, publish_count
 from kpwork.pages import charts, maps
-from kpwork.pages.labels import check_lang, header, word
+from kpwork.pages import format as fmt
+from kpwork.pages.catalogue import serves
+from kpwork.pages.element import Chart, Element, Table, escape, heading
+from kpwork.pages.labels import GAP_STATES, LOAD_STATES, check_lang, label, word
 from kpwork.results import Results, load
 from kpwork.taxonomy import (
     SERVICE_TYPES,
@@ -34,33 +36,15 @@ def open_results(results_dir: str) -> Results:
     return load(results_dir)
 
 
-def _table(frame: pd.DataFrame, lang: str) -> HTML:
-    shown = frame.rename(columns=header(list(frame.columns), lang))
-    return HTML(shown.to_html(index=False, classes="kp-table", border=0, escape=True, na_rep="–"))
-
-
-def _number(v: float, digits: int = 1) -> str:
-    if pd.isna(v):
-        return "–"
-    return f"{v:,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
-
-
-def _percent(v: float) -> str:
-    if pd.isna(v) or v == float("inf"):
-        return "–"
-    return f"{v:.0%}".replace("%", "\u00a0%")
-
-
-def title(r: Results, *, lang: str = "cs", kod_obce: str | int | None = None) -> HTML:
+def title(r: Results, *, lang: str = "cs", kod_obce: str | int | None = None) -> Element:
     """Page heading: the region, or a municipality of it."""
     check_lang(lang)
-    name = r.meta["region_name"]
+    region = r.meta["region_name"]
     if kod_obce is None:
-        sub = {"cs": "Přehled potřeb a sociálních služeb", "en": "Needs and social services overview"}[lang]
-        return HTML(f"<h1>{html.escape(name)}</h1><p>{sub}</p>")
+        return heading(region, 1) + Element(f"<p>{escape(word('region_subtitle', lang))}</p>")
     code = _member(r, kod_obce)
-    sub = {"cs": f"obec mikroregionu {name}", "en": f"municipality of the microregion {name}"}[lang]
-    return HTML(f"<h1>{html.escape(r.meta['names'][code])}</h1><p>{html.escape(sub)} · {word('kod_obce', lang)} {code}</p>")
+    sub = f"{word('municipality_subtitle', lang, region=region)} · {word('kod_obce', lang)} {code}"
+    return heading(r.meta["names"][code], 1) + Element(f"<p>{escape(sub)}</p>")
 
 
 def _member(r: Results, kod_obce: str | int) -> str:
@@ -84,130 +68,110 @@ def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int
     focus = _member(r, kod_obce) if kod_obce is not None else None
     access = r["dostupnost"] if "dostupnost" in r else None
     return maps.region_map(
-        r.layer("obce"), r.layer("sluzby"), r["mezery"], druh=_druh(r, druh), access=access, load=r["vytizenost"], focus=focus, lang=lang
+        r.layer("obce"), r.layer("sluzby"), r["mezery_obce"], druh=_druh(r, druh), access=access, load=r["vytizenost"], focus=focus, lang=lang
     )
 
 
-def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> HTML:
+def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:
     """Inhabitants of a member by age band (public ČSÚ-type figures)."""
     code = _member(r, kod_obce)
     row = r["obce"].set_index("kod_obce").loc[code]
     bands = [c for c in row.index if c.startswith("vek_")]
-    frame = pd.DataFrame({"": [word(b, lang) if b in ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus") else b for b in bands] + [word("obyvatele", lang)],
+    frame = pd.DataFrame({"": [word(b, lang) for b in bands] + [word("obyvatele", lang)],
                           str(int(row["rok"])): [int(row[b]) for b in bands] + [int(row["obyvatele"])]})
-    return _table(frame, lang)
+    return Table(frame, lang=lang)
 
 
-def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> HTML:
+def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart:
     """Age structure of every member (region page), or of one member against
     the whole region (municipality page: two bars, whatever the region's size)."""
     obce = r["obce"].set_index("kod_obce")
     if kod_obce is None:
-        fig = charts.age_structure(obce, obce["nazev"], lang=lang)
-    else:
-        code = _member(r, kod_obce)
-        bands = [c for c in obce.columns if c.startswith("vek_")]
-        rows = pd.concat([obce.loc[[code], bands], obce[bands].sum().to_frame("_region").T])
-        names = pd.Series({code: obce.loc[code, "nazev"], "_region": f"{word('whole_region', lang)} ({r.meta['region_name']})"})
-        fig = charts.age_structure(rows, names, lang=lang, highlight=code)
-    return HTML(charts.figure_html(fig, alt=word("age_structure", lang)))
+        return charts.age_structure(obce, obce["nazev"], lang=lang)
+    code = _member(r, kod_obce)
+    bands = [c for c in obce.columns if c.startswith("vek_")]
+    rows = pd.concat([obce.loc[[code], bands], obce[bands].sum().to_frame("_region").T])
+    names = pd.Series({code: obce.loc[code, "nazev"], "_region": f"{word('whole_region', lang)} ({r.meta['region_name']})"})
+    return charts.age_structure(rows, names, lang=lang, highlight=code)
 
 
-def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> HTML:
+def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart:
     """Need against reachable capacity per service type for the region; for a
     member, the share of its need covered (no counts of people of one village)."""
     if kod_obce is None:
-        fig = charts.need_vs_capacity(r["mezery"], lang=lang)
-        return HTML(charts.figure_html(fig, alt=word("need_vs_capacity", lang)))
-    fig = charts.coverage_by_type(r["mezery"], _member(r, kod_obce), lang=lang)
-    return HTML(charts.figure_html(fig, alt=word("coverage_by_type", lang)))
+        return charts.need_vs_capacity(r["mezery_region"], lang=lang)
+    per_type = r["mezery_obce"]
+    return charts.coverage_by_type(per_type.loc[per_type["kod_obce"] == _member(r, kod_obce)], lang=lang)
 
 
-def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> HTML:
+def _shortfall(count, value: float) -> str:
+    """A shortfall; a surplus shows as no shortfall."""
+    return count(value) if value > 0 else fmt.number(0)
+
+
+def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
     """Need, reachable capacity, shortfall and status per type (and target group for a member)."""
-    gaps = r["mezery"]
-    if kod_obce is not None:
-        rows = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)].copy()
-        keys = ["cilova_skupina", "druh"]
+    if kod_obce is None:
+        rows, count = r["mezery_region"], partial(fmt.number, lang=lang)
+        columns = ["druh"]
     else:
-        rows = gaps.groupby("druh", as_index=False)[["potreba", "kapacita_dosazitelna", "mezera"]].sum()
-        rows["pokryti"] = rows["kapacita_dosazitelna"] / rows["potreba"]
-        rows["stav"] = rows["pokryti"].map(lambda p: "dostatek" if p >= 1 else ("nedostupne" if p <= 0 else "nedostatek"))
-        keys = ["druh"]
-    rows = rows.sort_values(keys, key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
-    out = pd.DataFrame()
-    if "cilova_skupina" in keys:
-        out["cilova_skupina"] = rows["cilova_skupina"].map(lambda g: target_group_label(g, lang))
-    out["druh"] = rows["druh"].map(lambda d: service_type_label(d, lang))
-    count = publish_count if kod_obce is not None else (lambda v: _number(v, 0))
-    out["potreba"] = rows["potreba"].map(count)
-    out["kapacita_dosazitelna"] = rows["kapacita_dosazitelna"].map(lambda v: _number(v, 1))
-    out["mezera"] = rows["mezera"].map(lambda v: count(v) if v > 0 else "0")
-    out["pokryti"] = rows["pokryti"].map(_percent)
-    out["stav"] = rows["stav"].map(lambda s: GAP_STATUS[s][lang])
-    return _table(out, lang)
-
-
-def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> HTML:
-    """The largest shortfalls per municipality and type."""
-    top = r["nejvetsi_nedostatky"].head(n)
-    out = pd.DataFrame({
-        "nazev": top["nazev"],
-        "druh": top["druh"].map(lambda d: service_type_label(d, lang)),
-        "potreba": top["potreba"].map(publish_count),
-        "kapacita_dosazitelna": top["kapacita_dosazitelna"].map(lambda v: _number(v, 1)),
-        "mezera": top["mezera"].map(publish_count),
+        gaps = r["mezery"]
+        rows, count = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)], partial(fmt.people, lang=lang)
+        rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
+        columns = ["cilova_skupina", "druh"]
+    shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"]]
+    return Table(shown, lang=lang, cells={
+        "cilova_skupina": lambda g: target_group_label(g, lang),
+        "druh": lambda d: service_type_label(d, lang),
+        "potreba": count,
+        "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
+        "mezera": partial(_shortfall, count),
+        "pokryti": lambda v: fmt.percent(v, lang),
+        "stav": lambda s: label(GAP_STATES, s, lang),
     })
-    return _table(out, lang)
 
 
-def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> HTML:
+def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
+    """The largest shortfalls per municipality and type."""
+    top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "potreba", "kapacita_dosazitelna", "mezera"]]
+    people = partial(fmt.people, lang=lang)
+    return Table(top, lang=lang, cells={
+        "druh": lambda d: service_type_label(d, lang),
+        "potreba": people,
+        "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
+        "mezera": people,
+    })
+
+
+def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
     """Services (of the region, or serving a member) with capacity and load."""
-    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "klienti", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
+    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
     if kod_obce is not None:
-        code = _member(r, kod_obce)
-        services = services.loc[services["pusobnost"].fillna("").str.split(", ").map(lambda codes: code in codes) | (services["kod_obce"] == code)]
-    out = pd.DataFrame({
+        services = services.loc[serves(services, _member(r, kod_obce))]
+    shown = pd.DataFrame({
         "sluzba": services["nazev"],
         "poskytovatel": services["poskytovatel"],
-        "druh": services["druh"].map(lambda d: service_type_label(d, lang)),
-        "forma": services["forma"].map(lambda f: form_label(f, lang)),
-        "kapacita": services.apply(lambda s: f"{_number(s['kapacita'], 0)} {s['jednotka']}", axis=1),
-        "vytizeni": services["vytizeni"].map(_percent),
-        "stav": services["stav"].map(lambda s: LOAD_STATUS.get(s, {}).get(lang, "–")),
+        "druh": services["druh"],
+        "forma": services["forma"],
+        "kapacita": [fmt.count(k, lang, u) for k, u in zip(services["kapacita"], services["jednotka"], strict=True)],
+        "vytizeni": services["vytizeni"],
+        "stav": services["stav"],
     })
-    return _table(out, lang)
+    return Table(shown, lang=lang, numeric={"kapacita", "vytizeni"}, cells={
+        "druh": lambda d: service_type_label(d, lang),
+        "forma": lambda f: form_label(f, lang),
+        "vytizeni": lambda v: fmt.percent(v, lang),
+        "stav": lambda s: label(LOAD_STATES, s, lang),
+    })
 
 
-def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> HTML:
+def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:
     """Distance from a member to the nearest service of each type present in the region."""
     code = _member(r, kod_obce)
     acc = r["dostupnost"]
     rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(paragraph_order))
-    out = pd.DataFrame({
-        "druh": rows["druh"].map(lambda d: service_type_label(d, lang)),
-        "vzdalenost_nejblizsi_m": rows["vzdalenost_nejblizsi_m"].map(lambda v: _number(v / 1000, 1)),
-        "dostupnost": rows["dostupnost"].map(lambda v: _number(v, 3)),
+    return Table(rows[["druh", "vzdalenost_nejblizsi_m", "dostupnost"]], lang=lang, cells={
+        "druh": lambda d: service_type_label(d, lang),
+        "vzdalenost_nejblizsi_m": lambda m: fmt.number(m / 1000, lang, 1),
+        "dostupnost": lambda v: fmt.number(v, lang, 3),
     })
-    return _table(out, lang)
-
-
-def table(frame: pd.DataFrame) -> HTML:
-    """Any result table as a page shows it: no index, Czech number format, "–" for missing.
-
-    Whole numbers get thin spaces between thousands (``1 559 564``), other
-    numbers two decimals with a decimal comma.
-    """
-    def cell(v):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return "–"
-        if isinstance(v, bool):
-            return "ano" if v else "ne"
-        if isinstance(v, int) or (isinstance(v, float) and float(v).is_integer() and abs(v) >= 1000):
-            return f"{int(v):,}".replace(",", "\u00a0")
-        if isinstance(v, float):
-            return f"{v:,.2f}".replace(",", "\u00a0").replace(".", ",")
-        return v
-
-    shown = frame.astype(object).map(cell) if len(frame) else frame
-    return HTML(shown.to_html(index=False, classes="kp-table", border=0, escape=True))

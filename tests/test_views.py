@@ -1,0 +1,145 @@
+"""The region and municipality pages read the run's tables and render them as page elements."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpwork.analysis import analyse_region
+from kpwork.errors import InvalidParameter
+from kpwork.pages import format as fmt
+from kpwork.pages import views
+from kpwork.pages.catalogue import serves
+from kpwork.pages.element import Chart, Element, Table, heading, join, paragraph
+from kpwork.region import load_region
+from kpwork.results import load, write_results
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"
+NBSP = "\u00a0"
+BELOV = "588318"
+
+
+@pytest.fixture(scope="module")
+def r(tmp_path_factory):
+    region = load_region(SAMPLE)
+    analysis = analyse_region(region, today=date(2026, 1, 15))
+    folder = tmp_path_factory.mktemp("run") / "results"
+    write_results(analysis.tables, analysis.layers, analysis.meta, folder)
+    return load(folder)
+
+
+def rows(table: Element) -> list[list[str]]:
+    """The body cells of a page table, as text."""
+    body = table.html.split("<tbody>", 1)[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def headers(table: Element) -> list[str]:
+    return re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table.html.split("<tbody>", 1)[0])
+
+
+# --- the page element ------------------------------------------------------------------------
+
+
+def test_table_escapes_aligns_and_formats():
+    frame = pd.DataFrame({"nazev": ["A <b>", None], "obyvatele": [1234, 5], "podil": [0.5, np.nan], "ok": [True, False]})
+    table = Table(frame, cells={"podil": fmt.percent})
+    assert headers(table) == ["Obec", "Obyvatelé", "podil", "ok"]
+    assert rows(table) == [["A &lt;b&gt;", f"1{NBSP}234", f"50{NBSP}%", "ano"], ["–", "5", "–", "ne"]]
+    assert '<td style="text-align:left">A &lt;b&gt;</td><td style="text-align:right">' in table.html
+    assert table._repr_html_() == str(table) == table.html
+
+
+def test_table_decimals_per_column_and_elements_inserted_as_they_are():
+    frame = pd.DataFrame({"a": [1.0, 2000.0], "b": [1.5, 2.0], "c": ["x", "y"]})
+    table = Table(frame, lang="en", cells={"c": lambda v: Element(f"<b>{v}</b>")}, numeric=["a"])
+    assert rows(table) == [["1", "1.50", "<b>x</b>"], ["2,000", "2.00", "<b>y</b>"]]
+    assert headers(table) == ["a", "b", "c"] and table.html.count('style="text-align:right"') == 3
+
+
+def test_elements_join_and_escape():
+    page = join([heading("Bělov & okolí", 1), paragraph("<5", italic=True), paragraph("x", css_class="kp-note")])
+    assert page.html == '<h1>Bělov &amp; okolí</h1><p><i>&lt;5</i></p><p class="kp-note">x</p>'
+
+
+# --- the region page -------------------------------------------------------------------------
+
+
+def test_title(r):
+    assert views.title(r).html == "<h1>Otrokovicko</h1><p>Přehled potřeb a sociálních služeb</p>"
+    assert views.title(r, kod_obce=BELOV, lang="en").html == (
+        "<h1>Bělov</h1><p>municipality of the microregion Otrokovicko · Municipality code 588318</p>")
+    with pytest.raises(InvalidParameter, match="kod_obce 500011 is not a member of otrokovicko"):
+        views.title(r, kod_obce="500011")
+
+
+def test_region_gap_table_shows_the_run_s_region_table(r):
+    region = r["mezery_region"]
+    table = views.gap_table(r)
+    assert isinstance(table, Table)
+    assert headers(table) == ["Druh služby", "Potřeba (osob)", "Dosažitelná kapacita", "Chybí (osob)", "Pokrytí potřeby", "Stav"]
+    shown = rows(table)
+    assert len(shown) == len(region)
+    for cells, (_, row) in zip(shown, region.iterrows(), strict=True):
+        assert cells[1] == fmt.number(row["potreba"])
+        assert cells[4] == fmt.percent(row["pokryti"])
+    emergency = next(c for c in shown if c[0] == "tísňová péče (§41)")
+    assert emergency[2:] == ["0,0", "34", f"0{NBSP}%", "nedostupné"]
+    assert [c[0] for c in shown][:2] == ["odborné sociální poradenství (§37)", "osobní asistence (§39)"], "in the order of the Act"
+
+
+def test_region_gap_table_in_english(r):
+    table = views.gap_table(r, lang="en")
+    assert "Need covered" in headers(table) and {c[-1] for c in rows(table)} <= {"enough", "shortage", "none reachable"}
+    assert all(c[4].endswith("%") and NBSP not in c[4] for c in rows(table))
+
+
+def test_municipality_gap_table_masks_small_counts(r):
+    table = views.gap_table(r, kod_obce=BELOV)
+    shown = rows(table)
+    assert headers(table)[:2] == ["Cílová skupina", "Druh služby"]
+    assert len(shown) == (r["mezery"]["kod_obce"] == BELOV).sum()
+    assert any(c[2] == "&lt;5" for c in shown)
+    assert all(not c[4].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
+
+
+def test_top_shortages(r):
+    shown = rows(views.top_shortages(r, n=4))
+    assert len(shown) == 4 and shown[0][0] == r["nejvetsi_nedostatky"]["nazev"].iloc[0]
+
+
+def test_service_table_of_a_member_lists_the_services_serving_it(r):
+    table = views.service_table(r, kod_obce=BELOV)
+    expected = r["sluzby"].loc[serves(r["sluzby"], BELOV), "nazev"].tolist()
+    assert [c[0] for c in rows(table)] == expected
+    every = rows(views.service_table(r))
+    assert f"120{NBSP}klientů" in [c[4] for c in every] and f"95{NBSP}lůžek" in [c[4] for c in every]
+    assert {c[6] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů"}
+
+
+def test_nearest_services_in_kilometres(r):
+    shown = rows(views.nearest_services(r, BELOV))
+    distances = r["dostupnost"].query("kod_obce == @BELOV")
+    assert len(shown) == len(distances)
+    assert all(re.fullmatch(r"\d+,\d", c[1]) for c in shown)
+
+
+def test_population_card_adds_up(r):
+    shown = rows(views.population_card(r, BELOV))
+    people = [int(c[1].replace(NBSP, "")) for c in shown]
+    assert sum(people[:-1]) == people[-1] and shown[-1][0] == "Obyvatelé"
+
+
+def test_charts_and_map(r):
+    for chart in (views.age_chart(r), views.age_chart(r, kod_obce=BELOV), views.need_chart(r), views.need_chart(r, kod_obce=BELOV)):
+        assert isinstance(chart, Chart) and chart.html.startswith('<img alt="')
+    assert views.need_chart(r, kod_obce=BELOV, lang="en").html.startswith('<img alt="How much of the need reachable services cover"')
+    assert isinstance(views.region_map(r, druh="§40", kod_obce=BELOV), folium.Map)
+    with pytest.raises(InvalidParameter, match="unknown service type '99'"):
+        views.region_map(r, druh="99")
