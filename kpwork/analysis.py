@@ -75,7 +75,7 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "mezery_region": gaps.region_gaps(gap_table),
         "nejvetsi_nedostatky": gaps.top_shortages(gap_table, n=20).merge(names.reset_index(), on="kod_obce", how="left"),
         "vytizenost": load_table.merge(services[["id", "nazev", "poskytovatel", "druh", "forma"]], left_on="sluzba_id", right_on="id", how="left").drop(columns="id"),
-        "vyuziti": region.usage.sort_values(["sluzba_id", "kod_obce"], ignore_index=True),
+        "vyuziti": region.usage.sort_values(["sluzba_id", "kod_obce", "rok"], kind="stable", ignore_index=True),
     }
     if "funding" in region.extras:
         tables.update(funding_results(region))

@@ -277,7 +277,7 @@ def region_toml(region_id: str, name: str, members: pd.DataFrame, *, source: str
         "#",
         "# Výchozí nastavení (platí, dokud je nezměníte):",
         "#   potřeba služeb podle norem kpwork (kpwork/data/norms.csv); vlastní normy: norms.csv v této složce",
-        f"#   dosah pobytových služeb {radius['pobytova'] / 1000:.0f} km a ambulantních {radius['ambulantni'] / 1000:.0f} km od sídla;",
+        f"#   dosah pobytových služeb {round(radius['pobytova'] / 1000)} km a ambulantních {round(radius['ambulantni'] / 1000)} km od sídla;",
         "#   terénní služby slouží obcím svého sloupce pusobnost (prázdný = celému regionu)",
         f"#   počty pod {THRESHOLDS.small_count} osob za jednu obec se na stránkách ukazují jako <{THRESHOLDS.small_count}",
         "",

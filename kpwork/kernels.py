@@ -118,7 +118,7 @@ class WarmKernel:
                 raise
             future.cancel()
             self.broken = True
-            raise KernelTimeout(f"kernel {self.kernel_name} did not answer within {timeout:.0f} s") from exc
+            raise KernelTimeout(f"kernel {self.kernel_name} did not answer within {round(timeout)} s") from exc
 
     async def _start(self, startup_timeout: float) -> None:
         from jupyter_client.manager import AsyncKernelManager

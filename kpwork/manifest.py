@@ -17,12 +17,10 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kpwork.errors import KpworkError
-
-if TYPE_CHECKING:
-    from kpwork.region import Region
+from kpwork.region.model import Region
 
 #: File name of the manifest in a run folder.
 MANIFEST = "manifest.json"

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
+from kpwork.region.model import Region
 from kpwork.taxonomy import normalise_service_type, normalise_target_group
-
-if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
-    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpwork.config import SHEET_EXTENSIONS
 from kpwork.errors import Problem
 from kpwork.taxonomy import fold
 
@@ -346,3 +347,52 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
         key = base if p == single else p.stem[len(base) + 1 :]
         tables[normalise_header(key)] = read_sheet(p)
     return paths, tables
+
+
+def year(text: str, *, first: int = 1900, last: int = 2100) -> int:
+    """A calendar year between ``first`` and ``last``.
+
+    Examples
+    --------
+    >>> year("2024")
+    2024
+    """
+    value = non_negative_int(text)
+    if not first <= value <= last:
+        raise ValueError(f"expected a year such as 2024, got {text}")
+    return value
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN and text of only white space."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path], *, required: bool = True) -> Sheet | None:
+    """The sheet ``base.csv`` or ``base.xlsx`` of a folder, its problems added to ``problems``.
+
+    When both exist, the one with rows is read (``kpwork init`` writes both
+    empty); both holding rows is a problem. The path read is appended to
+    ``inputs``. A missing file is a problem when ``required``.
+    """
+    paths = [folder / f"{base}{ext}" for ext in SHEET_EXTENSIONS if (folder / f"{base}{ext}").exists()]
+    if not paths:
+        if required:
+            problems.add(f"{base}.csv", None, None, f"file not found (nor {base}.xlsx)")
+        return None
+    sheets = []
+    for path in paths:
+        try:
+            sheets.append((path, read_sheet(path)))
+        except Exception as exc:  # a broken file is one problem, not a crash
+            problems.add(path.name, None, None, f"cannot read the file: {exc}")
+            return None
+    filled = [(path, sheet) for path, sheet in sheets if len(sheet.frame)]
+    if len(filled) > 1:
+        names = " and ".join(path.name for path, _ in filled)
+        problems.add(filled[-1][0].name, None, None, f"{names} both hold rows; kpwork reads one of them: keep the rows in one file and delete the other")
+        return None
+    path, sheet = (filled or sheets)[0]
+    inputs.append(path)
+    problems.extend(sheet.problems)
+    return sheet

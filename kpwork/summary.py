@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpwork.pages.format import number
 from kpwork.region import Region
 from kpwork.taxonomy import FORMS, SERVICE_TYPES, paragraph_order
 
@@ -37,14 +38,15 @@ def describe_region(region: Region) -> str:
     years = sorted(set(population["rok"]))
     lines = [
         f"{region.name} ({region.id}): OK",
-        f"  members: {len(region.members)} municipalities, {int(population['obyvatele'].sum()):,} inhabitants ({', '.join(map(str, years))})",
+        f"  members: {len(region.members)} municipalities, {number(population['obyvatele'].sum(), 'en')} inhabitants ({', '.join(map(str, years))})",
         f"  services: {len(services)} of {services['druh'].nunique()} types from {services['poskytovatel'].nunique()} providers",
     ]
     by_form = services["forma"].value_counts()
     lines.append("    by form: " + ", ".join(f"{FORMS[f]} {by_form.get(f, 0)}" for f in FORMS))
     types = services.groupby("druh").size().sort_index(key=lambda s: s.map(paragraph_order))
-    lines.append("    by type: " + ", ".join(f"§{d} {SERVICE_TYPES[d].name} {n}" for d, n in types.items()))
-    lines.append(f"  usage: {len(region.usage)} rows, {int(region.usage['klienti'].sum()):,} clients")
+    if len(types):
+        lines.append("    by type: " + ", ".join(f"§{d} {SERVICE_TYPES[d].name} {n}" for d, n in types.items()))
+    lines.append(f"  usage: {len(region.usage)} rows, {number(region.usage['klienti'].sum(), 'en')} clients")
     if region.extras:
         lines.append("  also: " + ", ".join(sorted(region.extras)))
     lines.append(f"  files read: {len(region.inputs)}")

@@ -130,7 +130,6 @@ def test_row_order_does_not_hang_on_the_order_of_usage_and_population_rows(analy
     assert_same(analysis, analyse_region(shuffled, today=TODAY))
 
 
-@pytest.mark.xfail(strict=True, reason="analysis sorts vyuziti by sluzba_id, kod_obce only: rows of several years keep their input order")
 def test_row_order_of_several_years_of_usage(sample_region):
     older = sample_region.usage.assign(rok=pd.array([2023] * len(sample_region.usage), dtype="Int64"))
     usage = pd.concat([sample_region.usage, older], ignore_index=True)

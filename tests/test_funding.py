@@ -264,7 +264,7 @@ def test_bad_funding_input_lists_every_problem(tmp_path):
     assert "funding.csv:4: naklady: must be >= 0" in text
     assert "funding_clenove.csv:2: maximum: service S01, member 588318: the cap 40000 is below the floor 50000" in text
     assert "funding_clenove.csv:3: kod_obce: service S01: 585068 is not a member" in text
-    assert "funding_vrstvy.csv:2: castka: service S01: the layers (2,000,000 CZK) exceed the annual cost (1,000,000 CZK)" in text
+    assert "funding_vrstvy.csv:2: castka: service S01: the layers (2000000 CZK) exceed the annual cost (1000000 CZK)" in text
 
 
 def test_bad_coalition_costs_are_reported(tmp_path):

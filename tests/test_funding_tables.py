@@ -99,7 +99,7 @@ def test_layer_amounts_without_layers_or_cost():
 
 
 def test_layers_above_the_cost_name_the_service():
-    with pytest.raises(InvalidParameter, match=r"service S1: the layers \(1,100 CZK\) exceed the annual cost \(1,000 CZK\)"):
+    with pytest.raises(InvalidParameter, match=r"service S1: the layers \(1100 CZK\) exceed the annual cost \(1000 CZK\)"):
         layer_amounts(shared(), [Layer("S1", "EU", podil=0.6), Layer("S1", "kraj", castka=500)])
 
 

@@ -275,8 +275,8 @@ def scrb(members: Sequence[str], cost: CostGame) -> pd.Series:
     if len(negative):
         m = members[int(negative[0])]
         raise InvalidParameter(
-            f"SCRB gives member {m} a negative amount ({values[negative[0]]:.0f} CZK): the separable costs "
-            f"({separable.sum():.0f}) exceed the cost of all members ({grand:.0f}); use shapley instead"
+            f"SCRB gives member {m} a negative amount ({round(values[negative[0]])} CZK): the separable costs "
+            f"({round(separable.sum())}) exceed the cost of all members ({round(grand)}); use shapley instead"
         )
     return pd.Series(np.maximum(values, 0.0), index=_index(members), name="scrb")
 

@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpwork import sheets as sh
 from kpwork.funding.methods import MIXABLE, normalise_method
+from kpwork.region.model import Region
 from kpwork.taxonomy import closest, fold
-
-if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
-    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +334,7 @@ def _parse_layers(sheet: sh.Sheet, services: list[dict], problems: sh.ProblemLog
         layers.append(Layer(sid, source or f"vrstva {i + 1}", amounts[i], shares[i]))
         covered[sid] = covered.get(sid, 0.0) + (amounts[i] if amounts[i] is not None else shares[i] * costs[sid])
         if covered[sid] > costs[sid] + 0.5:
-            problems.add(sheet.file, row, "castka", f"service {sid}: the layers ({covered[sid]:,.0f} CZK) exceed the annual cost ({costs[sid]:,} CZK)")
+            problems.add(sheet.file, row, "castka", f"service {sid}: the layers ({round(covered[sid])} CZK) exceed the annual cost ({costs[sid]} CZK)")
     return layers
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,9 +30,7 @@ from kpwork.funding.inputs import (
     quoted_gaps,
 )
 from kpwork.funding.methods import COOPERATIVE, METHODS, ServiceInputs, allocate
-
-if TYPE_CHECKING:  # the loader imports kpwork.funding.inputs: Region is a type here only
-    from kpwork.region import Region
+from kpwork.region.model import Region
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +251,7 @@ def layer_amounts(service: SharedService, layers: Sequence[Layer]) -> pd.Series:
     shares = {f"{i:03d}": (layer.castka if layer.castka is not None else layer.podil * service.naklady) for i, layer in enumerate(layers)}
     rest = service.naklady - sum(shares.values())
     if rest < -0.5:
-        raise InvalidParameter(f"service {service.sluzba_id}: the layers ({sum(shares.values()):,.0f} CZK) exceed the annual cost ({service.naklady:,} CZK)")
+        raise InvalidParameter(f"service {service.sluzba_id}: the layers ({round(sum(shares.values()))} CZK) exceed the annual cost ({service.naklady} CZK)")
     shares["obce"] = max(rest, 0.0)
     amounts = split_cost(service.naklady, shares) if service.naklady else pd.Series(0, index=list(shares), dtype=np.int64)
     amounts.index = [layer.zdroj for layer in layers] + ["obce"]

@@ -19,16 +19,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kpwork import sheets as sh
+from kpwork.region.model import Region
 from kpwork.taxonomy import closest, fold, normalise_service_type, normalise_target_group
-
-if TYPE_CHECKING:  # the loader calls this module's parsers: Region is a type here only
-    from kpwork.region import Region
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +140,8 @@ def parse_date(text: str) -> date:
         raise ValueError(f"expected a date such as 30. 6. 2025 or 2025-06-30, got '{text}'") from None
 
 
-def _year(text: str) -> int:
-    year = sh.non_negative_int(text)
-    if not 2000 <= year <= 2100:
-        raise ValueError(f"expected a year such as 2025, got {text}")
-    return year
+def _plan_year(text: str) -> int:
+    return sh.year(text, first=2000)
 
 
 def _code(text: str) -> str:
@@ -347,7 +342,7 @@ def _parse_activities(ctx: _Context, opatreni: pd.DataFrame, skupiny: pd.DataFra
     out = pd.DataFrame({"aktivita": _codes(ctx, sheet, "aktivita", "activity")})
     out["opatreni"] = [_code(v) for v in f["opatreni"]]
     out["nazev"] = sh.parse_column(sheet, "nazev", str, log, expected="the activity's name")
-    out["rok"] = sh.parse_column(sheet, "rok", _year, log, expected="a year such as 2025")
+    out["rok"] = sh.parse_column(sheet, "rok", _plan_year, log, expected="a year such as 2025")
     measure_group = dict(zip(opatreni["opatreni"], opatreni["skupina"], strict=True))
     out["skupina"] = [_code(g) or measure_group.get(m, "") for g, m in zip(f["skupina"], out["opatreni"], strict=True)]
     out["poskytovatel"] = f["poskytovatel"].tolist()

@@ -1,0 +1,17 @@
+"""A microregion: its typed :class:`Region`, and loading and validating a region folder.
+
+- :mod:`~kpwork.region.model`: the :class:`Region` type (what every analysis takes);
+- :mod:`~kpwork.region.load`: :func:`load_region`, which reads ``region.toml``, the
+  geometry and the sheets, calls each optional input's parser, and raises one
+  :class:`~kpwork.errors.InvalidRegion` carrying every problem;
+- :mod:`~kpwork.region.services`: the services and usage sheets.
+
+Only this package (through :mod:`kpwork.sheets`) reads a region's files.
+"""
+
+from __future__ import annotations
+
+from kpwork.region.load import OPTIONAL_INPUTS, load_region
+from kpwork.region.model import AGE_BANDS, SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS, Region
+
+__all__ = ["AGE_BANDS", "OPTIONAL_INPUTS", "SERVICE_COLUMNS", "SERVICE_OPTIONAL", "USAGE_COLUMNS", "Region", "load_region"]

@@ -1,0 +1,84 @@
+"""The :class:`Region`: a validated microregion, the one input of the analysis.
+
+This module holds the type only, so that the parsers of optional inputs
+(:mod:`kpwork.need`, :mod:`kpwork.funding.inputs`, :mod:`kpwork.plan.inputs`),
+which the loader calls, can name it without importing the loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+AGE_BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
+SERVICE_COLUMNS = ("id", "nazev", "poskytovatel", "druh", "forma", "cilove_skupiny", "kapacita", "kod_obce")
+SERVICE_OPTIONAL = ("ico", "jednotka", "lat", "lon", "pusobnost", "naklady")
+USAGE_COLUMNS = ("sluzba_id", "kod_obce", "klienti")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A validated microregion, ready for analysis.
+
+    Attributes
+    ----------
+    id, name : str
+        From ``region.toml``; ``id`` names the output folder.
+    path : Path
+        The region folder.
+    members : tuple of str
+        ``kod_obce`` of the member municipalities, in file order.
+    municipalities : GeoDataFrame
+        Index ``kod_obce`` (str); columns ``nazev``, ``clen`` (member or not),
+        ``geometry`` in EPSG:5514.
+    population : DataFrame
+        ``kod_obce``, ``rok`` and the ``vek_*`` bands, every year given.
+    services : GeoDataFrame
+        One row per service; ``druh`` is the paragraph code (``"40"``),
+        ``forma`` one of ``pobytova``/``ambulantni``/``terenni``,
+        ``cilove_skupiny`` and ``pusobnost`` tuples of codes (``pusobnost``
+        expanded from ``*`` to all members), point ``geometry`` in EPSG:5514.
+    usage : DataFrame
+        ``sluzba_id``, ``kod_obce``, ``klienti``, ``hodiny`` (NaN when not
+        given) and ``rok`` (<NA> when not given).
+    inputs : tuple of Path
+        Every file read, for the run manifest.
+    extras : mapping
+        Optional inputs parsed by their modules: ``norms``, ``survey``,
+        ``funding``, ``coalition_costs``, ``plan``.
+    """
+
+    id: str
+    name: str
+    path: Path
+    members: tuple[str, ...]
+    municipalities: gpd.GeoDataFrame
+    population: pd.DataFrame
+    services: gpd.GeoDataFrame
+    usage: pd.DataFrame
+    inputs: tuple[Path, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def age_bands(self) -> list[str]:
+        """The ``vek_*`` columns of the population sheet, in file order."""
+        return [c for c in self.population.columns if c.startswith("vek_")]
+
+    def latest_population(self) -> pd.DataFrame:
+        """Population of each member in its latest year, index ``kod_obce``.
+
+        Columns: ``rok``, the ``vek_*`` bands and ``obyvatele`` (their sum).
+        """
+        latest = self.population.sort_values("rok").groupby("kod_obce").tail(1)
+        latest = latest.set_index("kod_obce").loc[list(self.members)]
+        latest["obyvatele"] = latest[self.age_bands].sum(axis=1)
+        return latest
+
+    def member_names(self) -> pd.Series:
+        """``nazev`` of each member, index ``kod_obce``."""
+        return self.municipalities.loc[list(self.members), "nazev"]
