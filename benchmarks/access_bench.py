@@ -1,7 +1,7 @@
 """Benchmark: kpwork two_step_fca against PySAL access on a synthetic Czechia.
 
 6,258 municipalities at random points over Czechia's extent in EPSG:5514,
-with the real municipal populations (``shared/reference``) shuffled over
+with the real municipal populations (``kpwork.reference``) shuffled over
 them, and ``--services`` services with random capacities. Both sides run end
 to end from coordinates to ratios in the same process, alternately:
 
@@ -24,24 +24,24 @@ import statistics
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from kpwork.access import two_step_fca
+from kpwork.reference import national_population
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cz_municipality_population.csv"
 #: Czechia in EPSG:5514 (metres), roughly.
 X_RANGE = (-905_000.0, -430_000.0)
 Y_RANGE = (-1_230_000.0, -935_000.0)
 STEPS = [(5_000.0, 1.0), (10_000.0, 0.68), (20_000.0, 0.22)]
 
 
-def synthetic_country(populations: Path, services: int, seed: int) -> dict[str, np.ndarray]:
-    """Municipality points with real populations, service points with capacities."""
-    people = pd.read_csv(populations, sep=";", header=None, names=["nazev", "obyvatele"])["obyvatele"].to_numpy(float)
+def synthetic_country(services: int, seed: int) -> dict[str, np.ndarray]:
+    """Real municipal populations (ČSÚ 2020, shipped with kpwork) shuffled over
+    random points, service points with capacities."""
+    people = national_population()["celkem"].to_numpy(float)
     rng = np.random.default_rng(seed)
     n = len(people)
 
@@ -114,7 +114,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--services", type=int, default=5000, help="number of services (default 5000)")
     parser.add_argument("--radius", type=float, default=20_000.0, help="catchment radius in metres (default 20000)")
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--populations", type=Path, default=REFERENCE, help="name;population file, no header")
     parser.add_argument("--no-e2sfca", action="store_true", help="skip the E2SFCA (step weights) row")
     args = parser.parse_args(argv)
 
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("access").setLevel(logging.WARNING)
     from access import weights
 
-    case = synthetic_country(args.populations, args.services, args.seed)
+    case = synthetic_country(args.services, args.seed)
     r = args.radius
     pairs = cKDTree(case["demand_xy"]).count_neighbors(cKDTree(case["supply_xy"]), r)
     print(f"{len(case['demand'])} municipalities ({case['demand'].sum():,.0f} people), "

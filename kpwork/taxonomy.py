@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 P, A, T = "pobytova", "ambulantni", "terenni"
@@ -246,6 +247,13 @@ _TYPE_SUGGESTIONS = _suggestions({t.name: [t.name, *t.aliases] for t in _TYPES})
 _GROUP_SUGGESTIONS = _suggestions({g.name: [g.name, *g.aliases] for g in _GROUPS})
 
 
+def _normalise(value: str, index: Mapping[str, str], what: str, suggestions: Mapping[str, str], expected: str) -> str:
+    code = _lookup(value, index)
+    if code is None:
+        raise ValueError(_unknown(what, value, suggestions, expected))
+    return code
+
+
 def normalise_service_type(value: str) -> str:
     """Paragraph code of a service type given as ``40``, ``§40`` or its Czech name.
 
@@ -261,10 +269,7 @@ def normalise_service_type(value: str) -> str:
     >>> normalise_service_type("Domovy pro seniory")
     '49'
     """
-    code = _lookup(value, _TYPE_INDEX)
-    if code is None:
-        raise ValueError(_unknown("service type (druh)", value, _TYPE_SUGGESTIONS, "a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name"))
-    return code
+    return _normalise(value, _TYPE_INDEX, "service type (druh)", _TYPE_SUGGESTIONS, "a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name")
 
 
 def normalise_form(value: str) -> str:
@@ -275,10 +280,7 @@ def normalise_form(value: str) -> str:
     >>> normalise_form("Terénní")
     'terenni'
     """
-    code = _lookup(value, _FORM_INDEX)
-    if code is None:
-        raise ValueError(_unknown("form (forma)", value, {v: v for v in FORMS.values()}, "pobytová, ambulantní or terénní"))
-    return code
+    return _normalise(value, _FORM_INDEX, "form (forma)", {v: v for v in FORMS.values()}, "pobytová, ambulantní or terénní")
 
 
 def normalise_target_group(value: str) -> str:
@@ -291,10 +293,7 @@ def normalise_target_group(value: str) -> str:
     >>> normalise_target_group("senioři")
     'seniori'
     """
-    code = _lookup(value, _GROUP_INDEX)
-    if code is None:
-        raise ValueError(_unknown("target group (cílová skupina)", value, _GROUP_SUGGESTIONS, "a target group of the registry or its short form (docs/data-format.md)"))
-    return code
+    return _normalise(value, _GROUP_INDEX, "target group (cílová skupina)", _GROUP_SUGGESTIONS, "a target group of the registry or its short form (docs/data-format.md)")
 
 
 def paragraph_order(paragraph: str) -> tuple[int, str]:
