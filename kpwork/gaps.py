@@ -3,7 +3,7 @@
 Per municipality, target group and service type the reachable capacity
 (from :mod:`kpwork.access`) is compared with the need (from :mod:`kpwork.need`);
 per service the clients of ``usage.csv`` are compared with its capacity.
-Publishing rules for small counts live here too (:func:`publish_count`).
+What public pages may show of the clients is decided in :mod:`kpwork.disclosure`.
 """
 
 from __future__ import annotations
@@ -171,26 +171,6 @@ def _latest_year(usage: pd.DataFrame) -> pd.DataFrame:
         return usage
     last = usage.groupby("sluzba_id")["rok"].transform("max")
     return usage.loc[usage["rok"].isna() | (usage["rok"] == last)]
-
-
-def publish_count(value: float, *, threshold: int = THRESHOLDS.small_count) -> str:
-    """A count of people as it may be published for one municipality.
-
-    Counts from 1 up to (not including) ``threshold`` become ``"<5"``, since
-    in a village of 300 people they point at individuals; zero and larger
-    counts are shown rounded to whole people.
-
-    Examples
-    --------
-    >>> [publish_count(v) for v in (0, 0.4, 3, 4.6, 5, 12.3)]
-    ['0', '<5', '<5', '5', '5', '12']
-    """
-    if pd.isna(value):
-        return "–"
-    people = round(float(value))
-    if value > 0 and people < threshold:
-        return f"<{threshold}"
-    return str(people)
 
 
 def top_shortages(gaps: pd.DataFrame, n: int = 10) -> pd.DataFrame:

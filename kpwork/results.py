@@ -22,6 +22,27 @@ CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_ko
 
 GEOPACKAGE = "vysledky.gpkg"
 META = "region.json"
+#: The note written into every results folder: its tables are internal (docs/method.md, "Ochrana malých počtů").
+NOTICE = "NEVEREJNE.txt"
+NOTICE_TEXT = """\
+NEVEŘEJNÉ – interní výsledky běhu kpwork pro koordinátora
+
+Tabulky této složky obsahují skutečné počty klientů služeb podle obcí
+(vyuziti.csv, vytizenost.csv) a částky financování podle využití a podle
+modelu nákladů (financovani_*.csv, financovani_rada.xlsx), ze kterých lze
+dopočítat počty klientů malých obcí. Složku ani její soubory nezveřejňujte
+a neposílejte mimo zastupitelstva obcí. Zveřejnit lze stránky ve složce html/
+a stránky `kpwork serve`: obce s méně než 5 klienty na nich nejde rozpoznat.
+Pravidla: docs/method.md, oddíl „Ochrana malých počtů“.
+
+NOT PUBLIC – internal results of a kpwork run for the coordinator
+
+The tables of this folder hold the real numbers of clients per service and
+municipality and funding amounts by usage and by the cost model, from which
+the clients of small municipalities can be worked out. Do not publish this
+folder or its files. The pages in html/ and those of `kpwork serve` are the
+public outputs: they keep counts of 1 to 4 clients from showing.
+"""
 #: The environment variable through which ``kpwork serve`` tells its pages where the run's results are.
 RESULTS_ENV = "KPWORK_RESULTS_DIR"
 
@@ -47,9 +68,15 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def write_results(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, gpd.GeoDataFrame], meta: dict, folder: Path) -> list[Path]:
-    """Write all tables (CSV), all layers (one GeoPackage) and the region metadata."""
+    """Write all tables (CSV), all layers (one GeoPackage), the internal-use note and the region metadata (last).
+
+    The tables keep their format (read back by :func:`read_table`, compared by
+    ``kpwork reproduce``); that they are internal is said by :data:`NOTICE`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    notice = folder / NOTICE
+    notice.write_text(NOTICE_TEXT, encoding="utf-8")
+    written = [notice]
     for name, frame in sorted(tables.items()):
         path = folder / f"{name}.csv"
         write_table(frame, path)

@@ -41,7 +41,7 @@ def test_number(value, lang, digits, shown):
 
 @pytest.mark.parametrize("value", [None, float("nan"), np.nan, pd.NA, float("inf"), -float("inf")])
 def test_missing_values_show_as_a_dash(value):
-    assert fmt.number(value) == fmt.money(value) == fmt.percent(value) == fmt.count(value, "cs", "klient") == fmt.people(value) == "–"
+    assert fmt.number(value) == fmt.money(value) == fmt.percent(value) == fmt.count(value, "cs", "klient") == fmt.estimate(value) == fmt.real_count(value) == "–"
 
 
 def test_signed_numbers_for_differences():
@@ -117,9 +117,18 @@ def test_count_takes_units_as_services_csv_writes_them_and_follows_the_number_sh
     assert fmt.count(12, "cs", None) == "12"
 
 
-@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (0.3, "<5"), (4.49, "<5"), (4.6, "5"), (-3, f"{MINUS}<5"), (1234.4, f"1{NBSP}234")])
-def test_people_masks_small_counts(value, shown):
-    assert fmt.people(value) == shown
+@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (0.3, "0,3"), (0.04, "0,0"), (4.49, "4,5"), (9.94, "9,9"), (9.96, "10"),
+                                            (-3, f"{MINUS}3,0"), (12.5, "13"), (1234.4, f"1{NBSP}234")])
+def test_estimates_are_never_masked_one_decimal_below_ten(value, shown):
+    # need is a norm times public population, not a count of persons: "<5" would only hide the message
+    assert fmt.estimate(value) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0, f"0{NBSP}klientů"), (1, f"<5{NBSP}klientů"), (4.6, f"<5{NBSP}klientů"), (5, f"5{NBSP}klientů"),
+                                            (1234, f"1{NBSP}234{NBSP}klientů")])
+def test_real_counts_mask_one_to_four_before_rounding(value, shown):
+    assert fmt.real_count(value, "cs", "klient") == shown
+    assert fmt.real_count(value, "en", "klient").startswith("<5") == shown.startswith("<5")
 
 
 def test_dates():

@@ -1,4 +1,4 @@
-"""Gaps, service load and the small-count rule."""
+"""Gaps and service load (the small-count rule is tested in test_disclosure.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from kpwork.gaps import (
     find_gaps,
     main_shortage_type,
     municipality_gaps,
-    publish_count,
     region_gaps,
     service_load,
     top_shortages,
@@ -59,11 +58,6 @@ def test_service_load_overloaded_unused_and_outside_clients():
     # only the latest year of S2 counts: 1 client of 10 places
     assert load.loc["S2", "klienti"] == 1 and load.loc["S2", "stav"] == "nevyuzita"
     assert load.loc["S3", "stav"] == "bez_udaju"
-
-
-@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (0.2, "<5"), (1, "<5"), (4.49, "<5"), (4.5, "<5"), (5, "5"), (17.6, "18"), (float("nan"), "–")])
-def test_publish_count_masks_one_to_four(value, shown):
-    assert publish_count(value) == shown
 
 
 def test_top_shortages_and_main_type():

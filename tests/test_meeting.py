@@ -11,6 +11,7 @@ import pytest
 
 from kpwork.analysis import analyse_region
 from kpwork.errors import InvalidParameter
+from kpwork.pages import format as fmt
 from kpwork.pages import meeting
 from kpwork.pages.element import Table
 from kpwork.region import load_region
@@ -69,7 +70,8 @@ def test_unknown_or_missing_method_and_bad_weight_are_errors(srovnani):
 
 
 def _cells(table) -> list[list[str]]:
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table.html)[1:]]
+    html = table if isinstance(table, str) else table.html
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)[1:]]
 
 
 def test_contribution_table_has_a_total_row_and_signed_differences(srovnani):
@@ -108,13 +110,15 @@ def test_gap_rows_are_read_from_the_run_not_recomputed(results):
     assert set(seniors["cilova_skupina"]) == {"seniori"}
 
 
-def test_gap_table_masks_small_counts_and_shows_no_surplus(results):
+def test_gap_table_shows_estimates_and_no_surplus(results):
+    # need is an estimate (norm x public population): the whole "Chybí" column used to read "<5"
     rows = meeting._MeetingData(results).gap_rows(meeting.ALL, "40")
     table = meeting.gap_table(rows)
     cells = _cells(table)
     assert 'class="kp-table kp-gaps"' in table.html and len(cells) == len(rows)
+    assert "Potřeba (odhad, osob)" in table.html and "&lt;" not in table.html
     bělov = next(c for c in cells if c[0] == "Bělov")
-    assert bělov[1] == "&lt;5"
+    assert bělov[1] == fmt.estimate(rows.set_index("nazev").loc["Bělov", "potreba"]) == "2,2"
     assert all(not c[3].startswith("\u2212") for c in cells), "a surplus shows as no shortfall"
     assert all(c[4].endswith("\u00a0%") for c in cells)
 
@@ -126,5 +130,18 @@ def test_meeting_app_renders_map_table_profile_and_funding(results):
     app.muni.value = "588318"
     assert "Profil obce: Bělov" in app.profile.value and "Obyvatelé podle věku" in app.profile.value
     assert "kp-contrib" in app.contrib.value and app.chart.value.startswith("<img alt=")
+    assert "Bělov" not in app.contrib.value.split("ostatní obce", 1)[0], "Bělov's 1 client of S01 stays in the pooled row"
     app.language.value = "en"
     assert "Meeting: Otrokovicko" in app.root.children[0].value
+
+
+def test_funding_panel_pools_members_with_few_clients_under_every_method(results):
+    # S01: Otrokovice 109 clients, Žlutava 6, Nová Dědina 2, Bělov 1: 1 + 2 = 3 clients would still be a small
+    # count, so Žlutava joins the pool; the room sees Otrokovice and one row for the three others
+    app = meeting.MeetingApp(results)
+    assert app.service.value == "S01"
+    for method in meeting.methods_of(results["financovani_srovnani"], "S01"):
+        app.method.value = method
+        rows = _cells(app.contrib.value)
+        assert [r[0] for r in rows] == ["Otrokovice", "ostatní obce (3): Bělov, Nová Dědina, Žlutava", "Celkem"], method
+    assert "sečteny" in app.contrib.value, "the page says why the row is pooled"

@@ -313,9 +313,11 @@ def test_swot_is_two_by_two(small):
     assert first.index("Silné stránky") < first.index("Slabé stránky") < first.index("Příležitosti") < first.index("Hrozby")
 
 
-def test_small_counts_are_hidden(small):
+def test_gaps_before_and_after_are_estimates_not_masked(small):
+    # need and gaps are a norm times public population: shown as estimates, never as "<5"
     text = str(pr.gap_table(_tables(small, _gaps())))
-    assert "&lt;5" in text
+    assert "Potřeba (odhad)" in text and "Mezera před (odhad)" in text
+    assert "&lt;5" not in text and ">6,0<" in text, "Bělov's seniors lack 6 places: one decimal below 10"
 
 
 def test_charts_are_figures(small):

@@ -14,6 +14,7 @@ from kpwork.results import (
     CODE_COLUMNS,
     GEOPACKAGE,
     META,
+    NOTICE,
     RESULTS_ENV,
     load,
     page_results_dir,
@@ -67,8 +68,15 @@ def results_dir(tmp_path):
     layer = gpd.GeoDataFrame({"kod_obce": ["058559"], "nazev": ["Bělov"]}, geometry=[Point(-520000, -1170000)], crs="EPSG:5514")
     folder = tmp_path / "results"
     written = write_results(tables, {"obce": layer}, {"region_name": "Otrokovicko"}, folder)
-    assert [p.name for p in written] == ["mezery.csv", "obce.csv", GEOPACKAGE, META]
+    assert [p.name for p in written] == [NOTICE, "mezery.csv", "obce.csv", GEOPACKAGE, META]
     return folder
+
+
+def test_results_folder_says_it_is_not_public(results_dir):
+    # the tables hold real clients per municipality; the CSV format stays (read_table, reproduce), a note says it
+    text = (results_dir / NOTICE).read_text(encoding="utf-8")
+    assert text.startswith("NEVEŘEJNÉ") and "NOT PUBLIC" in text and "Ochrana malých počtů" in text
+    assert load(results_dir).tables == ["mezery", "obce"]
 
 
 def test_results_load_tables_layers_and_meta(results_dir):

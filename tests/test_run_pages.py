@@ -52,10 +52,14 @@ def test_pages_have_no_code_and_load_nothing_from_the_internet(run):
 
 
 @pytest.mark.e2e
-def test_small_village_counts_are_masked(run):
+def test_village_page_shows_need_as_estimates_and_masks_real_small_counts(run):
+    # need is a norm times public population: Bělov's page used to read "<5" in every row of need and shortfall;
+    # real clients are another matter: the night shelter's 3 clients on 10 beds stay "<5 klientů"
     page = (run.run_dir / "html" / "obec_588318.html").read_text(encoding="utf-8")
-    assert "Bělov" in page
-    assert "&lt;5" in page, "counts under 5 people in Bělov are published as <5"
+    assert "Bělov" in page and "Potřeba (odhad, osob)" in page
+    assert re.findall(r">&lt;5\D[^<]*", page) == [">&lt;5\u00a0klientů"], "one masked cell: the shelter's load"
+    assert '<td style="text-align:right">2,0</td>' in page, "the seniors' need of home care, one decimal below 10"
+    assert (run.run_dir / "results" / "NEVEREJNE.txt").read_text(encoding="utf-8").startswith("NEVEŘEJNÉ")
 
 
 @pytest.mark.e2e
@@ -104,6 +108,7 @@ def test_council_workbook_of_a_run(tmp_path):
     assert book.sheetnames[0] == "Příspěvky obcí"
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][0] == "585599", "codes stay text in Excel"
+    assert rows[0][0].startswith("NEVEŘEJNÉ"), "the workbook is internal and says so above the table"
+    assert rows[2][0] == "585599", "codes stay text in Excel"
     total = rows[-1]
-    assert total[1] == "Celkem" and total[-2] == sum(r[-2] for r in rows[1:-1])
+    assert total[1] == "Celkem" and total[-2] == sum(r[-2] for r in rows[2:-1])

@@ -83,11 +83,11 @@ def test_region_gap_table_shows_the_run_s_region_table(r):
     region = r["mezery_region"]
     table = views.gap_table(r)
     assert isinstance(table, Table)
-    assert headers(table) == ["Druh služby", "Potřeba (osob)", "Dosažitelná kapacita", "Chybí (osob)", "Pokrytí potřeby", "Stav"]
+    assert headers(table) == ["Druh služby", "Potřeba (odhad, osob)", "Dosažitelná kapacita", "Chybí (odhad, osob)", "Pokrytí potřeby", "Stav"]
     shown = rows(table)
     assert len(shown) == len(region)
     for cells, (_, row) in zip(shown, region.iterrows(), strict=True):
-        assert cells[1] == fmt.number(row["potreba"])
+        assert cells[1] == fmt.estimate(row["potreba"])
         assert cells[4] == fmt.percent(row["pokryti"])
     emergency = next(c for c in shown if c[0] == "tísňová péče (§41)")
     assert emergency[2:] == ["0,0", "34", f"0{NBSP}%", "nedostupné"]
@@ -100,12 +100,16 @@ def test_region_gap_table_in_english(r):
     assert all(c[4].endswith("%") and NBSP not in c[4] for c in rows(table))
 
 
-def test_municipality_gap_table_masks_small_counts(r):
+def test_municipality_gap_table_shows_need_as_estimates_not_masks(r):
+    # need is a norm times public population: a village's page shows 0,3, not "<5" in every row
     table = views.gap_table(r, kod_obce=BELOV)
     shown = rows(table)
-    assert headers(table)[:2] == ["Cílová skupina", "Druh služby"]
-    assert len(shown) == (r["mezery"]["kod_obce"] == BELOV).sum()
-    assert any(c[2] == "&lt;5" for c in shown)
+    expected = r["mezery"].loc[lambda g: g["kod_obce"] == BELOV]
+    assert headers(table)[:3] == ["Cílová skupina", "Druh služby", "Potřeba (odhad, osob)"]
+    assert len(shown) == len(expected)
+    assert not any("&lt;" in cell for c in shown for cell in c)
+    assert sorted(c[2] for c in shown) == sorted(fmt.estimate(v) for v in expected["potreba"])
+    assert "2,0" in [c[2] for c in shown], "one decimal below 10 people"
     assert all(not c[4].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
 
 
@@ -120,7 +124,16 @@ def test_service_table_of_a_member_lists_the_services_serving_it(r):
     assert [c[0] for c in rows(table)] == expected
     every = rows(views.service_table(r))
     assert f"120{NBSP}klientů" in [c[4] for c in every] and f"95{NBSP}lůžek" in [c[4] for c in every]
-    assert {c[6] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů"}
+    assert {c[6] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů", "–"}
+
+
+def test_service_table_masks_the_load_of_a_service_with_one_to_four_clients(r):
+    # Noclehárna Otrokovice has 3 clients on 10 beds: 30 % would give the 3 back
+    load = r["vytizenost"].set_index("nazev")
+    assert 0 < load.loc["Noclehárna Otrokovice", "klienti"] < 5
+    every = {c[0]: c for c in rows(views.service_table(r))}
+    assert every["Noclehárna Otrokovice"][5:] == [f"&lt;5{NBSP}klientů", "–"]
+    assert every["Charitní pečovatelská služba"][5:] == [f"115{NBSP}%", "přetížená"]
 
 
 def test_nearest_services_in_kilometres(r):

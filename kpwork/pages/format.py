@@ -23,8 +23,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from kpwork.config import THRESHOLDS
-from kpwork.gaps import publish_count
+from kpwork.disclosure import SMALL, is_small
 from kpwork.pages.labels import UNITS, check_lang, unit_key
 
 #: How a page shows a missing value.
@@ -172,22 +171,41 @@ def count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, digits: int 
     return f"{shown}{_NBSP}{forms.get(form, forms['other'])}"
 
 
-def people(value: Real | None, lang: str = "cs", *, threshold: int = THRESHOLDS.small_count) -> str:
-    """A number of people of one municipality as it may be published: 1 to 4 as ``<5``.
+def estimate(value: Real | None, lang: str = "cs") -> str:
+    """A modelled number of people (need, shortfall): an estimate, never masked.
 
-    The rule is :func:`kpwork.gaps.publish_count`'s; a negative value (a
-    surplus) is masked the same way, with its sign.
+    Need is a norm times the public ČSÚ population, not a count of persons
+    (``docs/method.md``, *Ochrana malých počtů*). Whole people from 10 up;
+    below 10 one decimal, so that the need of a rare type reads as the
+    estimate it is (``0,3``); zero is ``0``, a surplus keeps its minus sign.
 
     Examples
     --------
-    >>> [people(v) for v in (0, 3.2, -2, 4.6, 1234.4)]
-    ['0', '<5', '−<5', '5', '1\\xa0234']
+    >>> [estimate(v) for v in (0, 0.34, 3.25, -2, 9.96, 1234.4)]
+    ['0', '0,3', '3,3', '−2,0', '10', '1\\xa0234']
     """
     if missing(value):
         return MISSING
-    if publish_count(abs(value), threshold=threshold).startswith("<"):
-        return (MINUS if value < 0 else "") + f"<{threshold}"
-    return number(value, lang)
+    if value == 0:
+        return number(0, lang)
+    return number(value, lang, 1 if abs(_decimal(value, 1)) < 10 else 0)
+
+
+def real_count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, threshold: int = SMALL) -> str:
+    """A count of real people of one municipality (clients, respondents) as a public page may show it.
+
+    1 to ``threshold - 1`` becomes ``<5`` with its unit, judged on the raw
+    value before rounding (:func:`kpwork.disclosure.is_small`); other counts
+    as :func:`count`.
+
+    Examples
+    --------
+    >>> [real_count(n, "cs", "klient").replace("\xa0", " ") for n in (0, 4.6, 12)]
+    ['0 klientů', '<5 klientů', '12 klientů']
+    """
+    if is_small(n, threshold=threshold):
+        return "<" + count(threshold, lang, unit)
+    return count(n, lang, unit)
 
 
 def date(value: dt.date | str | None, lang: str = "cs") -> str:

@@ -6,10 +6,13 @@ methods, the co-financing layers, the core check and one chart.
 
 Each table has two faces: a ``*_sheet`` function gives a DataFrame with
 page headers and numeric cells, the sheet of the council workbook
-(:func:`council_tables`, :func:`write_council_xlsx`); the ``*_table``
-function of the same name renders that sheet as a page
-:class:`~kpwork.pages.element.Table`. Texts are Czech by default
-(``lang="cs"``), English with ``lang="en"``.
+(:func:`council_tables`, :func:`write_council_xlsx`), which is internal and
+marked so; the ``*_table`` function of the same name renders it as a public
+page :class:`~kpwork.pages.element.Table`. Public tables take the run's
+tables (``results``) and follow :mod:`kpwork.disclosure`: a member whose
+usage-based amount would give back 1 to 4 clients is shown only added up with
+others (:func:`public_comparison`), or as ``skryto`` in the council table.
+Texts are Czech by default (``lang="cs"``), English with ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from kpwork.disclosure import cuts_pool, depends_on_clients, funding_pools
 from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
 from kpwork.pages.element import CHART_STYLE, Chart, Table
@@ -137,14 +141,88 @@ def core_sheet(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang
     return out.rename(columns={"sluzba_id": _w("sluzba", lang), **{c: _w(c, lang) for c in out.columns if c != "sluzba_id"}})
 
 
-def council_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> Table:
-    """The page table of :func:`council_sheet`: contributions of the members, a total row last."""
-    return Table(council_sheet(srovnani, sluzby=sluzby, metoda=metoda, lang=lang), lang=lang)
+# --- public pages: disclosure control (docs/method.md, "Ochrana malých počtů") ----------------
 
 
-def comparison_table(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
-    """The page table of :func:`comparison_sheet`: every member's contribution under every method."""
-    return Table(comparison_sheet(srovnani, sluzby=sluzby, lang=lang), lang=lang)
+def public_pools(results: Any) -> dict[str, list[str]]:
+    """The members of each shared service that public pages show only added up.
+
+    ``results`` maps table names to frames (a loaded :class:`kpwork.results.Results`);
+    it needs ``financovani_srovnani``, ``financovani_sluzby`` and ``vyuziti``
+    (see :func:`kpwork.disclosure.funding_pools`).
+    """
+    if "vyuziti" not in results:
+        raise InvalidParameter("public funding pages need the run's table vyuziti (the clients) to keep small counts of clients from showing")
+    return funding_pools(results["financovani_srovnani"], results["financovani_sluzby"], results["vyuziti"])
+
+
+def pool_rows(table: pd.DataFrame, pool: Sequence[str], *, lang: str = "cs") -> pd.DataFrame:
+    """The rows of one service's ``pool`` (by ``kod_obce``) replaced by one row that adds them up.
+
+    The row comes last, named ``ostatní obce (n): names``, with an empty
+    ``kod_obce``; numbers are summed, other columns keep the first pooled
+    row's value, and ``na_obyvatele`` (when there) is the pool's amount
+    (``castka``) per inhabitant.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"kod_obce": ["1", "2", "3"], "nazev": ["A", "B", "C"], "obyvatele": [900, 60, 40], "castka": [90, 6, 4]})
+    >>> pool_rows(t, ["2", "3"]).values.tolist()
+    [['1', 'A', 900, 90], ['', 'ostatní obce (2): B, C', 100, 10]]
+    """
+    inside = table["kod_obce"].astype(str).isin([str(p) for p in pool])
+    if not inside.any():
+        return table
+    rows = table.loc[inside]
+    names = rows["nazev"].astype(str).tolist()
+    pooled = {c: rows[c].sum(min_count=1) if _summable(rows[c]) else rows[c].iloc[0] for c in table.columns}
+    pooled.update(kod_obce="", nazev=_w("pool", lang).format(n=len(names), names=", ".join(names)))
+    if "na_obyvatele" in pooled and "castka" in pooled:
+        pooled["na_obyvatele"] = round(float(pooled["castka"]) / pooled["obyvatele"], 2) if pooled["obyvatele"] else float("nan")
+    out = pd.concat([table.loc[~inside], pd.DataFrame([pooled], columns=table.columns)], ignore_index=True)
+    return out.astype({c: table[c].dtype for c in table.columns if _summable(table[c])})
+
+
+def _summable(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def public_comparison(results: Any, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> pd.DataFrame:
+    """``financovani_srovnani`` as public pages show it: each service's pool (:func:`public_pools`) in one row."""
+    table = _select(results["financovani_srovnani"], sluzby)
+    pools = public_pools(results)
+    parts = [pool_rows(rows, pools.get(sid, []), lang=lang) for sid, rows in table.groupby("sluzba_id", sort=False)]
+    return pd.concat(parts, ignore_index=True) if parts else table
+
+
+def council_table(results: Any, *, sluzby: Sequence[str] | None = None, metoda: str | None = None, lang: str = "cs") -> Table:
+    """The public page table of :func:`council_sheet`: contributions of the members, a total row last.
+
+    In a service whose shown method follows the clients (:func:`kpwork.disclosure.depends_on_clients`)
+    the amounts of its pooled members read ``skryto``, and so do their row's
+    total and amount per inhabitant; column totals stay.
+    """
+    srovnani = results["financovani_srovnani"]
+    sheet = council_sheet(srovnani, sluzby=sluzby, metoda=metoda, lang=lang)
+    code, hidden = _w("kod_obce", lang), _w("hidden", lang)
+    pools = public_pools(results)
+    sources = dict(zip(results["financovani_sluzby"]["sluzba_id"].astype(str), results["financovani_sluzby"]["naklady_koalic"], strict=True))
+    chosen = dict(zip(srovnani["sluzba_id"].astype(str), srovnani["zvolena_metoda"], strict=True))
+    out = sheet.astype(object)
+    covered = pd.Series(False, index=sheet.index)
+    for column in sheet.columns[3:-2]:
+        sid = str(column).split(" ", 1)[0]
+        if depends_on_clients(metoda or chosen[sid], sources.get(sid)):
+            rows = sheet[code].astype(str).isin(pools.get(sid, []))
+            out.loc[rows, column] = hidden
+            covered |= rows
+    out.loc[covered, [_w("celkem", lang), _w("na_obyvatele", lang)]] = hidden
+    return Table(out, lang=lang, numeric=set(sheet.columns[2:]))
+
+
+def comparison_table(results: Any, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
+    """The public page table of :func:`comparison_sheet`: every member's contribution under every method, pools added up."""
+    return Table(comparison_sheet(public_comparison(results, sluzby=sluzby, lang=lang), lang=lang), lang=lang)
 
 
 def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
@@ -152,17 +230,30 @@ def layers_table(vrstvy: pd.DataFrame, *, sluzby: Sequence[str] | None = None, l
     return Table(layers_sheet(vrstvy, sluzby=sluzby, lang=lang), lang=lang)
 
 
-def core_table(jadro: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
-    """The page table of :func:`core_sheet`: groups that would pay more than on their own."""
+def core_table(results: Any, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Table:
+    """The public page table of :func:`core_sheet`: groups that would pay more than on their own.
+
+    A group holding some but not all of a service's pool is left out where
+    its payment or cost follows the clients: with the pool's total it would
+    give a pooled member's amount back.
+    """
+    jadro = results["financovani_jadro"]
+    if len(jadro):
+        pools = public_pools(results)
+        sources = dict(zip(results["financovani_sluzby"]["sluzba_id"].astype(str), results["financovani_sluzby"]["naklady_koalic"], strict=True))
+        sid = jadro["sluzba_id"].astype(str)
+        follows = [depends_on_clients(m, sources.get(s)) or depends_on_clients("samostatne", sources.get(s)) for s, m in zip(sid, jadro["metoda"], strict=True)]
+        cut = [f and cuts_pool(str(k).split(), pools.get(s, [])) for f, s, k in zip(follows, sid, jadro["koalice_kody"], strict=True)]
+        jadro = jadro.loc[~pd.Series(cut, index=jadro.index, dtype=bool)]
     return Table(core_sheet(jadro, sluzby=sluzby, lang=lang), lang=lang)
 
 
-def comparison_chart(srovnani: pd.DataFrame, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Chart:
-    """Bars of each member's contribution under every method, one panel per service.
+def comparison_chart(results: Any, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Chart:
+    """Bars of each member's contribution under every method, one panel per service, pools added up.
 
     The chosen method of each service is drawn with a black edge.
     """
-    table = _select(srovnani, sluzby)
+    table = public_comparison(results, sluzby=sluzby, lang=lang)
     services = list(dict.fromkeys(table["sluzba_id"]))
     if not services:
         raise InvalidParameter("no shared services to draw")
@@ -192,7 +283,7 @@ def _panel(ax, rows: pd.DataFrame, colours: Mapping[str, Any], lang: str) -> Non
     for k, method in enumerate(methods):
         values = rows[method].astype("Float64").fillna(0).to_numpy(dtype=float)
         ax.barh(y - 0.4 + step * (k + 0.5), values, height=step, color=colours[method], label=method_label(method, lang), edgecolor="black" if method == chosen else "none", linewidth=1.2)
-    ax.set_yticks(y, rows["nazev"].astype(str).tolist())
+    ax.set_yticks(y, [n if len(n) <= 40 else n[:39] + "…" for n in rows["nazev"].astype(str)])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(fmt.ticks(fmt.number, lang))
     ax.set_xlabel(_w("chart_x", lang))
@@ -205,6 +296,8 @@ def council_tables(results: Any, *, sluzby: Sequence[str] | None = None, metoda:
 
     ``results`` maps table names to frames: the dict of
     :func:`kpwork.funding.funding_results` or a loaded :class:`kpwork.results.Results`.
+    The workbook is internal (every member's amounts, from which usage gives
+    clients back): each sheet carries the note "NEVEŘEJNÉ" in ``attrs["note"]``.
     """
     sheets = {
         _w("sheet_council", lang): council_sheet(results["financovani_srovnani"], sluzby=sluzby, metoda=metoda, lang=lang),
@@ -213,6 +306,8 @@ def council_tables(results: Any, *, sluzby: Sequence[str] | None = None, metoda:
     }
     if "financovani_jadro" in results:
         sheets[_w("sheet_core", lang)] = core_sheet(results["financovani_jadro"], sluzby=sluzby, lang=lang)
+    for sheet in sheets.values():
+        sheet.attrs["note"] = _w("internal", lang)  # the workbook is internal: write_council_xlsx puts this above every sheet
     return sheets
 
 
@@ -222,7 +317,10 @@ def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> 
     Parameters
     ----------
     tables
-        Sheet name -> table (e.g. :func:`council_tables`); names are cut to 31 characters.
+        Sheet name -> table (e.g. :func:`council_tables`); names are cut to 31
+        characters. A table's ``attrs["note"]`` (the "NEVEŘEJNÉ" note of the
+        council workbook) goes into the sheet's first row, in red, and into
+        its printed header; the table then starts on row 2.
     path
         The ``.xlsx`` file to write.
 
@@ -236,10 +334,16 @@ def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in tables.items():
             sheet_name = name[:31]
-            frame.to_excel(writer, sheet_name=sheet_name, index=False)
+            note = frame.attrs.get("note")
+            top = 1 if note else 0
+            frame.to_excel(writer, sheet_name=sheet_name, index=False, startrow=top)
             sheet = writer.sheets[sheet_name]
-            sheet.freeze_panes = "A2"
-            for cell in sheet[1]:
+            if note:
+                sheet.cell(row=1, column=1, value=note).font = Font(bold=True, color="C00000")
+                sheet.oddHeader.center.text = note.split(" – ", 1)[0]
+                writer.book.properties.subject = note
+            sheet.freeze_panes = f"A{top + 2}"
+            for cell in sheet[top + 1]:
                 cell.font = Font(bold=True)
             for k, column in enumerate(frame.columns, start=1):
                 letter = sheet.cell(row=1, column=k).column_letter
@@ -247,6 +351,6 @@ def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> 
                 sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
                 if pd.api.types.is_numeric_dtype(frame[column]):
                     fmt = "#,##0.00" if pd.api.types.is_float_dtype(frame[column]) else "#,##0"
-                    for row in sheet.iter_rows(min_row=2, min_col=k, max_col=k):
+                    for row in sheet.iter_rows(min_row=top + 2, min_col=k, max_col=k):
                         row[0].number_format = fmt
     return path

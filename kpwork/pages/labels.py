@@ -34,10 +34,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "cilova_skupina": ("Cílová skupina", "Target group"),
     "druh": ("Druh služby", "Service type"),
     "forma": ("Forma", "Form"),
-    "potreba": ("Potřeba (osob)", "Need (people)"),
+    "potreba": ("Potřeba (odhad, osob)", "Need (estimate, people)"),
     "kapacita": ("Kapacita", "Capacity"),
     "kapacita_dosazitelna": ("Dosažitelná kapacita", "Reachable capacity"),
-    "mezera": ("Chybí (osob)", "Shortfall (people)"),
+    "mezera": ("Chybí (odhad, osob)", "Shortfall (estimate, people)"),
     "pokryti": ("Pokrytí potřeby", "Need covered"),
     "stav": ("Stav", "Status"),
     "dostupnost": ("Dostupnost (kapacita na 1 potřebného)", "Accessibility (capacity per person in need)"),
@@ -99,6 +99,13 @@ FUNDING: dict[str, tuple[str, str]] = {
     "sheet_core": ("Kontrola jádra", "Core check"),
     "chosen": ("zvolená metoda (černý okraj)", "chosen method (black edge)"),
     "members_part": ("členské obce", "member municipalities"),
+    # disclosure control (docs/method.md, "Ochrana malých počtů")
+    "pool": ("ostatní obce ({n}): {names}", "other members ({n}): {names}"),
+    "hidden": ("skryto", "hidden"),
+    "internal": ("NEVEŘEJNÉ – interní podklad pro zastupitelstva obcí. Částky podle využití a podle modelu nákladů "
+                 "prozrazují počty klientů jednotlivých obcí; sešit nezveřejňujte (veřejné stránky je ukazují jen sečtené).",
+                 "NOT PUBLIC – internal working paper for the municipal councils. Amounts by usage and by the cost model "
+                 "give away the clients of single municipalities; do not publish this workbook (public pages show them only added up)."),
 }
 
 MONITORING: dict[str, tuple[str, str]] = {
@@ -113,9 +120,9 @@ MONITORING: dict[str, tuple[str, str]] = {
     "cerpani": ("Čerpání", "Spent share"), "z_toho_obce": ("Z toho obce (Kč)", "Of which municipalities (CZK)"),
     "zdroj": ("Zdroj financování", "Funding source"), "zdroje": ("Zdroje financování", "Funding sources"),
     "po_terminu": ("Po termínu", "Overdue"), "druh": ("Druh služby", "Service type"), "kod_obce": ("Kód obce", "Municipality code"),
-    "obec": ("Obec", "Municipality"), "cilova_skupina": ("Cílová skupina", "Target group"), "potreba": ("Potřeba", "Need"),
-    "mezera_pred": ("Mezera před", "Gap before"), "pridana_kapacita": ("Přidaná kapacita", "Added capacity"),
-    "mezera_po": ("Mezera po", "Gap after"), "stav_pred": ("Stav před", "State before"), "stav_po": ("Stav po", "State after"),
+    "obec": ("Obec", "Municipality"), "cilova_skupina": ("Cílová skupina", "Target group"), "potreba": ("Potřeba (odhad)", "Need (estimate)"),
+    "mezera_pred": ("Mezera před (odhad)", "Gap before (estimate)"), "pridana_kapacita": ("Přidaná kapacita", "Added capacity"),
+    "mezera_po": ("Mezera po (odhad)", "Gap after (estimate)"), "stav_pred": ("Stav před", "State before"), "stav_po": ("Stav po", "State after"),
     "cislo": ("Č.", "No."), "datum": ("Datum", "Date"), "autor": ("Kdo", "From"), "text": ("Připomínka", "Comment"),
     "rozhodnuti": ("Rozhodnutí", "Decision"), "zduvodneni": ("Zdůvodnění", "Reasoning"), "v_terminu": ("V termínu", "In time"),
     "rok": ("Rok", "Year"), "stav_aktivity": ("Stav", "State"), "n_po_terminu": ("Aktivity po termínu", "Overdue activities"),
@@ -169,6 +176,10 @@ MEETING: dict[str, tuple[str, str]] = {
     "rozdil": ("Rozdíl proti plánu (Kč)", "Difference to plan (CZK)"),
     "chart": ("Příspěvky obcí", "Contributions of the members"),
     "planned_method": ("Plán: {method}", "Plan: {method}"),
+    "pool_note": ("Obce s méně než 5 klienty služby jsou v řádku „ostatní obce“ sečteny (je-li třeba, s další obcí), "
+                  "aby z částek nešlo dopočítat počet klientů jedné obce.",
+                  "Members with fewer than 5 clients of the service are added up in the row “other members” (with another "
+                  "member when needed), so that no member's clients can be worked out from the amounts."),
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kpwork.config import WEB_CRS
+from kpwork.disclosure import is_small
 from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
 from kpwork.pages.element import Element, frame
@@ -213,7 +214,7 @@ def region_map(
     lon0, lat0, lon1, lat1 = polys.total_bounds
     m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
     type_name = service_type_label(druh, lang)
-    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.people(v, lang))
+    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.estimate(v, lang))
     polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _amount(v, lang))
     polys["_pokryti"] = polys["pokryti"].map(lambda v: fmt.percent(v, lang))
     polys["_dostupnost"] = polys["dostupnost"].map(lambda v: fmt.number(v, lang, 3))
@@ -304,7 +305,9 @@ def _popup(s: pd.Series, lang: str) -> str:
         (word("forma", lang), form_label(s["forma"], lang)),
         (word("kapacita", lang), fmt.count(s["kapacita"], lang, s.get("jednotka"))),
     ]
-    if "vytizeni" in s and not fmt.missing(s.get("vytizeni")):
+    if is_small(s.get("klienti")):  # with the capacity shown, a percentage or a state would give the clients back
+        rows.append((word("vytizeni", lang), fmt.real_count(s["klienti"], lang, "klient")))
+    elif "vytizeni" in s and not fmt.missing(s.get("vytizeni")):
         rows.append((word("vytizeni", lang), f"{fmt.percent(s['vytizeni'], lang)} ({label(LOAD_STATES, s.get('stav'), lang)})"))
     contact = ", ".join(str(s[c]) for c in ("adresa", "telefon", "email", "web", "kontakt") if c in s and isinstance(s[c], str) and s[c])
     if contact:

@@ -6,7 +6,9 @@ built once per (target group, service type, municipality, language) and
 kept, so a choice already seen shows at once.
 
 Pure helpers (:func:`contributions`, :func:`methods_of`) are tested on their
-own; the widgets only wire them up.
+own; the widgets only wire them up. The page is public (everyone in the room
+sees it): need is shown as an estimate, and the funding panel adds up the
+members with few clients of a service in one row (:mod:`kpwork.disclosure`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kpwork.funding import METHODS, split_cost
 from kpwork.pages import format as fmt
 from kpwork.pages import maps, views
 from kpwork.pages.element import CHART_STYLE, Chart, Element, Table, escape, heading, paragraph
+from kpwork.pages.funding import pool_rows, public_pools
 from kpwork.pages.labels import MEETING, check_lang, method_label, translate, word
 from kpwork.results import Results, page_results_dir
 from kpwork.taxonomy import service_type_label, target_group_label
@@ -132,7 +135,7 @@ def contribution_chart(table: pd.DataFrame, *, title: str, lang: str = "cs") -> 
         y = range(len(rows))
         ax.barh(y, rows["castka"], color="#3182bd", label=_t("castka", lang))
         ax.scatter(rows["planovano"], y, marker="|", s=400, color="#000", label=_t("planovano", lang), zorder=3)
-        ax.set_yticks(list(y), list(rows["nazev"]))
+        ax.set_yticks(list(y), [n if len(n) <= 40 else n[:39] + "…" for n in rows["nazev"].astype(str)])
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(fmt.ticks(fmt.number, lang))
         ax.set_title(title)
@@ -156,6 +159,7 @@ class _MeetingData:
         self.services = r.layer("sluzby")
         self.funding = r["financovani_srovnani"] if "financovani_srovnani" in r else None
         self.funding_services = r["financovani_sluzby"] if "financovani_sluzby" in r else None
+        self.pools = public_pools(r) if self.funding is not None else {}
         self.per_municipality = r["mezery_obce"]
         self._maps: dict[tuple, Element] = {}
 
@@ -185,11 +189,11 @@ class _MeetingData:
 
 
 def gap_table(rows: pd.DataFrame, *, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and coverage per municipality (counts under 5 as ``<5``)."""
+    """Need, reachable capacity, shortfall and coverage per municipality (need and shortfall as estimates)."""
     return Table(rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], lang=lang, css_class="kp-table kp-gaps", cells={
-        "potreba": lambda v: fmt.people(v, lang),
+        "potreba": lambda v: fmt.estimate(v, lang),
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 0 if abs(v) >= 10 else 1),
-        "mezera": lambda v: fmt.people(v, lang) if v > 0 else fmt.number(0, lang),
+        "mezera": lambda v: fmt.estimate(v, lang) if v > 0 else fmt.number(0, lang),
         "pokryti": lambda v: fmt.percent(v, lang),
     })
 
@@ -350,7 +354,7 @@ class MeetingApp:
             shortages = paragraph(_t("no_shortage", lang))
         else:
             items = "".join(f"<li>{escape(service_type_label(g.druh, lang))} – {escape(target_group_label(g.cilova_skupina, lang))}: "
-                            f"<b>{escape(fmt.people(g.mezera, lang))}</b> {escape(word('people', lang))}</li>" for g in top.itertuples())
+                            f"<b>{escape(fmt.estimate(g.mezera, lang))}</b> {escape(word('people', lang))}</li>" for g in top.itertuples())
             shortages = Element(f"<ul>{items}</ul>")
         return (heading(f"{_t('profile', lang)}: {r.meta['names'][muni]}") + heading(_t("inhabitants", lang), 3)
                 + views.population_card(r, muni, lang=lang) + heading(_t("shortages", lang), 3) + shortages)
@@ -360,9 +364,12 @@ class MeetingApp:
             return
         lang, s = self.lang, self.state
         table = contributions(self.data.funding, s["service"], s["method"], mix_with=s["mix"], weight=s["weight"])
+        pool = self.data.pools.get(s["service"], [])
+        table = pool_rows(table, pool, lang=lang)
         planned = self.data.funding_services.set_index("sluzba_id").loc[s["service"], "metoda"]
         self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{escape(_t("planned_method", lang, method=method_label(planned, lang)))}</p>'
-        self.contrib.value = contribution_table(table, lang=lang).html
+        note = paragraph(_t("pool_note", lang), css_class="kp-note") if pool else Element()
+        self.contrib.value = (contribution_table(table, lang=lang) + note).html
         self.chart.value = contribution_chart(table, title=_t("chart", lang), lang=lang).html
 
 

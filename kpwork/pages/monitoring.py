@@ -5,8 +5,9 @@ any mapping of ``plan_*`` names to frames, see :func:`kpwork.plan.plan_results`)
 and returns a page :class:`~kpwork.pages.element.Element` (a table, a chart
 or text); nothing is computed here that the run did not compute. Words come
 from :data:`kpwork.pages.labels.MONITORING`, Czech (``lang="cs"``) or
-English (``lang="en"``). Counts of people under 5 in one municipality are
-shown as ``<5``.
+English (``lang="en"``). Need and gaps are estimates and shown as such
+(:func:`kpwork.pages.format.estimate`); indicators are the region's figures
+as the plan reports them.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _cells(lang: str) -> dict[str, Cell]:
         return fmt.number(v, lang, 0 if fmt.missing(v) or float(v).is_integer() else 1)
 
     def people(v):
-        return fmt.people(v, lang)
+        return fmt.estimate(v, lang)
 
     def overdue(v):
         yes = _yes(v)

@@ -3,8 +3,9 @@
 Notebooks stay thin: they call these functions and display what comes back,
 an :class:`~kpwork.pages.element.Element` (the map is a ``folium.Map``).
 Nothing here computes analysis; it selects from the result tables and
-renders, in Czech by default (``lang="en"`` for English). Counts of people
-per municipality under 5 are shown as ``<5`` (:func:`kpwork.pages.format.people`).
+renders, in Czech by default (``lang="en"`` for English). Need and shortfall
+are estimates and shown as such (:func:`kpwork.pages.format.estimate`); the
+load of a service with 1 to 4 clients is masked (:mod:`kpwork.disclosure`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import folium
 import pandas as pd
 
 from kpwork.codes import as_kod_obce
+from kpwork.disclosure import small
 from kpwork.errors import InvalidParameter
 from kpwork.pages import charts, maps
 from kpwork.pages import format as fmt
@@ -104,28 +106,28 @@ def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs
     return charts.coverage_by_type(per_type.loc[per_type["kod_obce"] == _member(r, kod_obce)], lang=lang)
 
 
-def _shortfall(count, value: float) -> str:
-    """A shortfall; a surplus shows as no shortfall."""
-    return count(value) if value > 0 else fmt.number(0)
+def _shortfall(value: float, lang: str) -> str:
+    """An estimated shortfall; a surplus shows as no shortfall."""
+    return fmt.estimate(value, lang) if value > 0 else fmt.number(0, lang)
 
 
 def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
     """Need, reachable capacity, shortfall and status per type (and target group for a member)."""
     if kod_obce is None:
-        rows, count = r["mezery_region"], partial(fmt.number, lang=lang)
+        rows = r["mezery_region"]
         columns = ["druh"]
     else:
         gaps = r["mezery"]
-        rows, count = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)], partial(fmt.people, lang=lang)
+        rows = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)]
         rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
         columns = ["cilova_skupina", "druh"]
     shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"]]
     return Table(shown, lang=lang, cells={
         "cilova_skupina": lambda g: target_group_label(g, lang),
         "druh": lambda d: service_type_label(d, lang),
-        "potreba": count,
+        "potreba": partial(fmt.estimate, lang=lang),
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
-        "mezera": partial(_shortfall, count),
+        "mezera": partial(_shortfall, lang=lang),
         "pokryti": lambda v: fmt.percent(v, lang),
         "stav": lambda s: label(GAP_STATES, s, lang),
     })
@@ -134,7 +136,7 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
 def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
     """The largest shortfalls per municipality and type."""
     top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "potreba", "kapacita_dosazitelna", "mezera"]]
-    people = partial(fmt.people, lang=lang)
+    people = partial(fmt.estimate, lang=lang)
     return Table(top, lang=lang, cells={
         "druh": lambda d: service_type_label(d, lang),
         "potreba": people,
@@ -144,23 +146,29 @@ def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
 
 
 def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Services (of the region, or serving a member) with capacity and load."""
-    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
+    """Services (of the region, or serving a member) with capacity and load.
+
+    The load of a service with 1 to 4 clients is shown as ``<5 klientů`` and
+    its state as ``–``: with the capacity public, a percentage or a state would
+    give the clients back.
+    """
+    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "klienti", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
     if kod_obce is not None:
         services = services.loc[serves(services, _member(r, kod_obce))]
+    masked = small(services["klienti"])
     shown = pd.DataFrame({
         "sluzba": services["nazev"],
         "poskytovatel": services["poskytovatel"],
         "druh": services["druh"],
         "forma": services["forma"],
         "kapacita": [fmt.count(k, lang, u) for k, u in zip(services["kapacita"], services["jednotka"], strict=True)],
-        "vytizeni": services["vytizeni"],
-        "stav": services["stav"],
+        "vytizeni": [fmt.real_count(k, lang, "klient") if m else fmt.percent(v, lang)
+                     for k, v, m in zip(services["klienti"], services["vytizeni"], masked, strict=True)],
+        "stav": services["stav"].where(~masked),
     })
     return Table(shown, lang=lang, numeric={"kapacita", "vytizeni"}, cells={
         "druh": lambda d: service_type_label(d, lang),
         "forma": lambda f: form_label(f, lang),
-        "vytizeni": lambda v: fmt.percent(v, lang),
         "stav": lambda s: label(LOAD_STATES, s, lang),
     })
 
