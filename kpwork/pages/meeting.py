@@ -298,6 +298,7 @@ class MeetingApp:
         self.mix.options = [(_t("none", self.lang), "")] + options
         self.mix.value = self.state["mix"] if self.state["mix"] in methods else ""
         self._quiet = False
+        self.state.update(method=self.method.value, mix=self.mix.value)  # a method the new service lacks is replaced
         self.weight.disabled = not self.mix.value
 
     # -- callbacks -------------------------------------------------------------------------------
