@@ -238,6 +238,9 @@ def core_table(results: Any, *, sluzby: Sequence[str] | None = None, lang: str =
     give a pooled member's amount back.
     """
     jadro = results["financovani_jadro"]
+    if sluzby is not None:  # any shared service may be asked for, also one with no group to show
+        _select(results["financovani_srovnani"], sluzby)
+        jadro = jadro.loc[jadro["sluzba_id"].astype(str).isin(list(sluzby))]
     if len(jadro):
         pools = public_pools(results)
         sources = dict(zip(results["financovani_sluzby"]["sluzba_id"].astype(str), results["financovani_sluzby"]["naklady_koalic"], strict=True))
@@ -245,7 +248,7 @@ def core_table(results: Any, *, sluzby: Sequence[str] | None = None, lang: str =
         follows = [depends_on_clients(m, sources.get(s)) or depends_on_clients("samostatne", sources.get(s)) for s, m in zip(sid, jadro["metoda"], strict=True)]
         cut = [f and cuts_pool(str(k).split(), pools.get(s, [])) for f, s, k in zip(follows, sid, jadro["koalice_kody"], strict=True)]
         jadro = jadro.loc[~pd.Series(cut, index=jadro.index, dtype=bool)]
-    return Table(core_sheet(jadro, sluzby=sluzby, lang=lang), lang=lang)
+    return Table(core_sheet(jadro, lang=lang), lang=lang)
 
 
 def comparison_chart(results: Any, *, sluzby: Sequence[str] | None = None, lang: str = "cs") -> Chart:
