@@ -92,3 +92,26 @@ def test_notebook_runs_on_results(run_results, tmp_path, metoda, sluzby, lang):
         assert "Total (CZK)" in outputs and "Shapley value" in outputs
         text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=\\n]+", "", outputs)  # base64 may hold any three letters
         assert "S01" not in text  # only the services asked for
+
+
+def _rows(html: str) -> dict[str, list[str]]:
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)[1:]]
+    return {cells[1] if cells[1] not in ("", "–") else cells[2]: cells for cells in rows}
+
+
+def test_public_tables_show_members_with_few_clients_only_added_up(run_results):
+    # S01 (kombinace, usage 109/6/2/1): Bělov and Nová Dědina, grown by Žlutava; S17: every member has under 5;
+    # S08's chosen SCRB runs on the provider's quotes, which follow no clients
+    r = load(run_results)
+    council = _rows(pages.council_table(r).html)
+    nbsp = "\u00a0"
+    assert council["Bělov"][3:] == ["skryto", f"58{nbsp}110", "–", "skryto", "skryto"], "a row total would give the hidden cell back"
+    assert council["Otrokovice"][3] == f"1{nbsp}559{nbsp}564" and council["Oldřichovice"][-2] == f"51{nbsp}247"
+    assert council["Napajedla"][5] == "skryto" and council["Celkem"][3:6] == [f"1{nbsp}700{nbsp}000", f"1{nbsp}380{nbsp}000", f"700{nbsp}000"]
+    comparison = pages.comparison_table(r).html
+    assert f"65{nbsp}714" not in comparison, "Pohořelice's one client of 21 (1 380 000 / 21) by usage"
+    assert "ostatní obce (3): Bělov, Nová Dědina, Žlutava" in comparison and "ostatní obce (4): Napajedla" in comparison
+    core = pages.core_table(r).html
+    assert "Bělov + Nová Dědina + Žlutava" in core and "Bělov + Nová Dědina<" not in core, "a group cutting the pool is left out"
+    assert "podle využití" not in core
+    assert council_tables(r)["Příspěvky obcí"].attrs["note"].startswith("NEVEŘEJNÉ")

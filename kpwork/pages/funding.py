@@ -156,6 +156,12 @@ def public_pools(results: Any) -> dict[str, list[str]]:
     return funding_pools(results["financovani_srovnani"], results["financovani_sluzby"], results["vyuziti"])
 
 
+def _sources(results: Any) -> dict[str, str]:
+    """Where each service's cost game comes from (``naklady_koalic``): ``model`` counts clients."""
+    summary = results["financovani_sluzby"]
+    return dict(zip(summary["sluzba_id"].astype(str), summary["naklady_koalic"], strict=True))
+
+
 def pool_rows(table: pd.DataFrame, pool: Sequence[str], *, lang: str = "cs") -> pd.DataFrame:
     """The rows of one service's ``pool`` (by ``kod_obce``) replaced by one row that adds them up.
 
@@ -206,7 +212,7 @@ def council_table(results: Any, *, sluzby: Sequence[str] | None = None, metoda: 
     sheet = council_sheet(srovnani, sluzby=sluzby, metoda=metoda, lang=lang)
     code, hidden = _w("kod_obce", lang), _w("hidden", lang)
     pools = public_pools(results)
-    sources = dict(zip(results["financovani_sluzby"]["sluzba_id"].astype(str), results["financovani_sluzby"]["naklady_koalic"], strict=True))
+    sources = _sources(results)
     chosen = dict(zip(srovnani["sluzba_id"].astype(str), srovnani["zvolena_metoda"], strict=True))
     out = sheet.astype(object)
     covered = pd.Series(False, index=sheet.index)
@@ -243,7 +249,7 @@ def core_table(results: Any, *, sluzby: Sequence[str] | None = None, lang: str =
         jadro = jadro.loc[jadro["sluzba_id"].astype(str).isin(list(sluzby))]
     if len(jadro):
         pools = public_pools(results)
-        sources = dict(zip(results["financovani_sluzby"]["sluzba_id"].astype(str), results["financovani_sluzby"]["naklady_koalic"], strict=True))
+        sources = _sources(results)
         sid = jadro["sluzba_id"].astype(str)
         follows = [depends_on_clients(m, sources.get(s)) or depends_on_clients("samostatne", sources.get(s)) for s, m in zip(sid, jadro["metoda"], strict=True)]
         cut = [f and cuts_pool(str(k).split(), pools.get(s, [])) for f, s, k in zip(follows, sid, jadro["koalice_kody"], strict=True)]

@@ -74,7 +74,7 @@ def _cells(lang: str) -> dict[str, Cell]:
     def amount(v):
         return fmt.number(v, lang, 0 if fmt.missing(v) or float(v).is_integer() else 1)
 
-    def people(v):
+    def estimate(v):
         return fmt.estimate(v, lang)
 
     def overdue(v):
@@ -92,7 +92,7 @@ def _cells(lang: str) -> dict[str, Cell]:
     return {
         "plneni": share, "vykazano": share, "cerpani": share,
         **dict.fromkeys(("rozpocet", "cerpano", "z_toho_obce", "vychozi", "plan", "skutecnost", "zmena", "n", "n_po_terminu", "pridana_kapacita"), amount),
-        "potreba": people, "mezera_pred": people, "mezera_po": people,
+        "potreba": estimate, "mezera_pred": estimate, "mezera_po": estimate,
         "stav": lambda s: _badge(s, lang), "stav_pred": gap_state, "stav_po": gap_state,
         "po_terminu": overdue, "v_terminu": in_time,
         "termin": lambda d: fmt.date(d, lang), "datum": lambda d: fmt.date(d, lang),
