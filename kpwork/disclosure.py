@@ -39,7 +39,6 @@ __all__ = [
     "is_small",
     "latest_clients",
     "pooled_members",
-    "publish_count",
     "small",
 ]
 
@@ -80,25 +79,6 @@ def small(values: pd.Series, *, threshold: int = SMALL) -> pd.Series:
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     return (numbers > 0) & (numbers < threshold)
-
-
-def publish_count(value: object, *, threshold: int = SMALL) -> str:
-    """A count of real people of one municipality as a public page may show it.
-
-    Counts of 1 up to (not including) ``threshold`` become ``"<5"`` (judged on
-    the raw value, so 4.6 stays masked); zero and larger counts are rounded
-    to whole people; a missing value is ``"–"``.
-
-    Examples
-    --------
-    >>> [publish_count(v) for v in (0, 0.4, 3, 4.6, 5, 12.3, None)]
-    ['0', '<5', '<5', '<5', '5', '12', '–']
-    """
-    if value is None or value is pd.NA or not np.isfinite(float(value)):
-        return "–"
-    if is_small(value, threshold=threshold):
-        return f"<{threshold}"
-    return str(round(float(value)))
 
 
 def latest_clients(usage: pd.DataFrame) -> pd.Series:

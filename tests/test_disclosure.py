@@ -40,9 +40,9 @@ from kpwork.disclosure import (
     is_small,
     latest_clients,
     pooled_members,
-    publish_count,
     small,
 )
+from kpwork.pages import format as fmt
 from kpwork.pages import funding as funding_pages
 from kpwork.pages import meeting
 from kpwork.pages.element import Table
@@ -57,10 +57,10 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"
 
 
 @pytest.mark.parametrize(("value", "shown"), [(0, "0"), (0.2, "<5"), (1, "<5"), (4.49, "<5"), (4.6, "<5"), (5, "5"), (17.6, "18"), (float("nan"), "–")])
-def test_publish_count_masks_one_to_four_before_rounding(value, shown):
+def test_real_counts_of_one_to_four_are_masked_before_rounding(value, shown):
     # 4.6 clients would print as 5: the rule judges the raw count
-    assert publish_count(value) == shown
     assert is_small(value) == (shown == "<5")
+    assert fmt.real_count(value, "cs", None) == shown
 
 
 def test_small_is_the_rule_of_a_column():
