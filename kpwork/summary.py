@@ -31,7 +31,7 @@ def describe_region(region: Region) -> str:
     >>> lines[0]
     'Otrokovicko (otrokovicko): OK'
     >>> lines[1]
-    '  members: 8 municipalities, 30,259 inhabitants (2019)'
+    '  members: 8 municipalities, 29,945 inhabitants (2020)'
     """
     population = region.latest_population()
     services = region.services

@@ -76,6 +76,6 @@ def test_region_need_on_sample_covers_every_member():
     need = region_need(region)
     assert set(need["kod_obce"]) == set(region.members)
     assert (need["potreba"] >= 0).all()
-    # home care need of Otrokovice from the default norms: 3039*15/1000 + 1073*100/1000 + 11172*1/1000
+    # home care need of Otrokovice from the default norms: 3226*15/1000 + 831*100/1000 + 11165*1/1000 (ČSÚ 2020)
     home = need.loc[(need["kod_obce"] == "585599") & (need["druh"] == "40"), "potreba"].sum()
-    assert home == pytest.approx(3039 * 0.015 + 1073 * 0.1 + 11172 * 0.001)
+    assert home == pytest.approx(3226 * 0.015 + 831 * 0.1 + 11165 * 0.001)

@@ -62,13 +62,29 @@ def test_sample_population(sample_region):
     assert list(p.columns) == ["kod_obce", "rok", "vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]
     assert p["kod_obce"].tolist() == list(MEMBERS)
     assert (p.dtypes.drop("kod_obce") == "int64").all()
-    assert p.iloc[0].tolist() == ["585599", 2019, 2592, 11172, 3039, 1073]
+    assert p.iloc[0].tolist() == ["585599", 2020, 2370, 11165, 3226, 831]  # ČSÚ, 31 Dec 2020
     assert sample_region.age_bands == ["vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]
     latest = sample_region.latest_population()
     assert latest.index.tolist() == list(MEMBERS)
-    assert latest.loc["585599", "obyvatele"] == 2592 + 11172 + 3039 + 1073
-    assert latest["obyvatele"].sum() == 30_259
+    assert latest.loc["585599", "obyvatele"] == 2370 + 11165 + 3226 + 831
+    assert latest["obyvatele"].sum() == 29_945
     assert sample_region.member_names()["586013"] == "Žlutava"
+
+
+def test_the_sample_stands_on_the_national_reference(sample_region):
+    """Boundaries and age bands of the sample are those of the packaged reference (ČÚZK, ČSÚ 2020)."""
+    from kpwork.reference import AGE_BANDS, national_municipalities, national_population
+
+    members = list(MEMBERS)
+    reference = national_population().set_index("kod_obce").loc[members]
+    sample = sample_region.population.set_index("kod_obce").loc[members]
+    assert (sample["rok"] == 2020).all()
+    assert (sample[list(AGE_BANDS)] == reference[list(AGE_BANDS)]).all().all()
+    shapes = national_municipalities().set_index("kod_obce").loc[members, "geometry"]
+    mine = sample_region.municipalities.loc[members, "geometry"]
+    # the file keeps 6 decimals of a degree (about 0.1 m): the same polygons up to that rounding
+    assert all(a.symmetric_difference(b).area < 1e-3 * a.area for a, b in zip(mine, shapes, strict=True))
+    assert all(s.within(mine[c]) for c, s in zip(sample_region.services["kod_obce"], sample_region.services.geometry, strict=True))
 
 
 def test_sample_services(sample_region):
@@ -212,7 +228,7 @@ def test_kod_obce_not_six_digits(region_copy, problems_of, set_cell):
 def test_duplicate_population_row(region_copy, problems_of, set_cell):
     set_cell(region_copy / "population.csv", 5, "kod_obce", "588318")
     assert problems_of(region_copy) == [
-        "population.csv:5: kod_obce: duplicate row for 588318 in 2019 (also row 4)",
+        "population.csv:5: kod_obce: duplicate row for 588318 in 2020 (also row 4)",
         "population.csv:-: kod_obce: member 585220 has no population row; expected a row per member and year",
     ]
 
@@ -327,7 +343,7 @@ def test_service_outside_the_region(region_copy, problems_of, set_cell):
     set_cell(services, 2, "lat", "50,0875")  # Praha
     set_cell(services, 2, "lon", "14,4213")
     assert problems_of(region_copy) == [
-        "services.csv:2: lat: service at lat 50.0875, lon 14.4213 lies outside the region (238 km from its edge); expected WGS84 degrees inside the region",
+        "services.csv:2: lat: service at lat 50.0875, lon 14.4213 lies outside the region (237 km from its edge); expected WGS84 degrees inside the region",
     ]
 
 
@@ -471,7 +487,7 @@ def test_geojson_with_metres_but_no_crs(region_copy, sample_region, problems_of)
     data.pop("crs", None)
     (region_copy / "municipalities.geojson").write_text(json.dumps(data), encoding="utf-8")
     assert problems_of(region_copy) == [
-        "municipalities.geojson:-: crs: the file says EPSG:4326 (degrees) but its coordinates reach -538970, -1173959; save it with the coordinate system its coordinates are in (e.g. EPSG:5514)",
+        "municipalities.geojson:-: crs: the file says EPSG:4326 (degrees) but its coordinates reach -540520, -1174987; save it with the coordinate system its coordinates are in (e.g. EPSG:5514)",
     ]
 
 

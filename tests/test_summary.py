@@ -10,7 +10,7 @@ def test_describe_the_sample(sample_region):
     lines = describe_region(sample_region).splitlines()
     assert lines == [
         "Otrokovicko (otrokovicko): OK",
-        "  members: 8 municipalities, 30,259 inhabitants (2019)",
+        "  members: 8 municipalities, 29,945 inhabitants (2020)",
         "  services: 19 of 15 types from 7 providers",
         "    by form: pobytová 5, ambulantní 7, terénní 7",
         lines[4],

@@ -90,7 +90,8 @@ def test_region_gap_table_shows_the_run_s_region_table(r):
         assert cells[1] == fmt.number(row["potreba"])
         assert cells[4] == fmt.percent(row["pokryti"])
     emergency = next(c for c in shown if c[0] == "tísňová péče (§41)")
-    assert emergency[2:] == ["0,0", "34", f"0{NBSP}%", "nedostupné"]
+    # norm 20 per 1,000 people 80+ (norms.csv); 1,336 of them in the sample (ČSÚ 2020): 26.7 -> "27"
+    assert emergency[2:] == ["0,0", "27", f"0{NBSP}%", "nedostupné"]
     assert [c[0] for c in shown][:2] == ["odborné sociální poradenství (§37)", "osobní asistence (§39)"], "in the order of the Act"
 
 
