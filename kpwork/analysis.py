@@ -36,6 +36,14 @@ class Analysis:
 def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     """Need, accessibility, gaps, service load, funding and plan monitoring.
 
+    Besides tables and layers, the analysis's ``meta`` (the run writes it as
+    ``results/region.json``) tells the pages about the region: ``region_id``,
+    ``region_name``, ``members``, ``names``, ``main_type``, ``types``,
+    ``has_services`` (False for a region with no services yet),
+    ``population_years`` (the years of the population figures used, the
+    latest of each member: :func:`population_years`), ``has_funding`` and
+    ``has_plan``.
+
     Parameters
     ----------
     region
@@ -92,10 +100,24 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "names": {k: v for k, v in names.items()},
         "main_type": gaps.main_shortage_type(gap_table),
         "types": sorted(set(gap_table["druh"]), key=paragraph_order),
+        "has_services": len(region.services) > 0,
+        "population_years": population_years(region),
         "has_funding": any(k.startswith("financovani_") for k in tables),
         "has_plan": any(k.startswith("plan_") for k in tables),
     }
     return Analysis(tables=tables, layers=layers, meta=meta)
+
+
+def population_years(region: Region) -> list[int]:
+    """The years of the population figures an analysis of ``region`` uses: the latest of each member.
+
+    Examples
+    --------
+    >>> from kpwork.region import load_region
+    >>> population_years(load_region("data/otrokovicko"))
+    [2020]
+    """
+    return sorted({int(y) for y in region.latest_population()["rok"]})
 
 
 def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from kpwork.analysis import population_years
 from kpwork.errors import KpworkError
 from kpwork.region.model import Region
 
@@ -128,7 +129,7 @@ def build_manifest(
     -------
     dict
         ``manifest_version``, ``run_id``, ``status``, ``region`` (id, name,
-        path, members), ``parameters``, ``inputs`` and ``outputs`` (relative
+        path, members, population_years), ``parameters``, ``inputs`` and ``outputs`` (relative
         path, sha256, bytes), ``kpwork`` (version, git commit, whether the
         checkout had uncommitted changes), ``packages`` (versions of
         :data:`KEY_PACKAGES`), ``python``, ``platform``, ``execution``,
@@ -144,7 +145,10 @@ def build_manifest(
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "status": "complete",
-        "region": {"id": region.id, "name": region.name, "path": str(base.resolve()), "members": list(region.members)},
+        "region": {
+            "id": region.id, "name": region.name, "path": str(base.resolve()), "members": list(region.members),
+            "population_years": population_years(region),
+        },
         "parameters": dict(parameters),
         "inputs": [_file_record(p, base) for p in region.inputs],
         "outputs": outputs,

@@ -68,7 +68,7 @@ def test_build_write_read_round_trip(sample_region, run_dir):
     assert read_manifest(run_dir) == built
     assert list(built) == FIELDS
     assert built["manifest_version"] == MANIFEST_VERSION and built["status"] == "complete" and built["run_id"] == run_dir.name
-    assert built["region"] == {"id": "otrokovicko", "name": "Otrokovicko", "path": str(sample_region.path.resolve()), "members": list(sample_region.members)}
+    assert built["region"] == {"id": "otrokovicko", "name": "Otrokovicko", "path": str(sample_region.path.resolve()), "members": list(sample_region.members), "population_years": [2020]}
     assert built["parameters"] == parameters
     assert built["execution"] == {"backend": "dask"} and built["timings"] == {"analysis": 1.5}
     assert built["started"] == "2025-03-01T08:00:00+00:00" and built["started"] <= built["finished"]

@@ -128,3 +128,20 @@ def test_meeting_app_renders_map_table_profile_and_funding(results):
     assert "kp-contrib" in app.contrib.value and app.chart.value.startswith("<img alt=")
     app.language.value = "en"
     assert "Meeting: Otrokovicko" in app.root.children[0].value
+
+
+def test_meeting_page_of_a_region_without_services_says_so(tmp_path):
+    from kpwork.create import create_region
+
+    create_region(tmp_path / "tri", ["588318", "585220", "586013"], name="Tři obce")
+    analysis = analyse_region(load_region(tmp_path / "tri"), today=date(2026, 1, 15))
+    written = write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    app = meeting.MeetingApp(load(written[-1].parent))
+    assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in app.root.children[0].value
+    assert 'class="kp-map"' in app.map.value, "the need map is still shown"
+    app.language.value = "en"
+    assert "No services are recorded in the region yet" in app.root.children[0].value
+
+
+def test_meeting_page_with_services_has_no_such_sentence(results):
+    assert "nejsou zapsané žádné služby" not in meeting.MeetingApp(results).root.children[0].value

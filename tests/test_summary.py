@@ -32,6 +32,20 @@ def test_counts_follow_the_region(sample_region):
     assert f"{int(sample_region.usage['klienti'].sum()):,} clients" in text
 
 
+def test_a_region_without_services_says_so_and_lists_no_forms_or_types(tmp_path):
+    from kpwork.create import create_region
+
+    create_region(tmp_path / "tri", ["588318", "585220", "586013"], name="Tři obce")
+    lines = describe_region(load_region(tmp_path / "tri")).splitlines()
+    assert lines == [
+        "Tři obce (tri): OK",
+        "  members: 3 municipalities, 3,514 inhabitants (2020)",  # 317 + 1,993 + 1,204 (ČSÚ 2020)
+        "  services: none yet; add them to services.csv or services.xlsx",
+        "  usage: 0 rows, 0 clients",
+        "  files read: 5",
+    ]
+
+
 def test_a_region_without_optional_inputs_has_no_also_line(region_copy):
     lines = describe_region(load_region(region_copy)).splitlines()
     assert lines[0] == "Otrokovicko (otrokovicko): OK"

@@ -144,3 +144,51 @@ def test_charts_and_map(r):
     assert isinstance(views.region_map(r, druh="§40", kod_obce=BELOV), folium.Map)
     with pytest.raises(InvalidParameter, match="unknown service type '99'"):
         views.region_map(r, druh="99")
+
+
+# --- a region without services, and the footer ------------------------------------------------
+
+NO_SERVICES = "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb."
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory):
+    """Results of a region as `kpwork init` writes it: three members, no services yet."""
+    from kpwork.create import create_region
+
+    folder = tmp_path_factory.mktemp("init") / "tri"
+    create_region(folder, ["588318", "585220", "586013"], name="Tři obce")
+    analysis = analyse_region(load_region(folder), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, folder / "results")
+    return load(folder / "results")
+
+
+def test_pages_of_a_region_without_services_say_so_plainly(empty):
+    assert NO_SERVICES in views.title(empty).html and NO_SERVICES in views.title(empty, kod_obce=BELOV).html
+    assert "No services are recorded in the region yet" in views.title(empty, lang="en").html
+    for table in (views.gap_table(empty), views.gap_table(empty, kod_obce=BELOV)):
+        assert "Potřeba (osob)" in headers(table) and "Stav" not in headers(table) and "Chybí (osob)" not in headers(table)
+        assert "nedostupné" not in table.html
+    region = rows(views.gap_table(empty))
+    assert len(region) == len(empty["mezery_region"]) and region[0][0] == "odborné sociální poradenství (§37)"
+    care = next(c for c in region if c[0] == "pečovatelská služba (§40)")
+    assert care[1] == fmt.number(empty["mezery_region"].set_index("druh").loc["40", "potreba"])
+    for nothing in (views.top_shortages(empty), views.service_table(empty), views.service_table(empty, kod_obce=BELOV),
+                    views.nearest_services(empty, BELOV), views.need_chart(empty, kod_obce=BELOV)):
+        assert nothing.html == ""
+    assert isinstance(views.need_chart(empty), Chart), "the region's need by type is still worth a chart"
+
+
+def test_pages_of_a_region_with_services_have_no_such_sentence(r):
+    assert NO_SERVICES not in views.title(r).html + views.title(r, kod_obce=BELOV).html
+    assert views.no_services_note(r).html == ""
+
+
+def test_footer_names_the_run_date_the_population_year_and_the_sources(r):
+    from kpwork.reference import CREDIT
+
+    text = views.footer(r.meta, run_date=date(2026, 1, 15)).html
+    assert text == f'<footer class="kp-footer"><p>Výpočet ze dne 15. 1. 2026 · počty obyvatel za rok 2020 · Zdroje: {CREDIT}</p></footer>'
+    english = views.footer(r.meta, run_date=date(2026, 1, 15), lang="en").html
+    assert "Computed on Jan 15, 2026 · population figures of 2020 · Sources: Hranice obcí: ČÚZK (RÚIAN)" in english
+    assert views.run_facts({"region_name": "older run"}) == "", "results of a run before population_years: no year is made up"

@@ -72,6 +72,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "no": ("ne", "no"),
     "lang": ("Jazyk", "Language"),
     "run_pages": ("Stránky běhu", "Pages of the run"),
+    "no_services": ("V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb.",
+                    "No services are recorded in the region yet; add them to the services sheet."),
+    "footer_run": ("Výpočet ze dne {date}", "Computed on {date}"),
+    "footer_population": ("počty obyvatel za rok {years}", "population figures of {years}"),
+    "footer_sources": ("Zdroje: {credit}", "Sources: {credit}"),
 }
 
 FUNDING: dict[str, tuple[str, str]] = {

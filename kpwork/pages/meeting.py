@@ -208,6 +208,7 @@ _CSS = """<style>
 .kp-table tbody tr:last-child td { font-weight: normal; }
 .kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
 .kp-note { color: #555; font-size: 16px; }
+.kp-notice { background: #fff4d6; border-left: 6px solid #e0a800; padding: 8px 12px; }
 </style>"""
 
 
@@ -241,7 +242,7 @@ class MeetingApp:
         self.map = w.HTML(layout=w.Layout(width="100%"))
         self.table = w.HTML()
         self.profile = w.HTML()
-        title = w.HTML(_CSS + heading(_t("heading", lang, region=r.meta["region_name"]), 1).html)
+        title = w.HTML(_CSS + (heading(_t("heading", lang, region=r.meta["region_name"]), 1) + views.no_services_note(r, lang=lang)).html)
         children = [title, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
                     w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.map,
                     w.HBox([w.VBox([self.table], layout=w.Layout(width="50%")), w.VBox([self.profile], layout=w.Layout(width="50%"))])]

@@ -5,10 +5,18 @@ an :class:`~kpwork.pages.element.Element` (the map is a ``folium.Map``).
 Nothing here computes analysis; it selects from the result tables and
 renders, in Czech by default (``lang="en"`` for English). Counts of people
 per municipality under 5 are shown as ``<5`` (:func:`kpwork.pages.format.people`).
+
+A region with no services yet (``kpwork init`` writes empty sheets) gets a
+plain sentence under its title instead of shortfalls that only repeat the
+need: the gap table then shows the need alone, and the tables of services,
+shortages and nearest services are left out. :func:`footer` is the line of
+run date, population year and sources that every exported page ends with.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from functools import partial
 
 import folium
@@ -21,6 +29,7 @@ from kpwork.pages import format as fmt
 from kpwork.pages.catalogue import serves
 from kpwork.pages.element import Chart, Element, Table, escape, heading
 from kpwork.pages.labels import GAP_STATES, LOAD_STATES, check_lang, label, word
+from kpwork.reference import CREDIT
 from kpwork.results import Results, load
 from kpwork.taxonomy import (
     SERVICE_TYPES,
@@ -37,14 +46,74 @@ def open_results(results_dir: str) -> Results:
 
 
 def title(r: Results, *, lang: str = "cs", kod_obce: str | int | None = None) -> Element:
-    """Page heading: the region, or a municipality of it."""
+    """Page heading: the region, or a municipality of it; the no-services sentence when the region has none."""
     check_lang(lang)
     region = r.meta["region_name"]
     if kod_obce is None:
-        return heading(region, 1) + Element(f"<p>{escape(word('region_subtitle', lang))}</p>")
+        return heading(region, 1) + Element(f"<p>{escape(word('region_subtitle', lang))}</p>") + no_services_note(r, lang=lang)
     code = _member(r, kod_obce)
     sub = f"{word('municipality_subtitle', lang, region=region)} · {word('kod_obce', lang)} {code}"
-    return heading(r.meta["names"][code], 1) + Element(f"<p>{escape(sub)}</p>")
+    return heading(r.meta["names"][code], 1) + Element(f"<p>{escape(sub)}</p>") + no_services_note(r, lang=lang)
+
+
+def has_services(r: Results) -> bool:
+    """Whether the run's region has any service (results of older runs: assumed so)."""
+    return bool(r.meta.get("has_services", True))
+
+
+def no_services_note(r: Results, *, lang: str = "cs") -> Element:
+    """"V regionu zatím nejsou zapsané žádné služby; ..." for a region without services, else nothing.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> no_services_note(SimpleNamespace(meta={"has_services": False}), lang="en").html
+    '<p class="kp-notice"><b>No services are recorded in the region yet; add them to the services sheet.</b></p>'
+    >>> no_services_note(SimpleNamespace(meta={"has_services": True})).html
+    ''
+    """
+    if has_services(r):
+        return Element()
+    return Element(f'<p class="kp-notice"><b>{escape(word("no_services", lang))}</b></p>')
+
+
+def run_facts(meta: Mapping, *, lang: str = "cs", run_date: dt.date | str | None = None) -> str:
+    """The run's date and the year of its population figures, as one line of text.
+
+    Parameters
+    ----------
+    meta
+        The run's ``region.json`` (:attr:`kpwork.results.Results.meta`);
+        ``population_years`` gives the year (left out for results of older runs).
+    lang
+        ``"cs"`` or ``"en"``.
+    run_date
+        The run's reference date; left out when None (a page served live).
+
+    Examples
+    --------
+    >>> run_facts({"population_years": [2020]}, run_date="2025-03-01")
+    'Výpočet ze dne 1. 3. 2025 · počty obyvatel za rok 2020'
+    >>> run_facts({"population_years": [2019, 2020]}, lang="en")
+    'population figures of 2019, 2020'
+    """
+    parts = [word("footer_run", lang, date=fmt.date(run_date, lang))] if run_date else []
+    years = meta.get("population_years") or []
+    if years:
+        parts.append(word("footer_population", lang, years=", ".join(str(y) for y in years)))
+    return " · ".join(parts)
+
+
+def footer(meta: Mapping, *, lang: str = "cs", run_date: dt.date | str | None = None) -> Element:
+    """The last line of an exported page: :func:`run_facts` and the sources of boundaries and population.
+
+    Examples
+    --------
+    >>> footer({}, lang="en").html
+    '<footer class="kp-footer"><p>Sources: Hranice obcí: ČÚZK (RÚIAN), generalizace pehovorka/covid-obce-frontend (MIT); obyvatelstvo: ČSÚ</p></footer>'
+    """
+    parts = [run_facts(meta, lang=lang, run_date=run_date), word("footer_sources", lang, credit=CREDIT)]
+    return Element(f'<footer class="kp-footer"><p>{escape(" · ".join(p for p in parts if p))}</p></footer>')
 
 
 def _member(r: Results, kod_obce: str | int) -> str:
@@ -95,11 +164,14 @@ def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
     return charts.age_structure(rows, names, lang=lang, highlight=code)
 
 
-def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart:
+def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart | Element:
     """Need against reachable capacity per service type for the region; for a
-    member, the share of its need covered (no counts of people of one village)."""
+    member, the share of its need covered (no counts of people of one village;
+    nothing while the region has no services: every share would be 0 %)."""
     if kod_obce is None:
         return charts.need_vs_capacity(r["mezery_region"], lang=lang)
+    if not has_services(r):
+        return Element()
     per_type = r["mezery_obce"]
     return charts.coverage_by_type(per_type.loc[per_type["kod_obce"] == _member(r, kod_obce)], lang=lang)
 
@@ -110,7 +182,11 @@ def _shortfall(count, value: float) -> str:
 
 
 def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and status per type (and target group for a member)."""
+    """Need, reachable capacity, shortfall and status per type (and target group for a member).
+
+    Without any service in the region only the need is shown: shortfalls
+    would repeat it and every status would be "nedostupné".
+    """
     if kod_obce is None:
         rows, count = r["mezery_region"], partial(fmt.number, lang=lang)
         columns = ["druh"]
@@ -119,7 +195,7 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
         rows, count = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)], partial(fmt.people, lang=lang)
         rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
         columns = ["cilova_skupina", "druh"]
-    shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"]]
+    shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"] if has_services(r) else [*columns, "potreba"]]
     return Table(shown, lang=lang, cells={
         "cilova_skupina": lambda g: target_group_label(g, lang),
         "druh": lambda d: service_type_label(d, lang),
@@ -131,8 +207,10 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
     })
 
 
-def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
-    """The largest shortfalls per municipality and type."""
+def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table | Element:
+    """The largest shortfalls per municipality and type (nothing while the region has no services)."""
+    if not has_services(r):
+        return Element()
     top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "potreba", "kapacita_dosazitelna", "mezera"]]
     people = partial(fmt.people, lang=lang)
     return Table(top, lang=lang, cells={
@@ -143,8 +221,10 @@ def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
     })
 
 
-def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Services (of the region, or serving a member) with capacity and load."""
+def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table | Element:
+    """Services (of the region, or serving a member) with capacity and load (nothing when the region has none)."""
+    if not has_services(r):
+        return Element()
     services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
     if kod_obce is not None:
         services = services.loc[serves(services, _member(r, kod_obce))]
@@ -165,9 +245,11 @@ def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = 
     })
 
 
-def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:
-    """Distance from a member to the nearest service of each type present in the region."""
+def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table | Element:
+    """Distance from a member to the nearest service of each type present in the region (nothing when there is none)."""
     code = _member(r, kod_obce)
+    if not has_services(r):
+        return Element()
     acc = r["dostupnost"]
     rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(paragraph_order))
     return Table(rows[["druh", "vzdalenost_nejblizsi_m", "dostupnost"]], lang=lang, cells={
