@@ -362,11 +362,19 @@ class Vocabulary:
         return None
 
     def _longest_term(self, items: Sequence[str], start: int) -> tuple[int, tuple[str, ...] | None]:
-        """The longest run of list items from ``start`` that is one term: (end of the run, its codes)."""
+        """The longest run of list items from ``start`` that is one term: (end of the run, its codes).
+
+        A run whose items name the same groups one by one is taken item by
+        item, so the groups keep the order written.
+        """
         for end in range(len(items), start, -1):
             codes = self._group_codes(", ".join(items[start:end]))
-            if codes is not None:
-                return end, codes
+            if codes is None:
+                continue
+            each = [self._group_codes(item) for item in items[start:end]]
+            if end - start > 1 and None not in each and {c for e in each for c in e} == set(codes):
+                return start + 1, each[0]
+            return end, codes
         return start, None
 
     def _group_codes(self, value: str) -> tuple[str, ...] | None:
