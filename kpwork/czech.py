@@ -70,6 +70,7 @@ _CASE_ENDINGS = (
 _WORD = re.compile(r"[a-z0-9]+|[,+&]")
 
 
+@functools.lru_cache(maxsize=8192)  # sheets repeat their names and terms
 def fold(text: str) -> str:
     """Lower-case ASCII form of a text: no diacritics, single spaces.
 
