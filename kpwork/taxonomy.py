@@ -280,16 +280,16 @@ class Vocabulary:
     @functools.cached_property
     def _types(self) -> TermIndex:
         names = {p: t.name for p, t in SERVICE_TYPES.items()}
-        codes = [(s, t.paragraph) for t in _TYPES for s in (t.paragraph, f"§{t.paragraph}", f"§ {t.paragraph}", t.name_en)]
-        own = [(s, (t.paragraph,), t.name) for t in _TYPES for s in (t.name, *t.aliases)]
+        codes = [(s, t.paragraph) for t in SERVICE_TYPES.values() for s in (t.paragraph, f"§{t.paragraph}", f"§ {t.paragraph}", t.name_en)]
+        own = [(s, (t.paragraph,), t.name) for t in SERVICE_TYPES.values() for s in (t.name, *t.aliases)]
         terms = [(t.term, t.codes, _term_label(t, names)) for t in (*package_terms(), *self.terms) if t.kind == "druh"]
         return TermIndex(codes, [*own, *terms])
 
     @functools.cached_property
     def _groups(self) -> TermIndex:
         names = {c: g.name for c, g in TARGET_GROUPS.items()}
-        codes = [(s, g.code) for g in _GROUPS for s in (g.code, g.name_en)]
-        own = [(s, (g.code,), g.name) for g in _GROUPS for s in (g.name, *g.aliases)]
+        codes = [(s, g.code) for g in TARGET_GROUPS.values() for s in (g.code, g.name_en)]
+        own = [(s, (g.code,), g.name) for g in TARGET_GROUPS.values() for s in (g.name, *g.aliases)]
         terms = [(t.term, t.codes, _term_label(t, names)) for t in (*package_terms(), *self.terms) if t.kind == "skupina"]
         return TermIndex(codes, [*own, *terms])
 
@@ -312,11 +312,10 @@ class Vocabulary:
     def target_groups(self, value: str) -> tuple[str, ...]:
         """Codes of the target groups a cell names, each once, in the order written.
 
-        An umbrella term gives its groups in the order of its definition.
-
         Items are separated by ``,``, ``;`` or ``|``; the longest run of
         items that is one term is taken first, so an umbrella term holding a
-        comma (``senioři, rodina, děti a mládež``) is still one term.
+        comma (``senioři, rodina, děti a mládež``) is still one term. An
+        umbrella term gives its groups in the order of its definition.
 
         Raises
         ------
