@@ -18,7 +18,7 @@ import pandas as pd
 from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
 from kpwork.region.model import Region
-from kpwork.taxonomy import normalise_service_type, normalise_target_group
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def default_norms() -> pd.DataFrame:
     with resources.files("kpwork.data").joinpath("norms.csv").open(encoding="utf-8") as f:
         sheet = sh.read_csv_text(f.read(), "kpwork/data/norms.csv")
     problems = sh.ProblemLog()
-    norms = _parse_norm_sheet(sheet, problems, bands=None)
+    norms = _parse_norm_sheet(sheet, problems, bands=None, vocabulary=DEFAULT_VOCABULARY)
     if problems:
         raise InvalidParameter("the shipped norms are invalid:\n" + "\n".join(map(str, problems.problems)))
     return norms
@@ -58,15 +58,15 @@ def parse_norms(sheets: dict[str, sh.Sheet], region: Region, problems: sh.Proble
     """
     sheet = next(iter(sheets.values()))
     bands = set(region.age_bands) | {"obyvatele"}
-    return _parse_norm_sheet(sheet, problems, bands=bands)
+    return _parse_norm_sheet(sheet, problems, bands=bands, vocabulary=region.vocabulary)
 
 
-def _parse_norm_sheet(sheet: sh.Sheet, problems: sh.ProblemLog, *, bands: set[str] | None) -> pd.DataFrame:
+def _parse_norm_sheet(sheet: sh.Sheet, problems: sh.ProblemLog, *, bands: set[str] | None, vocabulary: Vocabulary) -> pd.DataFrame:
     if not sh.require_columns(sheet, NORM_COLUMNS, problems):
         return pd.DataFrame(columns=[*NORM_COLUMNS, "zdroj"])
     out = pd.DataFrame({
-        "druh": sh.parse_column(sheet, "druh", normalise_service_type, problems, expected="a service type"),
-        "cilova_skupina": sh.parse_column(sheet, "cilova_skupina", normalise_target_group, problems, expected="a target group"),
+        "druh": sh.parse_column(sheet, "druh", vocabulary.service_type, problems, expected="a service type"),
+        "cilova_skupina": sh.parse_column(sheet, "cilova_skupina", vocabulary.target_group, problems, expected="a target group"),
         "pasmo": sh.parse_column(sheet, "pasmo", _band(bands), problems, expected="an age band column such as vek_80_plus"),
         "na_1000": sh.parse_column(sheet, "na_1000", sh.non_negative, problems, expected="people per 1,000 >= 0"),
     })
@@ -125,7 +125,7 @@ def parse_survey(sheets: dict[str, sh.Sheet], region: Region, problems: sh.Probl
         problems.add(sheet.file, 1, "druh", "give druh, cilova_skupina or both")
         return pd.DataFrame()
     out = pd.DataFrame({"kod_obce": sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")})
-    for column, parse in (("druh", normalise_service_type), ("cilova_skupina", normalise_target_group)):
+    for column, parse in (("druh", region.vocabulary.service_type), ("cilova_skupina", region.vocabulary.target_group)):
         out[column] = sh.parse_column(sheet, column, parse, problems, required=False, default="") if column in frame else ""
     out["respondenti"] = sh.parse_column(sheet, "respondenti", sh.non_negative_int, problems, expected="a number of respondents")
     out["podil"] = sh.parse_column(sheet, "podil", _share, problems, expected="a share 0-1 or a percentage")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -654,3 +655,113 @@ def test_points_are_in_the_analysis_crs(sample_region):
     lonlat = s.to_crs("EPSG:4326").geometry
     np.testing.assert_allclose(lonlat.y, s["lat"], atol=1e-7)
     np.testing.assert_allclose(lonlat.x, s["lon"], atol=1e-7)
+
+
+# --- terms: umbrella terms and a region's own [pojmy] --------------------------------------
+
+POJMY = '''
+[pojmy]
+"naši senioři" = "seniori"                      # a code
+"maminky s dětmi" = ["rodiny", "obeti_nasili"]  # several groups
+SAS = "sociálně aktivizační služby pro rodiny s dětmi"  # a bare key, a name
+'''
+
+
+def _add_terms(folder: Path, text: str = POJMY) -> None:
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_umbrella_terms_and_declined_groups_in_services(region_copy, set_cell):
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "seniorům, osobám se zdravotním postižením")
+    set_cell(services, 7, "cilove_skupiny", "rodina, děti a mládež")
+    set_cell(services, 13, "cilove_skupiny", "dětem a mládeži")
+    set_cell(services, 14, "cilove_skupiny", "osoby ohrožené sociálním vyloučením")
+    set_cell(services, 20, "cilove_skupiny", "OZP a senioři")
+    set_cell(services, 3, "druh", "domov seniorů")
+    region = load_region(region_copy)
+    groups = region.services.set_index("id")["cilove_skupiny"]
+    assert groups["S01"] == ("seniori", "ozp")
+    assert groups["S06"] == ("rodiny", "deti_mladez", "opoustejici_ustavni_peci")
+    assert groups["S12"] == ("deti_mladez",)
+    assert len(groups["S13"]) == 11 and {"bez_pristresi", "vylouceni", "zavislosti"} <= set(groups["S13"])
+    assert groups["S19"] == ("ozp", "seniori")
+    assert region.services.set_index("id").loc["S02", "druh"] == "49"
+
+
+def test_a_regions_terms_are_read_by_every_parser(region_copy, set_cell):
+    _add_terms(region_copy)
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "našim seniorům, OZP")
+    set_cell(services, 16, "cilove_skupiny", "maminky s dětmi")
+    set_cell(services, 16, "druh", "SAS")  # S15, §65: without the region's term SAS is ambiguous
+    (region_copy / "norms.csv").write_text("druh,cilova_skupina,pasmo,na_1000\nSAS,maminky s dětmi,vek_0_14,1\n40,naši senioři,vek_80_plus,120\n", encoding="utf-8")
+    (region_copy / "pruzkum.csv").write_text("kod_obce,druh,cilova_skupina,respondenti,podil\n585599,pečovatelská služba,našim seniorům,40,10 %\n", encoding="utf-8")
+    with pytest.raises(InvalidRegion) as info:
+        load_region(region_copy)
+    # a column of one group names the groups of a term that names several
+    assert [str(p) for p in info.value.problems] == [
+        "norms.csv:2: cilova_skupina: 'maminky s dětmi' names several target groups ('rodiny s dítětem/dětmi' and 'oběti domácího násilí'); give one here, a row per group",
+    ]
+    (region_copy / "norms.csv").write_text("druh,cilova_skupina,pasmo,na_1000\nSAS,rodiny,vek_0_14,1\n40,naši senioři,vek_80_plus,120\n", encoding="utf-8")
+    region = load_region(region_copy)
+    assert [t.term for t in region.vocabulary.terms] == ["naši senioři", "maminky s dětmi", "SAS"]
+    rows = region.services.set_index("id")
+    assert rows.loc["S01", "cilove_skupiny"] == ("seniori", "ozp")
+    assert (rows.loc["S15", "druh"], rows.loc["S15", "cilove_skupiny"]) == ("65", ("rodiny", "obeti_nasili"))
+    assert region.extras["norms"][["druh", "cilova_skupina"]].values.tolist() == [["65", "rodiny"], ["40", "seniori"]]
+    assert region.extras["survey"][["druh", "cilova_skupina"]].values.tolist() == [["40", "seniori"]]
+
+
+def test_a_regions_terms_reach_the_plan(region_copy, tmp_path):
+    from kpwork.plan.inputs import parse_plan
+
+    _add_terms(region_copy)
+    region = load_region(region_copy)
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(Path(__file__).parent / "data" / "plan", plan_dir)
+    (plan_dir / "plan_skupiny.csv").write_text(
+        "skupina;nazev;cilove_skupiny\nSEN;PS Senioři;naši senioři, osoby se zdravotním postižením a senioři\n"
+        "ROD;PS Rodina, děti a mládež;rodina, děti a mládež | maminky s dětmi\n", encoding="utf-8")
+    _, sheets = sh.read_workbook(plan_dir, "plan")
+    log = sh.ProblemLog()
+    plan = parse_plan(sheets, region, log)
+    assert [str(p) for p in log.problems] == []
+    groups = plan.skupiny.set_index("skupina")["cilove_skupiny"]
+    assert groups["SEN"] == ("seniori", "ozp")
+    assert groups["ROD"] == ("rodiny", "deti_mladez", "opoustejici_ustavni_peci", "obeti_nasili")
+
+
+def test_a_regions_terms_are_checked_with_their_lines(region_copy, problems_of):
+    _add_terms(region_copy, '''
+[pojmy]
+"naši senioři" = "seniori"
+"pečovatelé" = "pecovatelky"
+'senioři a SAS' = ["seniori", "66"]
+"nic" = []
+''')
+    assert problems_of(region_copy) == [
+        "region.toml:19: pojmy: \"pečovatelé\": unknown target group or service type 'pecovatelky'; expected a code or a name of docs/data-format.md; did you mean 'pečující osoby'?",
+        "region.toml:20: pojmy: \"senioři a SAS\": 'senioři a SAS' names both target groups and service types; a term names one kind",
+        "region.toml:21: pojmy: \"nic\": expected a target group or a service type (a code or a name) or a list of target groups, e.g. \"nic\" = \"seniori\", got []",
+    ]
+
+
+def test_pojmy_must_be_a_table(region_copy, problems_of):
+    toml = region_copy / "region.toml"
+    toml.write_text('pojmy = "senioři"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    assert problems_of(region_copy) == ['region.toml:1: pojmy: must be a table [pojmy] of lines such as "naši senioři" = "seniori"']
+
+
+def test_an_unknown_group_is_a_problem_of_its_row_only(region_copy, problems_of, set_cell):
+    """Suggestions by meaning, not letters; the other rows still load (and are checked)."""
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "senioři v domácnosti, OZP")
+    set_cell(services, 3, "cilove_skupiny", "osoby s poruchou autistického spektra")
+    set_cell(services, 4, "druh", "SAS")
+    assert problems_of(region_copy) == [
+        "services.csv:2: cilove_skupiny: unknown target group (cílová skupina) 'senioři v domácnosti'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
+        "services.csv:3: cilove_skupiny: unknown target group (cílová skupina) 'osoby s poruchou autistického spektra'; expected a target group of the registry or its short form (docs/data-format.md)",
+        "services.csv:4: druh: 'SAS' may mean sociálně aktivizační služby pro rodiny s dětmi (§65) or sociálně aktivizační služby pro seniory a osoby se zdravotním postižením (§66); write which one",
+    ]

@@ -29,6 +29,7 @@ from kpwork.need import parse_norms, parse_survey
 from kpwork.plan.inputs import parse_plan
 from kpwork.region.model import AGE_BANDS, Region
 from kpwork.region.services import read_services, read_usage
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Term, Vocabulary, region_term
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ def load_region(path: str | Path) -> Region:
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
     population = _read_population(folder, members if known else [], problems, inputs)
-    services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs)
+    vocabulary = Vocabulary(config["terms"]) if config["terms"] else DEFAULT_VOCABULARY
+    services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs, vocabulary=vocabulary)
     usage = read_usage(folder, service_ids, problems, inputs)
     if problems:
         raise InvalidRegion(_reading_order(problems.problems))
@@ -77,6 +79,7 @@ def load_region(path: str | Path) -> Region:
         population=population,
         services=services,
         usage=usage,
+        vocabulary=vocabulary,
     )
     extras = _read_extras(folder, region, problems, inputs)
     if problems:
@@ -102,7 +105,7 @@ def _reading_order(problems: list[Problem]) -> list[Problem]:
 
 def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> dict:
     file = folder / FILES.config
-    default = {"id": folder.name, "name": folder.name, "members": None}
+    default = {"id": folder.name, "name": folder.name, "members": None, "terms": ()}
     if not file.exists():
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
@@ -146,7 +149,40 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
                 members.append(code)
                 config["member_lines"].append(line)
             config["members"] = members
+    config["terms"] = _read_terms(data.get("pojmy"), lines, problems)
     return config
+
+
+def _read_terms(section: object, lines: list[str], problems: sh.ProblemLog) -> tuple[Term, ...]:
+    """The region's own terms: ``[pojmy]`` with ``"term" = "target group or service type"`` (or a list of groups)."""
+    if section is None:
+        return ()
+    start = _table_line(lines, "pojmy")
+    if not isinstance(section, dict):
+        problems.add(FILES.config, start or _key_line(lines, "pojmy"), "pojmy", 'must be a table [pojmy] of lines such as "naši senioři" = "seniori"')
+        return ()
+    terms = []
+    for term, value in section.items():
+        try:
+            terms.append(region_term(term, value))
+        except ValueError as exc:
+            problems.add(FILES.config, _term_line(lines, term, start), "pojmy", f'"{term}": {exc}')
+    return tuple(terms)
+
+
+def _table_line(lines: list[str], table: str) -> int | None:
+    """Line (1-based) of the header ``[table]``, for messages."""
+    return next((n for n, line in enumerate(lines, 1) if line.split("#", 1)[0].strip() == f"[{table}]"), None)
+
+
+def _term_line(lines: list[str], term: str, after: int | None) -> int | None:
+    """Line (1-based) from ``after`` on where the key ``term`` (bare or quoted) is set, for messages."""
+    start = after or 1
+    for n, line in enumerate(lines[start - 1 :], start):
+        key, equals, _ = line.partition("=")
+        if equals and key.strip().strip("\"'") == term:
+            return n
+    return after
 
 
 def _key_line(lines: list[str], key: str) -> int | None:

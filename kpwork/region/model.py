@@ -15,6 +15,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary
+
 AGE_BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
 SERVICE_COLUMNS = ("id", "nazev", "poskytovatel", "druh", "forma", "cilove_skupiny", "kapacita", "kod_obce")
 SERVICE_OPTIONAL = ("ico", "jednotka", "lat", "lon", "pusobnost", "naklady")
@@ -51,6 +53,10 @@ class Region:
     extras : mapping
         Optional inputs parsed by their modules: ``norms``, ``survey``,
         ``funding``, ``coalition_costs``, ``plan``.
+    vocabulary : Vocabulary
+        kpwork's spellings of service types and target groups with the
+        region's own terms (``[pojmy]`` in ``region.toml``); every parser of
+        the region's sheets reads types and groups through it.
     """
 
     id: str
@@ -63,6 +69,7 @@ class Region:
     usage: pd.DataFrame
     inputs: tuple[Path, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY
 
     @property
     def age_bands(self) -> list[str]:

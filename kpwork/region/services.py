@@ -18,13 +18,7 @@ from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
 from kpwork.errors import KpworkWarning
 from kpwork.region.model import SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS
-from kpwork.taxonomy import (
-    FORMS,
-    SERVICE_TYPES,
-    normalise_form,
-    normalise_service_type,
-    normalise_target_group,
-)
+from kpwork.taxonomy import DEFAULT_VOCABULARY, FORMS, SERVICE_TYPES, Vocabulary, normalise_form
 
 
 def read_services(
@@ -33,11 +27,15 @@ def read_services(
     members: list[str] | None,
     problems: sh.ProblemLog,
     inputs: list[Path],
+    *,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> tuple[gpd.GeoDataFrame, set[str] | None]:
     """Services, and the ids of all rows (for checking usage even when services have problems).
 
     ``municipalities`` is None when the polygons could not all be read (then
     coordinates are not checked); ``members`` is None when membership is unknown.
+    ``druh`` and ``cilove_skupiny`` are read through the region's ``vocabulary``
+    (an umbrella term in ``cilove_skupiny`` expands to all its groups).
     """
     sheet = sh.open_sheet(folder, FILES.services, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, SERVICE_COLUMNS, problems):
@@ -59,9 +57,9 @@ def read_services(
     for column in ("nazev", "poskytovatel"):
         out[column] = sh.parse_column(sheet, column, str, problems, expected="a name")
     out["ico"] = sh.parse_column(sheet, "ico", _ico, problems, required=False, default="")
-    out["druh"] = sh.parse_column(sheet, "druh", normalise_service_type, problems, expected="a service type such as 40 or pečovatelská služba")
+    out["druh"] = sh.parse_column(sheet, "druh", vocabulary.service_type, problems, expected="a service type such as 40 or pečovatelská služba")
     out["forma"] = sh.parse_column(sheet, "forma", normalise_form, problems, expected="pobytová, ambulantní or terénní")
-    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", _target_groups, problems, expected="one or more target groups")
+    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", vocabulary.target_groups, problems, expected="one or more target groups")
     out["kapacita"] = sh.parse_column(sheet, "kapacita", sh.non_negative, problems, expected="a capacity >= 0")
     out["jednotka"] = frame["jednotka"].tolist()
     out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="the 6-digit code of the municipality where the service sits")
@@ -102,17 +100,6 @@ def _ico(text: str) -> str:
     if not digits.isdigit() or len(digits) > 8:
         raise ValueError(f"IČO must be up to 8 digits, got '{text}'")
     return digits.zfill(8)
-
-
-def _target_groups(text: str) -> tuple[str, ...]:
-    codes = []
-    for item in sh.split_list(text):
-        code = normalise_target_group(item)
-        if code not in codes:
-            codes.append(code)
-    if not codes:
-        raise ValueError("expected one or more target groups")
-    return tuple(codes)
 
 
 def _catchment(text: str) -> tuple[str, ...]:
