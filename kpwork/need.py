@@ -18,7 +18,7 @@ import pandas as pd
 from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
 from kpwork.region.model import Region
-from kpwork.taxonomy import normalise_service_type, normalise_target_group
+from kpwork.taxonomy import normalise_service_type, normalise_target_group, planning_unit
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +152,15 @@ def estimate_need(population: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     -------
     DataFrame
         Long table ``kod_obce``, ``cilova_skupina``, ``druh``, ``potreba``
-        (float, people), sorted by these keys.
+        (float) and ``jednotka``, sorted by the keys.
 
     Notes
     -----
     :math:`potreba_{m,g,d} = \\sum_b P_{m,b} \\cdot n_{g,d,b} / 1000` over the
     bands :math:`b` that have a norm for group :math:`g` and type :math:`d`.
+    Every norm counts in the unit its type is planned in
+    (:func:`kpwork.taxonomy.planning_unit`: beds for homes, clients for home
+    care, families for §65), so ``potreba`` is in ``jednotka``.
 
     Examples
     --------
@@ -174,6 +177,7 @@ def estimate_need(population: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     need = long.merge(norms[["druh", "cilova_skupina", "pasmo", "na_1000"]], on="pasmo")
     need["potreba"] = need["lide"] * need["na_1000"] / 1000.0
     need = need.groupby(["kod_obce", "cilova_skupina", "druh"], as_index=False)["potreba"].sum()
+    need["jednotka"] = need["druh"].map(planning_unit)
     return need.sort_values(["kod_obce", "cilova_skupina", "druh"], ignore_index=True)
 
 

@@ -38,7 +38,9 @@ class ServiceType:
     forms : tuple of str
         Forms in which the service may be registered.
     unit : str
-        Typical unit of capacity.
+        The unit the type is planned in, a key of :data:`CAPACITY_UNITS`:
+        its need is counted in it, and capacities in other units are
+        converted to it (``kpwork.conversions``) or shown apart.
     kind : str
         ``"poradenstvi"``, ``"pece"`` (social care) or ``"prevence"`` (social prevention).
     aliases : tuple of str
@@ -130,6 +132,50 @@ _TYPES = [replace(t, aliases=_TYPE_ALIASES.get(t.paragraph, ())) for t in _TYPES
 #: Service types by paragraph.
 SERVICE_TYPES: dict[str, ServiceType] = {t.paragraph: t for t in _TYPES}
 
+@dataclass(frozen=True)
+class CapacityUnit:
+    """A unit of capacity (``jednotka`` of ``services.csv``) and its time basis.
+
+    Attributes
+    ----------
+    code : str
+        The canonical code, the Czech plural as the registry writes it (``"lůžka"``).
+    name_en : str
+        English name (``"beds"``).
+    basis : str
+        :data:`AT_ONCE` (beds, places: how many at one time) or
+        :data:`PER_YEAR` (clients, families, contacts, interventions, calls:
+        how many in a year).
+    meaning : str
+        What one unit is, in Czech, for the documentation and the pages.
+    aliases : tuple of str
+        Other spellings (singular, genitive plural, English, the registry's
+        codelist names such as ``počet lůžek``).
+    """
+
+    code: str
+    name_en: str
+    basis: str
+    meaning: str
+    aliases: tuple[str, ...] = ()
+
+
+#: Time bases of a capacity: how many at one time, or how many in a year.
+AT_ONCE, PER_YEAR = "naraz", "za_rok"
+_UNITS = [
+    CapacityUnit("lůžka", "beds", AT_ONCE, "lůžko, na kterém může být naráz jeden klient", ("lůžko", "lůžek", "bed", "beds", "počet lůžek")),
+    CapacityUnit("místa", "places", AT_ONCE, "místo, které může naráz využít jeden klient (stacionáře, dílny)", ("místo", "míst", "place", "places", "počet míst")),
+    CapacityUnit("klienti", "clients", PER_YEAR, "klient, kterého služba může obsloužit během roku (předpoklad, docs/method.md)",
+                 ("klient", "klientů", "klienta", "client", "clients", "uživatelé", "uživatel", "počet klientů")),
+    CapacityUnit("rodiny", "families", PER_YEAR, "rodina, se kterou služba může během roku pracovat", ("rodina", "rodin", "family", "families", "počet rodin")),
+    CapacityUnit("kontakty", "contacts", PER_YEAR, "kontakt s klientem za rok", ("kontakt", "kontaktů", "contact", "contacts", "počet kontaktů")),
+    CapacityUnit("intervence", "interventions", PER_YEAR, "intervence za rok", ("intervencí", "interv", "intervention", "interventions", "počet intervencí")),
+    CapacityUnit("hovory", "calls", PER_YEAR, "telefonický hovor za rok", ("hovor", "hovorů", "call", "calls", "počet hovorů")),
+]
+
+#: Units of capacity by code, in the order pages list them.
+CAPACITY_UNITS: dict[str, CapacityUnit] = {u.code: u for u in _UNITS}
+
 
 @dataclass(frozen=True)
 class TargetGroup:
@@ -203,6 +249,7 @@ _FORM_INDEX = _build_index(
 _GROUP_INDEX = _build_index(
     {g.code: [g.code, g.name, g.name_en, *g.aliases] for g in _GROUPS}
 )
+_UNIT_INDEX = _build_index({u.code: [u.code, u.name_en, *u.aliases] for u in _UNITS})
 
 
 def _lookup(value: str, index: dict[str, str]) -> str | None:
@@ -245,6 +292,7 @@ def _suggestions(entries: dict[str, list[str]]) -> dict[str, str]:
 
 _TYPE_SUGGESTIONS = _suggestions({t.name: [t.name, *t.aliases] for t in _TYPES})
 _GROUP_SUGGESTIONS = _suggestions({g.name: [g.name, *g.aliases] for g in _GROUPS})
+_UNIT_SUGGESTIONS = _suggestions({u.code: [u.code, *u.aliases] for u in _UNITS})
 
 
 def _normalise(value: str, index: Mapping[str, str], what: str, suggestions: Mapping[str, str], expected: str) -> str:
@@ -294,6 +342,35 @@ def normalise_target_group(value: str) -> str:
     'seniori'
     """
     return _normalise(value, _GROUP_INDEX, "target group (cílová skupina)", _GROUP_SUGGESTIONS, "a target group of the registry or its short form (docs/data-format.md)")
+
+
+def normalise_unit(value: str) -> str:
+    """Code of a unit of capacity given in any Czech form, in English or as the registry names it.
+
+    An unknown unit raises ValueError naming the valid units and the closest one.
+
+    Examples
+    --------
+    >>> normalise_unit("Lůžek"), normalise_unit("pocet klientu"), normalise_unit("beds")
+    ('lůžka', 'klienti', 'lůžka')
+    """
+    return _normalise(value, _UNIT_INDEX, "unit of capacity (jednotka)", _UNIT_SUGGESTIONS, "one of " + ", ".join(CAPACITY_UNITS))
+
+
+def planning_unit(paragraph: str) -> str:
+    """The unit a service type is planned in (its need and compared capacity).
+
+    Examples
+    --------
+    >>> planning_unit("49"), planning_unit("40"), planning_unit("65")
+    ('lůžka', 'klienti', 'rodiny')
+    """
+    return SERVICE_TYPES[paragraph].unit
+
+
+def unit_order(code: str) -> int:
+    """Sort key of units in the order of :data:`CAPACITY_UNITS` (unknown units last)."""
+    return list(CAPACITY_UNITS).index(code) if code in CAPACITY_UNITS else len(CAPACITY_UNITS)
 
 
 def paragraph_order(paragraph: str) -> tuple[int, str]:
