@@ -18,7 +18,7 @@ import pandas as pd
 from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
 from kpwork.region.model import Region
-from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary, planning_unit
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def estimate_need(population: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     -------
     DataFrame
         Long table ``kod_obce``, ``cilova_skupina``, ``druh``, ``potreba``
-        (float, people), sorted by these keys.
+        (float) and ``jednotka``, sorted by the keys.
 
     Notes
     -----
@@ -186,6 +186,9 @@ def estimate_need(population: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     over the bands :math:`b` that have a norm for group :math:`g` and type
     :math:`d`, with :math:`s` the share of the band the norm applies to
     (``podil_pasma``, e.g. 9/15 for ages 6-14 of ``vek_0_14``).
+    Every norm counts in the unit its type is planned in
+    (:func:`kpwork.taxonomy.planning_unit`: beds for homes, clients for home
+    care, families for §65), so ``potreba`` is in ``jednotka``.
 
     Examples
     --------
@@ -202,6 +205,7 @@ def estimate_need(population: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame
     need = long.merge(norms[["druh", "cilova_skupina", "pasmo", "na_1000"]].assign(podil=_shares(norms)), on="pasmo")
     need["potreba"] = need["lide"] * need["podil"] * need["na_1000"] / 1000.0
     need = need.groupby(["kod_obce", "cilova_skupina", "druh"], as_index=False)["potreba"].sum()
+    need["jednotka"] = need["druh"].map(planning_unit)
     return need.sort_values(["kod_obce", "cilova_skupina", "druh"], ignore_index=True)
 
 

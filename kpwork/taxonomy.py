@@ -49,7 +49,9 @@ class ServiceType:
     forms : tuple of str
         Forms in which the service may be registered.
     unit : str
-        Typical unit of capacity.
+        The unit the type is planned in, a key of :data:`CAPACITY_UNITS`:
+        its need is counted in it, and capacities in other units are
+        converted to it (``kpwork.conversions``) or shown apart.
     kind : str
         ``"poradenstvi"``, ``"pece"`` (social care) or ``"prevence"`` (social prevention).
     aliases : tuple of str
@@ -140,6 +142,53 @@ _TYPES = [replace(t, aliases=_TYPE_ALIASES.get(t.paragraph, ())) for t in _TYPES
 
 #: Service types by paragraph.
 SERVICE_TYPES: dict[str, ServiceType] = {t.paragraph: t for t in _TYPES}
+
+
+@dataclass(frozen=True)
+class CapacityUnit:
+    """A unit of capacity (``jednotka`` of ``services.csv``) and its time basis.
+
+    Attributes
+    ----------
+    code : str
+        The canonical code, the Czech plural as the registry writes it (``"lůžka"``).
+    name_en : str
+        English name (``"beds"``).
+    basis : str
+        :data:`AT_ONCE` (beds, places: how many at one time) or
+        :data:`PER_YEAR` (clients, families, contacts, interventions, calls:
+        how many in a year).
+    meaning : str
+        What one unit is, in Czech, for the documentation and the pages.
+    aliases : tuple of str
+        Other spellings (singular, genitive plural, English, the registry's
+        codelist names such as ``počet lůžek``).
+    """
+
+    code: str
+    name_en: str
+    basis: str
+    meaning: str
+    aliases: tuple[str, ...] = ()
+
+
+#: Time bases of a capacity: how many at one time, or how many in a year.
+AT_ONCE, PER_YEAR = "naraz", "za_rok"
+_UNITS = [
+    CapacityUnit("lůžka", "beds", AT_ONCE, "lůžko, na kterém může být naráz jeden klient", ("lůžko", "lůžek", "bed", "beds", "počet lůžek")),
+    CapacityUnit("místa", "places", AT_ONCE, "místo, které může naráz využít jeden klient (stacionáře, dílny)", ("místo", "míst", "place", "places", "počet míst")),
+    CapacityUnit("klienti", "clients", PER_YEAR, "klient, kterého služba může obsloužit během roku (předpoklad, docs/method.md)",
+                 ("klient", "klientů", "klienta", "client", "clients", "uživatelé", "uživatel", "počet klientů")),
+    CapacityUnit("rodiny", "families", PER_YEAR, "rodina, se kterou služba může během roku pracovat", ("rodina", "rodin", "family", "families", "počet rodin")),
+    CapacityUnit("kontakty", "contacts", PER_YEAR, "kontakt s klientem za rok", ("kontakt", "kontaktů", "contact", "contacts", "počet kontaktů")),
+    CapacityUnit("intervence", "interventions", PER_YEAR, "intervence za rok", ("intervencí", "interv", "intervention", "interventions", "počet intervencí")),
+    CapacityUnit("hovory", "calls", PER_YEAR, "telefonický hovor za rok", ("hovor", "hovorů", "call", "calls", "počet hovorů")),
+]
+
+#: Units of capacity by code, in the order pages list them.
+CAPACITY_UNITS: dict[str, CapacityUnit] = {u.code: u for u in _UNITS}
+_UNIT_INDEX = {fold(s): u.code for u in _UNITS for s in (u.code, u.name_en, *u.aliases)}
+
 
 
 @dataclass(frozen=True)
@@ -530,6 +579,39 @@ def target_groups(value: str, *, vocabulary: Vocabulary = DEFAULT_VOCABULARY) ->
     ('rodiny', 'deti_mladez', 'opoustejici_ustavni_peci')
     """
     return vocabulary.target_groups(value)
+
+
+def normalise_unit(value: str) -> str:
+    """Code of a unit of capacity given in any Czech form, in English or as the registry names it.
+
+    An unknown unit raises ValueError naming the valid units and the closest one.
+
+    Examples
+    --------
+    >>> normalise_unit("Lůžek"), normalise_unit("pocet klientu"), normalise_unit("beds")
+    ('lůžka', 'klienti', 'lůžka')
+    """
+    code = _UNIT_INDEX.get(fold(value))
+    if code is None:
+        hint = closest(value, list(CAPACITY_UNITS))
+        raise ValueError(_unknown("unit of capacity (jednotka)", value, [hint] if hint else [], "one of " + ", ".join(CAPACITY_UNITS)))
+    return code
+
+
+def planning_unit(paragraph: str) -> str:
+    """The unit a service type is planned in (its need and compared capacity).
+
+    Examples
+    --------
+    >>> planning_unit("49"), planning_unit("40"), planning_unit("65")
+    ('lůžka', 'klienti', 'rodiny')
+    """
+    return SERVICE_TYPES[paragraph].unit
+
+
+def unit_order(code: str) -> int:
+    """Sort key of units in the order of :data:`CAPACITY_UNITS` (unknown units last)."""
+    return list(CAPACITY_UNITS).index(code) if code in CAPACITY_UNITS else len(CAPACITY_UNITS)
 
 
 def paragraph_order(paragraph: str) -> tuple[int, str]:

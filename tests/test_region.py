@@ -97,12 +97,14 @@ def test_sample_services(sample_region):
 
 def test_sample_usage(sample_region):
     u = sample_region.usage
-    assert list(u.columns) == ["sluzba_id", "kod_obce", "klienti", "hodiny", "rok"]
+    assert list(u.columns) == ["sluzba_id", "kod_obce", "klienti", "hodiny", "luzkodny", "obsazenost", "rok"]
     assert len(u) == 97
     assert str(u["klienti"].dtype) == "int64"
     assert str(u["rok"].dtype) == "Int64"
-    assert u.iloc[0].tolist() == ["S01", "585599", 109, 7630.0, 2024]
+    assert u.iloc[0].tolist()[:4] == ["S01", "585599", 109, 7630.0] and u.iloc[0]["rok"] == 2024
     assert np.isnan(u.iloc[4]["hodiny"])  # empty cell
+    assert u.iloc[4]["luzkodny"] == 56 * 354 and np.isnan(u.iloc[0]["luzkodny"])  # bed-days of the homes only (a short row)
+    assert u["obsazenost"].isna().all()  # column not in the file
     assert "585068" in set(u["kod_obce"])  # clients from Zlín, outside the region, are kept
     assert set(u["sluzba_id"]) <= set(sample_region.services["id"])
 
@@ -164,7 +166,7 @@ def test_missing_column(region_copy, problems_of, drop_column):
     assert problems_of(region_copy) == [
         "population.csv:1: vek_80_plus: missing column (columns found: kod_obce, rok, vek_0_14, vek_15_64, vek_65_79)",
         "services.csv:1: kapacita: missing column (columns found: id, nazev, poskytovatel, ico, druh, forma, cilove_skupiny, jednotka, kod_obce, lat, lon, pusobnost, naklady, adresa, telefon, email)",
-        "usage.csv:1: klienti: missing column (columns found: sluzba_id, kod_obce, hodiny, rok)",
+        "usage.csv:1: klienti: missing column (columns found: sluzba_id, kod_obce, hodiny, rok, luzkodny)",
     ]
 
 
@@ -394,9 +396,9 @@ def test_usage_is_checked_even_when_services_have_problems(region_copy, problems
 
 def test_ragged_csv_row(region_copy, problems_of):
     usage = region_copy / "usage.csv"
-    usage.write_text(usage.read_text(encoding="utf-8-sig").replace("S01;588318;1;70;2024", "S01;588318;1;70;2024;poznámka"), encoding="utf-8-sig")
+    usage.write_text(usage.read_text(encoding="utf-8-sig").replace("S01;588318;1;70;2024", "S01;588318;1;70;2024;;poznámka"), encoding="utf-8-sig")
     assert problems_of(region_copy) == [
-        "usage.csv:3: -: 6 values but the header has 5 columns; values beyond the last column are ignored (poznámka)",
+        "usage.csv:3: -: 7 values but the header has 6 columns; values beyond the last column are ignored (poznámka)",
     ]
 
 
@@ -764,4 +766,49 @@ def test_an_unknown_group_is_a_problem_of_its_row_only(region_copy, problems_of,
         "services.csv:2: cilove_skupiny: unknown target group (cílová skupina) 'senioři v domácnosti'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
         "services.csv:3: cilove_skupiny: unknown target group (cílová skupina) 'osoby s poruchou autistického spektra'; expected a target group of the registry or its short form (docs/data-format.md)",
         "services.csv:4: druh: 'SAS' may mean sociálně aktivizační služby pro rodiny s dětmi (§65) or sociálně aktivizační služby pro seniory a osoby se zdravotním postižením (§66); write which one",
+    ]
+
+
+# --- units of capacity, usage of beds, settings of region.toml -------------------------------
+
+
+def test_units_are_normalised_and_default_to_the_type_s_unit(region_copy, set_cell):
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "jednotka", "Klientů")  # S01
+    set_cell(services, 3, "jednotka", "počet lůžek")  # S02, the registry's codelist name
+    set_cell(services, 4, "jednotka", "")  # S03, §50: beds
+    set_cell(services, 16, "jednotka", "families")  # S15
+    units = load_region(region_copy).services.set_index("id")["jednotka"]
+    assert units.loc[["S01", "S02", "S03", "S15"]].tolist() == ["klienti", "lůžka", "lůžka", "rodiny"]
+
+
+def test_unknown_unit_names_file_row_column_and_service(region_copy, problems_of, set_cell):
+    set_cell(region_copy / "services.csv", 3, "jednotka", "lůžkaa")
+    set_cell(region_copy / "services.csv", 4, "jednotka", "osoby")
+    assert problems_of(region_copy) == [
+        "services.csv:3: jednotka: service S02: unknown unit of capacity (jednotka) 'lůžkaa'; expected one of lůžka, místa, klienti, rodiny, kontakty, intervence, hovory; did you mean 'lůžka'?",
+        "services.csv:4: jednotka: service S03: unknown unit of capacity (jednotka) 'osoby'; expected one of lůžka, místa, klienti, rodiny, kontakty, intervence, hovory",
+    ]
+
+
+def test_usage_occupancy_columns(region_copy, problems_of):
+    usage = region_copy / "usage.csv"
+    text = usage.read_text(encoding="utf-8-sig").replace("hodiny;rok;luzkodny", "hodiny;rok;luzkodny;obsazenost", 1)
+    usage.write_text(text.replace("S11;585599;2;;2024", "S11;585599;2;;2024;;4,5").replace("S11;585513;1;;2024", "S11;585513;1;;2024;-3"), encoding="utf-8-sig")
+    assert problems_of(region_copy) == ["usage.csv:61: luzkodny: must be >= 0, got -3"]
+    usage.write_text(text.replace("S11;585599;2;;2024", "S11;585599;2;;2024;;4,5"), encoding="utf-8-sig")
+    u = load_region(region_copy).usage
+    assert u.loc[u["sluzba_id"] == "S11", "obsazenost"].tolist()[0] == 4.5
+
+
+def test_opt_out_setting_defaults_to_false_and_is_checked(region_copy, problems_of):
+    toml = region_copy / "region.toml"
+    assert load_region(region_copy).settings == {"odhlaseni_vyrazuje_z_dosahu": False}
+    base = toml.read_text(encoding="utf-8")
+    toml.write_text(base + "\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = true\n", encoding="utf-8")
+    assert load_region(region_copy).settings["odhlaseni_vyrazuje_z_dosahu"] is True
+    toml.write_text(base + '\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = "ano"\nodhlaseni = true\n', encoding="utf-8")
+    assert problems_of(region_copy) == [
+        "region.toml:18: odhlaseni_vyrazuje_z_dosahu: [financovani] odhlaseni_vyrazuje_z_dosahu must be true or false (without quotes), got 'ano'",
+        "region.toml:19: odhlaseni: unknown setting 'odhlaseni' in [financovani]; allowed: odhlaseni_vyrazuje_z_dosahu",
     ]

@@ -408,6 +408,18 @@ def test_labels():
     assert tx.form_label("terenni", lang="en") == "field"
 
 
+def test_units_of_capacity():
+    assert {t.unit for t in SERVICE_TYPES.values()} <= set(tx.CAPACITY_UNITS)
+    assert [tx.normalise_unit(v) for v in ("Lůžek", "počet míst", "klientů", "Families", "interv", "hovorů")] == [
+        "lůžka", "místa", "klienti", "rodiny", "intervence", "hovory"]
+    assert {u.basis for u in tx.CAPACITY_UNITS.values()} == {tx.AT_ONCE, tx.PER_YEAR}
+    assert tx.CAPACITY_UNITS["lůžka"].basis == tx.AT_ONCE and tx.CAPACITY_UNITS["klienti"].basis == tx.PER_YEAR
+    with pytest.raises(ValueError, match="did you mean 'místa'"):
+        tx.normalise_unit("mistaa")
+    assert tx.planning_unit("44") == "lůžka" and tx.planning_unit("65") == "rodiny"
+    assert sorted(["klienti", "lůžka", "xyz"], key=tx.unit_order) == ["lůžka", "klienti", "xyz"]
+
+
 # --- the tables of docs/data-format.md are generated from this module ---------------------
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
@@ -415,7 +427,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "data-format.md"
 
 def _markdown_tables() -> dict[str, str]:
     """The generated tables of docs/data-format.md, by marker name."""
-    types = ["| § | druh (Czech name) | English | forma (allowed forms) | default jednotka | also accepted |", "|---|---|---|---|---|---|"]
+    types = ["| § | druh (Czech name) | English | forma (allowed forms) | jednotka (planning unit) | also accepted |", "|---|---|---|---|---|---|"]
     for t in SERVICE_TYPES.values():
         forms = ", ".join(FORMS[f] for f in t.forms)
         aliases = ", ".join(t.aliases) or ""
@@ -431,7 +443,10 @@ def _markdown_tables() -> dict[str, str]:
         kind = "target groups" if row["oznacuje"] == "skupina" else "service type"
         codes = ", ".join(f"`{c}`" if row["oznacuje"] == "skupina" else f"§{c}" for c in row["kody"].split())
         terms.append(f"| {row['pojem']} | {row['anglicky']} | {kind} | {codes} | {row['zduvodneni']} | {row['reasoning']} |")
-    return {"service-types": "\n".join(types), "forms": "\n".join(forms), "target-groups": "\n".join(groups), "terms": "\n".join(terms)}
+    units = ["| jednotka | English | counted | one unit is | also accepted |", "|---|---|---|---|---|"]
+    basis = {tx.AT_ONCE: "at one time", tx.PER_YEAR: "in a year"}
+    units += [f"| `{u.code}` | {u.name_en} | {basis[u.basis]} | {u.meaning} | {', '.join(u.aliases)} |" for u in tx.CAPACITY_UNITS.values()]
+    return {"service-types": "\n".join(types), "forms": "\n".join(forms), "target-groups": "\n".join(groups), "terms": "\n".join(terms), "units": "\n".join(units)}
 
 
 def _regenerate(text: str) -> str:

@@ -3,7 +3,7 @@
 A region folder holds the sheets a coordinator keeps (``docs/data-format.md``):
 ``region.toml``, ``municipalities.geojson`` (or ``.gpkg``), ``population``,
 ``services`` and ``usage`` (CSV or XLSX), and optionally ``norms``,
-``pruzkum``, ``funding``, ``coalition_costs`` and ``plan``. Every problem of
+``conversions``, ``pruzkum``, ``funding``, ``coalition_costs`` and ``plan``. Every problem of
 every file is collected and raised once, as :class:`~kpwork.errors.InvalidRegion`.
 """
 
@@ -23,11 +23,12 @@ import shapely
 
 from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES
+from kpwork.conversions import parse_conversions
 from kpwork.errors import InvalidRegion, Problem
 from kpwork.funding.inputs import parse_coalition_costs, parse_funding
 from kpwork.need import parse_norms, parse_survey
 from kpwork.plan.inputs import parse_plan
-from kpwork.region.model import AGE_BANDS, Region
+from kpwork.region.model import AGE_BANDS, SETTINGS, Region
 from kpwork.region.services import read_services, read_usage
 from kpwork.taxonomy import DEFAULT_VOCABULARY, Term, Vocabulary, region_term
 
@@ -80,6 +81,7 @@ def load_region(path: str | Path) -> Region:
         services=services,
         usage=usage,
         vocabulary=vocabulary,
+        settings=config["settings"],
     )
     extras = _read_extras(folder, region, problems, inputs)
     if problems:
@@ -105,7 +107,7 @@ def _reading_order(problems: list[Problem]) -> list[Problem]:
 
 def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> dict:
     file = folder / FILES.config
-    default = {"id": folder.name, "name": folder.name, "members": None, "terms": ()}
+    default = {"id": folder.name, "name": folder.name, "members": None, "terms": (), "settings": _default_settings()}
     if not file.exists():
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
@@ -150,6 +152,7 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
                 config["member_lines"].append(line)
             config["members"] = members
     config["terms"] = _read_terms(data.get("pojmy"), lines, problems)
+    config["settings"] = _settings(data, lines, problems)
     return config
 
 
@@ -183,6 +186,28 @@ def _term_line(lines: list[str], term: str, after: int | None) -> int | None:
         if equals and key.strip().strip("\"'") == term:
             return n
     return after
+
+
+def _default_settings() -> dict[str, Any]:
+    return {key: value for keys in SETTINGS.values() for key, value in keys.items()}
+
+
+def _settings(data: dict, lines: list[str], problems: sh.ProblemLog) -> dict[str, Any]:
+    """The settings of :data:`~kpwork.region.model.SETTINGS` (true/false), defaults where not set."""
+    settings = _default_settings()
+    for section, keys in SETTINGS.items():
+        values = data.get(section, {})
+        if not isinstance(values, dict):
+            problems.add(FILES.config, _key_line(lines, section), section, f"[{section}] must be a section with {', '.join(keys)}")
+            continue
+        for key, value in values.items():
+            if key not in keys:
+                problems.add(FILES.config, _key_line(lines, key), key, f"unknown setting '{key}' in [{section}]; allowed: {', '.join(keys)}")
+            elif not isinstance(value, bool):
+                problems.add(FILES.config, _key_line(lines, key), key, f"[{section}] {key} must be true or false (without quotes), got {value!r}")
+            else:
+                settings[key] = value
+    return settings
 
 
 def _key_line(lines: list[str], key: str) -> int | None:
@@ -342,6 +367,7 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
 #: ``sheets`` and ``taxonomy`` (they import :class:`Region` from :mod:`kpwork.region.model`, not the loader).
 OPTIONAL_INPUTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "norms": (FILES.norms, parse_norms),
+    "conversions": (FILES.conversions, parse_conversions),
     "survey": (FILES.survey, parse_survey),
     "coalition_costs": (FILES.coalition_costs, parse_coalition_costs),
     "funding": (FILES.funding, parse_funding),
