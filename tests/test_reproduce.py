@@ -123,17 +123,17 @@ def test_a_changed_default_norms_file_is_reported_like_a_changed_input(sample_ru
     norms = recorded["kpwork/data/norms.csv"]
     assert norms["sha256"] == hashlib.sha256(resources.files("kpwork.data").joinpath("norms.csv").read_bytes()).hexdigest()
     assert reproduce(copy).inputs == [], "the run's own package data is unchanged"
-    # the run was made with other default norms, with a conversions table this installation lacks, and without terms.csv
+    # the run was made with other default norms, with a table this installation lacks, and without terms.csv
     norms["sha256"] = "0" * 64
-    manifest["package_data"] = [norms, {"path": "kpwork/data/conversions.csv", "sha256": "1" * 64, "bytes": 10}]
+    manifest["package_data"] = [norms, {"path": "kpwork/data/retired.csv", "sha256": "1" * 64, "bytes": 10}, recorded["kpwork/data/conversions.csv"]]
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     report = reproduce(copy)
     assert [(c.path, c.status, c.package_data) for c in report.inputs] == [
-        ("kpwork/data/norms.csv", "changed", True), ("kpwork/data/conversions.csv", "missing", True), ("kpwork/data/terms.csv", "new", True),
+        ("kpwork/data/norms.csv", "changed", True), ("kpwork/data/retired.csv", "missing", True), ("kpwork/data/terms.csv", "new", True),
     ]
     result = CliRunner().invoke(main, ["reproduce", str(copy)])
     assert f"input changed: kpwork/data/norms.csv (kpwork's package data, sha256 000000000000… in the run, now {_norms_sha256()[:12]}…)" in result.output
-    assert "input missing: kpwork/data/conversions.csv (kpwork's package data)" in result.output
+    assert "input missing: kpwork/data/retired.csv (kpwork's package data)" in result.output
     assert "input new: kpwork/data/terms.csv (kpwork's package data, not in the run's manifest)" in result.output
     # a manifest written before package data was recorded reports none
     del manifest["package_data"]
