@@ -45,8 +45,8 @@ rss_analysis = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter(); write_results(analysis.tables, analysis.layers, analysis.meta, out); t["write_results"] = time.perf_counter() - t0
 # the steps of analyse_region, once more, timed apart
 t0 = time.perf_counter(); n = need.region_need(region); t["  need.region_need"] = time.perf_counter() - t0
-t0 = time.perf_counter(); a = access.accessibility(region, n); t["  access.accessibility"] = time.perf_counter() - t0
-t0 = time.perf_counter(); g = gaps.find_gaps(n, a); t["  gaps.find_gaps"] = time.perf_counter() - t0
+t0 = time.perf_counter(); a = access.reachable_capacity(region, n); t["  access.reachable_capacity"] = time.perf_counter() - t0
+t0 = time.perf_counter(); g = gaps.find_gaps(n, a.by_group); t["  gaps.find_gaps"] = time.perf_counter() - t0
 t0 = time.perf_counter(); gaps.service_load(region.services, region.usage, region.members); t["  gaps.service_load"] = time.perf_counter() - t0
 print(json.dumps({"times": t, "cpu": c, "rss_analysis_mib": rss_analysis, "rss_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "members": len(region.members), "services": len(region.services), "rows": {k: len(v) for k, v in analysis.tables.items()}}))

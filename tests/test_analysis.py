@@ -21,7 +21,7 @@ from kpwork.results import write_table
 from kpwork.taxonomy import paragraph_order
 
 TODAY = dt.date(2025, 3, 1)
-FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro"]
+FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro", "financovani_odhlaseni"]
 META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan"}
 
 

@@ -114,7 +114,7 @@ def test_gap_table_masks_small_counts_and_shows_no_surplus(results):
     cells = _cells(table)
     assert 'class="kp-table kp-gaps"' in table.html and len(cells) == len(rows)
     bělov = next(c for c in cells if c[0] == "Bělov")
-    assert bělov[1] == "&lt;5"
+    assert bělov[1] == "&lt;5\u00a0klientů", "masked, with the unit of §40"
     assert all(not c[3].startswith("\u2212") for c in cells), "a surplus shows as no shortfall"
     assert all(c[4].endswith("\u00a0%") for c in cells)
 

@@ -83,31 +83,51 @@ def test_region_gap_table_shows_the_run_s_region_table(r):
     region = r["mezery_region"]
     table = views.gap_table(r)
     assert isinstance(table, Table)
-    assert headers(table) == ["Druh služby", "Potřeba (osob)", "Dosažitelná kapacita", "Chybí (osob)", "Pokrytí potřeby", "Stav"]
+    assert headers(table) == ["Druh služby", "Jednotka", "Potřeba", "Dosažitelná kapacita", "Chybí", "Pokrytí potřeby", "Stav"]
     shown = rows(table)
     assert len(shown) == len(region)
     for cells, (_, row) in zip(shown, region.iterrows(), strict=True):
-        assert cells[1] == fmt.number(row["potreba"])
-        assert cells[4] == fmt.percent(row["pokryti"])
+        assert cells[1] == row["jednotka"]
+        assert cells[2] == fmt.number(row["potreba"])
+        assert cells[5] == fmt.percent(row["pokryti"])
     emergency = next(c for c in shown if c[0] == "tísňová péče (§41)")
     # norm 20 per 1,000 people 80+ (norms.csv); 1,336 of them in the sample (ČSÚ 2020): 26.7 -> "27"
-    assert emergency[2:] == ["0,0", "27", f"0{NBSP}%", "nedostupné"]
+    assert emergency[1:] == ["klienti", "27", "0,0", "27", f"0{NBSP}%", "nedostupné"]
+    homes = next(c for c in shown if c[0] == "domovy pro seniory (§49)")
+    assert homes[1] == "lůžka", "each type says its unit"
     assert [c[0] for c in shown][:2] == ["odborné sociální poradenství (§37)", "osobní asistence (§39)"], "in the order of the Act"
 
 
 def test_region_gap_table_in_english(r):
     table = views.gap_table(r, lang="en")
-    assert "Need covered" in headers(table) and {c[-1] for c in rows(table)} <= {"enough", "shortage", "none reachable"}
-    assert all(c[4].endswith("%") and NBSP not in c[4] for c in rows(table))
+    assert "Need covered" in headers(table) and {c[-1] for c in rows(table)} <= {"enough", "shortage", "none reachable", "other unit (not compared with need)"}
+    assert {c[1] for c in rows(table)} <= {"clients", "beds", "places", "families"}
+    assert all(c[5].endswith("%") and NBSP not in c[5] for c in rows(table))
 
 
 def test_municipality_gap_table_masks_small_counts(r):
     table = views.gap_table(r, kod_obce=BELOV)
     shown = rows(table)
-    assert headers(table)[:2] == ["Cílová skupina", "Druh služby"]
+    assert headers(table)[:3] == ["Cílová skupina", "Druh služby", "Jednotka"]
     assert len(shown) == (r["mezery"]["kod_obce"] == BELOV).sum()
-    assert any(c[2] == "&lt;5" for c in shown)
-    assert all(not c[4].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
+    assert any(c[3] == "&lt;5" for c in shown)
+    assert all(not c[5].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
+
+
+def test_gap_table_shows_capacity_in_another_unit_apart(r, tmp_path):
+    # without the shipped factor, §44's field clients are a row of their own: no need, no shortfall, no coverage
+    from kpwork.conversions import default_conversions
+
+    (tmp_path / "region").mkdir()
+    for f in SAMPLE.iterdir():
+        (tmp_path / "region" / f.name).write_bytes(f.read_bytes())
+    default_conversions().assign(faktor=0.0).to_csv(tmp_path / "region" / "conversions.csv", index=False)
+    analysis = analyse_region(load_region(tmp_path / "region"), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    shown = [c for c in rows(views.gap_table(load(tmp_path / "results"))) if c[0] == "odlehčovací služby (§44)"]
+    assert [c[1] for c in shown] == ["lůžka", "klienti"]
+    assert shown[1][2] == "–" and shown[1][4:] == ["–", "–", "jiná jednotka (nesčítá se s potřebou)"]
+    assert shown[1][3] == "15,0" and shown[0][3] == "8,0"
 
 
 def test_top_shortages(r):
@@ -121,7 +141,32 @@ def test_service_table_of_a_member_lists_the_services_serving_it(r):
     assert [c[0] for c in rows(table)] == expected
     every = rows(views.service_table(r))
     assert f"120{NBSP}klientů" in [c[4] for c in every] and f"95{NBSP}lůžek" in [c[4] for c in every]
-    assert {c[6] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů"}
+    assert {c[7] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů"}
+    by_service = {c[0]: c for c in every}
+    assert by_service["Noclehárna Otrokovice"][5:] == ["–", "nelze srovnat: chybí obsazenost", "bez údajů"], "3 clients on 10 beds is not 'unused'"
+    assert by_service["Domov pro seniory Otrokovice"][6] == "obsazenost lůžek či míst"
+
+
+def test_opt_out_note_on_the_member_page(r, tmp_path):
+    # Oldřichovice opted out of S17 (field respite care) in funding_clenove.csv; by default S17 still serves it
+    note = views.opt_out_note(r, "549444")
+    assert "odhlásila ze služby Terénní odlehčovací služba Napajedla" in note.html and "dál obsluhuje" in note.html
+    assert views.opt_out_note(r, BELOV).html == ""
+    # the region's rule takes it out of S17's reach: the page says so and the §44 capacity there drops
+    folder = tmp_path / "region"
+    folder.mkdir()
+    for f in SAMPLE.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    with (folder / "region.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = true\n")
+    analysis = analyse_region(load_region(folder), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    removed = load(tmp_path / "results")
+    assert "neobsluhuje" in views.opt_out_note(removed, "549444").html
+    before = r["dostupnost"].query("kod_obce == '549444' and druh == '44'")["kapacita_dosazitelna"].item()
+    after = removed["dostupnost"].query("kod_obce == '549444' and druh == '44'")["kapacita_dosazitelna"].item()
+    assert after < before
+    assert removed["financovani_odhlaseni"][["kod_obce", "sluzba_id", "v_dosahu", "vyrazena_z_dosahu"]].values.tolist() == [["549444", "S17", True, True]]
 
 
 def test_nearest_services_in_kilometres(r):
@@ -167,12 +212,12 @@ def test_pages_of_a_region_without_services_say_so_plainly(empty):
     assert NO_SERVICES in views.title(empty).html and NO_SERVICES in views.title(empty, kod_obce=BELOV).html
     assert "No services are recorded in the region yet" in views.title(empty, lang="en").html
     for table in (views.gap_table(empty), views.gap_table(empty, kod_obce=BELOV)):
-        assert "Potřeba (osob)" in headers(table) and "Stav" not in headers(table) and "Chybí (osob)" not in headers(table)
+        assert "Potřeba" in headers(table) and "Stav" not in headers(table) and "Chybí" not in headers(table)
         assert "nedostupné" not in table.html
     region = rows(views.gap_table(empty))
     assert len(region) == len(empty["mezery_region"]) and region[0][0] == "odborné sociální poradenství (§37)"
     care = next(c for c in region if c[0] == "pečovatelská služba (§40)")
-    assert care[1] == fmt.number(empty["mezery_region"].set_index("druh").loc["40", "potreba"])
+    assert care[1:] == ["klienti", fmt.number(empty["mezery_region"].set_index("druh").loc["40", "potreba"])]
     for nothing in (views.top_shortages(empty), views.service_table(empty), views.service_table(empty, kod_obce=BELOV),
                     views.nearest_services(empty, BELOV), views.need_chart(empty, kod_obce=BELOV)):
         assert nothing.html == ""

@@ -25,7 +25,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from kpwork.config import THRESHOLDS
 from kpwork.gaps import publish_count
-from kpwork.pages.labels import UNITS, check_lang, unit_key
+from kpwork.pages.labels import UNITS, check_lang, unit_key, unit_word
 
 #: How a page shows a missing value.
 MISSING = "–"
@@ -188,6 +188,24 @@ def people(value: Real | None, lang: str = "cs", *, threshold: int = THRESHOLDS.
     if publish_count(abs(value), threshold=threshold).startswith("<"):
         return (MINUS if value < 0 else "") + f"<{threshold}"
     return number(value, lang)
+
+
+def people_count(value: Real | None, lang: str = "cs", unit: str | None = None) -> str:
+    """A count of one municipality with its unit, masked as :func:`people` masks it.
+
+    Examples
+    --------
+    >>> [people_count(v, "cs", "lůžka").replace("\\xa0", " ") for v in (3, 12, None)]
+    ['<5 lůžek', '12 lůžek', '–']
+    >>> people_count(2, "en", "rodiny").replace("\\xa0", " ")
+    '<5 families'
+    """
+    shown = people(value, lang)
+    if shown == MISSING or not unit:
+        return shown
+    if "<" in shown:
+        return f"{shown}{_NBSP}{unit_word(unit, lang)}"
+    return count(value, lang, unit)
 
 
 def date(value: dt.date | str | None, lang: str = "cs") -> str:

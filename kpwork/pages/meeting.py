@@ -22,7 +22,7 @@ from kpwork.pages import maps, views
 from kpwork.pages.element import CHART_STYLE, Chart, Element, Table, escape, heading, paragraph
 from kpwork.pages.labels import MEETING, check_lang, method_label, translate, word
 from kpwork.results import Results, page_results_dir
-from kpwork.taxonomy import service_type_label, target_group_label
+from kpwork.taxonomy import planning_unit, service_type_label, target_group_label
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,7 @@ class _MeetingData:
             rows = self.per_municipality.loc[self.per_municipality["druh"] == druh]
         else:
             rows = self.gaps.loc[(self.gaps["druh"] == druh) & (self.gaps["cilova_skupina"] == group)]
+        rows = rows.loc[rows["jednotka"] == planning_unit(druh)]  # need is in the type's unit; other units are not mapped
         return rows.sort_values("mezera", ascending=False, kind="stable")
 
     def map(self, group: str, druh: str, focus: str | None, lang: str) -> Element:
@@ -186,10 +187,11 @@ class _MeetingData:
 
 def gap_table(rows: pd.DataFrame, *, lang: str = "cs") -> Table:
     """Need, reachable capacity, shortfall and coverage per municipality (counts under 5 as ``<5``)."""
+    unit = rows["jednotka"].iloc[0] if len(rows) else None
     return Table(rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], lang=lang, css_class="kp-table kp-gaps", cells={
-        "potreba": lambda v: fmt.people(v, lang),
+        "potreba": lambda v: fmt.people_count(v, lang, unit),
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 0 if abs(v) >= 10 else 1),
-        "mezera": lambda v: fmt.people(v, lang) if v > 0 else fmt.number(0, lang),
+        "mezera": lambda v: fmt.people_count(v, lang, unit) if v > 0 else fmt.number(0, lang),
         "pokryti": lambda v: fmt.percent(v, lang),
     })
 
@@ -351,7 +353,7 @@ class MeetingApp:
             shortages = paragraph(_t("no_shortage", lang))
         else:
             items = "".join(f"<li>{escape(service_type_label(g.druh, lang))} – {escape(target_group_label(g.cilova_skupina, lang))}: "
-                            f"<b>{escape(fmt.people(g.mezera, lang))}</b> {escape(word('people', lang))}</li>" for g in top.itertuples())
+                            f"<b>{escape(fmt.people_count(g.mezera, lang, g.jednotka))}</b></li>" for g in top.itertuples())
             shortages = Element(f"<ul>{items}</ul>")
         return (heading(f"{_t('profile', lang)}: {r.meta['names'][muni]}") + heading(_t("inhabitants", lang), 3)
                 + views.population_card(r, muni, lang=lang) + heading(_t("shortages", lang), 3) + shortages)

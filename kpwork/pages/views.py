@@ -11,6 +11,10 @@ plain sentence under its title instead of shortfalls that only repeat the
 need: the gap table then shows the need alone, and the tables of services,
 shortages and nearest services are left out. :func:`footer` is the line of
 run date, population year and sources that every exported page ends with.
+
+Need and capacity are shown with their unit (beds, clients, families), never
+as a blanket "people"; capacity in a unit its type is not planned in has its
+own rows.
 """
 
 from __future__ import annotations
@@ -27,14 +31,23 @@ from kpwork.errors import InvalidParameter
 from kpwork.pages import charts, maps
 from kpwork.pages import format as fmt
 from kpwork.pages.catalogue import serves
-from kpwork.pages.element import Chart, Element, Table, escape, heading
-from kpwork.pages.labels import GAP_STATES, LOAD_STATES, check_lang, label, word
+from kpwork.pages.element import Chart, Element, Table, escape, heading, join, paragraph
+from kpwork.pages.labels import (
+    GAP_STATES,
+    LOAD_BASES,
+    LOAD_STATES,
+    check_lang,
+    label,
+    unit_name,
+    word,
+)
 from kpwork.reference import CREDIT
 from kpwork.results import Results, load
 from kpwork.taxonomy import (
     SERVICE_TYPES,
     form_label,
     paragraph_order,
+    planning_unit,
     service_type_label,
     target_group_label,
 )
@@ -167,22 +180,32 @@ def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
 def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart | Element:
     """Need against reachable capacity per service type for the region; for a
     member, the share of its need covered (no counts of people of one village;
-    nothing while the region has no services: every share would be 0 %)."""
+    nothing while the region has no services: every share would be 0 %).
+    Each type in the unit it is planned in."""
     if kod_obce is None:
-        return charts.need_vs_capacity(r["mezery_region"], lang=lang)
+        return charts.need_vs_capacity(_planned(r["mezery_region"]), lang=lang)
     if not has_services(r):
         return Element()
-    per_type = r["mezery_obce"]
+    per_type = _planned(r["mezery_obce"])
     return charts.coverage_by_type(per_type.loc[per_type["kod_obce"] == _member(r, kod_obce)], lang=lang)
 
 
+def _planned(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows in each type's planning unit (capacity in other units has rows of its own)."""
+    if "jednotka" not in rows:
+        return rows
+    return rows.loc[[u == planning_unit(d) for d, u in zip(rows["druh"], rows["jednotka"], strict=True)]]
+
+
 def _shortfall(count, value: float) -> str:
-    """A shortfall; a surplus shows as no shortfall."""
+    """A shortfall; a surplus shows as no shortfall; none for capacity in another unit."""
+    if fmt.missing(value):
+        return fmt.MISSING
     return count(value) if value > 0 else fmt.number(0)
 
 
 def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and status per type (and target group for a member).
+    """Need, reachable capacity, shortfall and status per type and unit (and target group for a member).
 
     Without any service in the region only the need is shown: shortfalls
     would repeat it and every status would be "nedostupné".
@@ -193,12 +216,13 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
     else:
         gaps = r["mezery"]
         rows, count = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)], partial(fmt.people, lang=lang)
-        rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
+        rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s, kind="stable")
         columns = ["cilova_skupina", "druh"]
-    shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"] if has_services(r) else [*columns, "potreba"]]
-    return Table(shown, lang=lang, cells={
+    shown = rows[[*columns, "jednotka", "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"] if has_services(r) else [*columns, "jednotka", "potreba"]]
+    return Table(shown, lang=lang, numeric={"potreba", "kapacita_dosazitelna", "mezera", "pokryti"} & set(shown.columns), cells={
         "cilova_skupina": lambda g: target_group_label(g, lang),
         "druh": lambda d: service_type_label(d, lang),
+        "jednotka": lambda u: unit_name(u, lang),
         "potreba": count,
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
         "mezera": partial(_shortfall, count),
@@ -208,13 +232,14 @@ def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
 
 
 def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table | Element:
-    """The largest shortfalls per municipality and type (nothing while the region has no services)."""
+    """The largest shortfalls per municipality and type, in the type's unit (nothing while the region has no services)."""
     if not has_services(r):
         return Element()
-    top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "potreba", "kapacita_dosazitelna", "mezera"]]
+    top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "jednotka", "potreba", "kapacita_dosazitelna", "mezera"]]
     people = partial(fmt.people, lang=lang)
     return Table(top, lang=lang, cells={
         "druh": lambda d: service_type_label(d, lang),
+        "jednotka": lambda u: unit_name(u, lang),
         "potreba": people,
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
         "mezera": people,
@@ -225,7 +250,7 @@ def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = 
     """Services (of the region, or serving a member) with capacity and load (nothing when the region has none)."""
     if not has_services(r):
         return Element()
-    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
+    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "vytizeni", "vytizeni_zaklad", "stav"]], left_on="id", right_on="sluzba_id", how="left")
     if kod_obce is not None:
         services = services.loc[serves(services, _member(r, kod_obce))]
     shown = pd.DataFrame({
@@ -235,14 +260,39 @@ def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = 
         "forma": services["forma"],
         "kapacita": [fmt.count(k, lang, u) for k, u in zip(services["kapacita"], services["jednotka"], strict=True)],
         "vytizeni": services["vytizeni"],
+        "vytizeni_zaklad": services["vytizeni_zaklad"],
         "stav": services["stav"],
     })
     return Table(shown, lang=lang, numeric={"kapacita", "vytizeni"}, cells={
         "druh": lambda d: service_type_label(d, lang),
         "forma": lambda f: form_label(f, lang),
         "vytizeni": lambda v: fmt.percent(v, lang),
+        "vytizeni_zaklad": lambda b: label(LOAD_BASES, b, lang),
         "stav": lambda s: label(LOAD_STATES, s, lang),
     })
+
+
+def opt_out_note(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Element:
+    """A line per shared service the member opted out of, saying whether the service still serves it.
+
+    Empty when the member opted out of nothing (or the run has no funding).
+    The rule is the region's ``[financovani] odhlaseni_vyrazuje_z_dosahu``
+    (``docs/access.md``), applied by the analysis (``financovani_odhlaseni``).
+    """
+    code = _member(r, kod_obce)
+    if "financovani_odhlaseni" not in r:
+        return Element()
+    table = r["financovani_odhlaseni"]
+    lines = []
+    for row in table.loc[table["kod_obce"].astype(str) == code].itertuples():
+        key = "opt_out_unreached" if not _true(row.v_dosahu) else "opt_out_removed" if _true(row.vyrazena_z_dosahu) else "opt_out_kept"
+        lines.append(paragraph(word(key, lang, sluzba=row.sluzba, druh=service_type_label(str(row.druh), lang)), css_class="kp-note"))
+    return join(lines)
+
+
+def _true(value: object) -> bool:
+    """A yes/no cell as read back from a result CSV (``True``/``False`` text) or from the analysis (bool)."""
+    return str(value).strip().lower() in ("true", "1", "ano")
 
 
 def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table | Element:
@@ -250,7 +300,7 @@ def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Ta
     code = _member(r, kod_obce)
     if not has_services(r):
         return Element()
-    acc = r["dostupnost"]
+    acc = _planned(r["dostupnost"])
     rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(paragraph_order))
     return Table(rows[["druh", "vzdalenost_nejblizsi_m", "dostupnost"]], lang=lang, cells={
         "druh": lambda d: service_type_label(d, lang),
