@@ -220,6 +220,48 @@ def catchment_fca(demand: np.ndarray, capacity: np.ndarray, reach: sp.sparray | 
     return _ratio(coo.row.astype(np.intp), coo.col.astype(np.intp), w, demand, capacity)
 
 
+def radius_reach(demand_xy: np.ndarray, supply_xy: np.ndarray, radius: float, weights: Weights = None) -> sp.coo_array:
+    """The reach of supplies within a radius, as a sparse matrix for :func:`catchment_fca`.
+
+    Parameters
+    ----------
+    demand_xy, supply_xy, radius, weights
+        As in :func:`two_step_fca`.
+
+    Returns
+    -------
+    scipy.sparse.coo_array
+        ``(n, m)``: entry ``(i, j)`` is the weight of the pair (1 without
+        ``weights``) when demand point ``i`` lies within ``radius`` of supply
+        ``j``; pairs beyond the radius or of weight 0 are absent.
+
+    Notes
+    -----
+    The same pairs and weights as :func:`two_step_fca` (a pair at exactly
+    ``radius`` is inside; steps by ``d <= bound``), so
+    ``catchment_fca(demand, capacity, radius_reach(...))`` equals
+    ``two_step_fca(...)`` up to the order of floating-point sums. Use it when
+    the reach must be edited (a member taken out of one service's reach) or
+    reused for several demands over the same services.
+
+    Examples
+    --------
+    >>> reach = radius_reach(np.array([[0.0, 0.0], [10.0, 0.0], [30.0, 0.0]]), np.array([[0.0, 0.0], [20.0, 0.0]]), 10)
+    >>> reach.toarray().tolist()
+    [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    """
+    demand_xy, supply_xy = _points("demand_xy", demand_xy), _points("supply_xy", supply_xy)
+    radius = _positive("radius", radius)
+    decay = _decay(weights)
+    shape = (len(demand_xy), len(supply_xy))
+    if not (shape[0] and shape[1]):
+        return sp.coo_array(shape)
+    found = cKDTree(supply_xy).sparse_distance_matrix(cKDTree(demand_xy), radius, output_type="ndarray")
+    w = np.ones(len(found)) if decay is None else _checked_weights(decay(found["v"]), len(found))
+    keep = w > 0
+    return sp.coo_array((w[keep], (found["j"][keep].astype(np.intp), found["i"][keep].astype(np.intp))), shape=shape)
+
+
 def nearest_distance(demand_xy: np.ndarray, supply_xy: np.ndarray, *, workers: int = 1) -> np.ndarray:
     """Distance from each demand point to the nearest supply point.
 

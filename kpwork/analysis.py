@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from kpwork import access, gaps, need
+from kpwork.conversions import region_conversions
 from kpwork.funding import funding_results
 from kpwork.plan import plan_results
 from kpwork.region import Region
@@ -36,6 +37,14 @@ class Analysis:
 def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     """Need, accessibility, gaps, service load, funding and plan monitoring.
 
+    Besides tables and layers, the analysis's ``meta`` (the run writes it as
+    ``results/region.json``) tells the pages about the region: ``region_id``,
+    ``region_name``, ``members``, ``names``, ``main_type``, ``types``,
+    ``has_services`` (False for a region with no services yet),
+    ``population_years`` (the years of the population figures used, the
+    latest of each member: :func:`population_years`), ``has_funding`` and
+    ``has_plan``.
+
     Parameters
     ----------
     region
@@ -49,27 +58,31 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     Returns
     -------
     Analysis
-        Tables ``obce``, ``sluzby``, ``potreba``, ``dostupnost``, ``mezery``
-        (per municipality x target group x type), ``mezery_obce`` (per
-        municipality x type), ``mezery_region`` (per type for the region),
+        Tables ``obce``, ``sluzby``, ``potreba``, ``dostupnost`` (per
+        municipality x type x unit), ``mezery`` (per municipality x target
+        group x type x unit), ``mezery_obce`` (per municipality x type x
+        unit), ``mezery_region`` (per type x unit for the region),
         ``nejvetsi_nedostatky``, ``vytizenost``, ``vyuziti`` and, when the
-        region has them, ``financovani_*`` and ``plan_*``; layers ``obce``
-        (polygons with need and coverage per service type, wide) and
-        ``sluzby`` (points). Every table has a stable row order.
+        region has them, ``financovani_*`` (the last of them
+        financovani_odhlaseni: members that opted out of a shared service,
+        with the region's rule applied) and ``plan_*``; layers ``obce`` (polygons with need and coverage per
+        service type in its planning unit, wide) and ``sluzby`` (points).
+        Every table has a stable row order.
     """
     population = region.latest_population()
     names = region.member_names()
+    conversions = region_conversions(region)
     need_table = need.region_need(region)
-    access_table = access.accessibility(region, need_table)
-    gap_table = gaps.find_gaps(need_table, access_table)
-    load_table = gaps.service_load(region.services, region.usage, region.members)
+    reach = access.reachable_capacity(region, need_table, conversions=conversions)
+    gap_table = gaps.find_gaps(need_table, reach.by_group)
+    load_table = gaps.service_load(region.services, region.usage, region.members, conversions=conversions)
     municipalities = _municipality_table(population, names)
-    services = _service_table(region)
+    services = _service_table(region, reach.by_service)
     tables = {
         "obce": municipalities,
         "sluzby": services,
         "potreba": need_table.merge(names.reset_index(), on="kod_obce", how="left"),
-        "dostupnost": access_table.merge(names.reset_index(), on="kod_obce", how="left"),
+        "dostupnost": reach.by_type.merge(names.reset_index(), on="kod_obce", how="left"),
         "mezery": gap_table.merge(names.reset_index(), on="kod_obce", how="left"),
         "mezery_obce": gaps.municipality_gaps(gap_table).merge(names.reset_index(), on="kod_obce", how="left"),
         "mezery_region": gaps.region_gaps(gap_table),
@@ -79,6 +92,7 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     }
     if "funding" in region.extras:
         tables.update(funding_results(region))
+        tables["financovani_odhlaseni"] = _opt_out_table(reach.opt_outs, names, services)
     if "plan" in region.extras:
         tables.update(plan_results(region.extras["plan"], tables["mezery"], names=names, today=today))
     layers = {
@@ -92,10 +106,24 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "names": {k: v for k, v in names.items()},
         "main_type": gaps.main_shortage_type(gap_table),
         "types": sorted(set(gap_table["druh"]), key=paragraph_order),
+        "has_services": len(region.services) > 0,
+        "population_years": population_years(region),
         "has_funding": any(k.startswith("financovani_") for k in tables),
         "has_plan": any(k.startswith("plan_") for k in tables),
     }
     return Analysis(tables=tables, layers=layers, meta=meta)
+
+
+def population_years(region: Region) -> list[int]:
+    """The years of the population figures an analysis of ``region`` uses: the latest of each member.
+
+    Examples
+    --------
+    >>> from kpwork.region import load_region
+    >>> population_years(load_region("data/otrokovicko"))
+    [2020]
+    """
+    return sorted({int(y) for y in region.latest_population()["rok"]})
 
 
 def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
@@ -104,15 +132,28 @@ def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFr
     return table
 
 
-def _service_table(region: Region) -> pd.DataFrame:
+def _service_table(region: Region, by_service: pd.DataFrame) -> pd.DataFrame:
+    """The services as given, with type and form names and how the analysis counted each capacity."""
     services = pd.DataFrame(region.services.drop(columns="geometry"))
     services.insert(services.columns.get_loc("druh") + 1, "druh_nazev", services["druh"].map(lambda d: SERVICE_TYPES[d].name))
     services.insert(services.columns.get_loc("forma") + 1, "forma_nazev", services["forma"].map(form_label))
+    counted = by_service.set_index("sluzba_id").reindex(services["id"])
+    at = services.columns.get_loc("jednotka") + 1
+    for k, column in enumerate(c for c in counted.columns):
+        services.insert(at + k, column, counted[column].to_numpy())
     return services.reset_index(drop=True)
 
 
+def _opt_out_table(opt_outs: pd.DataFrame, names: pd.Series, services: pd.DataFrame) -> pd.DataFrame:
+    """Members that opted out of a shared service, with the rule applied (for the member pages)."""
+    named = services[["id", "nazev", "druh"]].rename(columns={"id": "sluzba_id", "nazev": "sluzba"})
+    table = opt_outs.merge(names.reset_index(), on="kod_obce", how="left").merge(named, on="sluzba_id", how="left")
+    return table[["kod_obce", "nazev", "sluzba_id", "sluzba", "druh", "v_dosahu", "vyrazena_z_dosahu"]].sort_values(["kod_obce", "sluzba_id"], ignore_index=True)
+
+
 def _municipality_layer(region: Region, municipalities: pd.DataFrame, gap_table: pd.DataFrame) -> gpd.GeoDataFrame:
-    per_type = gap_table.groupby(["kod_obce", "druh"])[["potreba", "kapacita_dosazitelna"]].sum()
+    planned = gap_table.loc[gap_table["potreba"].notna()]  # the planning unit of each type (other units have no need)
+    per_type = planned.groupby(["kod_obce", "druh"])[["potreba", "kapacita_dosazitelna"]].sum()
     wide_need = per_type["potreba"].unstack("druh").add_prefix("potreba_")
     coverage = (per_type["kapacita_dosazitelna"] / per_type["potreba"]).unstack("druh").add_prefix("pokryti_")
     shapes = region.municipalities.loc[list(region.members), ["geometry"]]

@@ -131,16 +131,22 @@ def reproduce(run_dir: Path, region_dir: Path | None) -> None:
 
 @main.command()
 @click.argument("out_dir", type=click.Path(path_type=Path))
-@click.option("--municipalities", "n", required=True, type=click.IntRange(1, 899_999), help="Number of municipalities.")
+@click.option("--municipalities", "n", default=None, type=click.IntRange(1, 899_999), help="Number of municipalities (required without --real; with it: that many around one drawn with the seed).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
 @click.option("--services", default=None, type=click.IntRange(3), help="Number of services (default: about 0.8 per municipality).")
+@click.option("--real", is_flag=True, help="Real municipalities (ČÚZK boundaries, ČSÚ 2020 ages) instead of a grid: the whole country by default.")
+@click.option("--okres", default=None, help="With --real: the municipalities of one district (okres), e.g. Zlín.")
+@click.option("--kraj", default=None, help='With --real: the municipalities of one region (kraj), e.g. "Zlínský kraj".')
 @_user_errors
-def synth(out_dir: Path, n: int, seed: int, services: int | None) -> None:
+def synth(out_dir: Path, n: int | None, seed: int, services: int | None, real: bool, okres: str | None, kraj: str | None) -> None:
     """Write a synthetic but valid region (for benchmarks and tests) into OUT_DIR."""
     from kpwork.synth import synthesize_region
 
-    folder = synthesize_region(n, seed, out_dir, services=services)
-    click.echo(f"synthetic region of {n} municipalities written to {folder}")
+    if n is None and not real:
+        raise click.UsageError("--municipalities is required (or --real for real municipalities)")
+    folder = synthesize_region(n, seed, out_dir, services=services, real=real, okres=okres, kraj=kraj)
+    what = "real municipalities with synthetic services" if real else "municipalities"
+    click.echo(f"synthetic region ({what}) written to {folder}")
 
 
 @main.command()

@@ -26,6 +26,7 @@ class RegionFiles:
     services: str = "services"
     usage: str = "usage"
     norms: str = "norms"
+    conversions: str = "conversions"
     survey: str = "pruzkum"
     funding: str = "funding"
     coalition_costs: str = "coalition_costs"

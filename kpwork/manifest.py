@@ -2,9 +2,10 @@
 
 ``manifest.json`` is the last file a run writes (:mod:`kpwork.runs`) and the
 first one :mod:`kpwork.reproduce` reads. It records the parameters, every
-input and output file with its SHA-256, the versions of kpwork and of the key
-packages, how the notebooks were executed and how long each step took. The
-fields are documented in ``docs/runs.md`` (``manifest_version`` 2).
+input and output file with its SHA-256, the package data of kpwork the
+analysis read (the default norms, the table of terms), the versions of kpwork
+and of the key packages, how the notebooks were executed and how long each
+step took. The fields are documented in ``docs/runs.md`` (``manifest_version`` 2).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from kpwork.analysis import population_years
 from kpwork.errors import KpworkError
 from kpwork.region.model import Region
 
@@ -31,6 +33,10 @@ KEY_PACKAGES = (
     "kpwork", "pandas", "numpy", "scipy", "geopandas", "shapely", "pyproj", "pyogrio", "openpyxl", "folium",
     "matplotlib", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "dask", "distributed",
 )
+#: Package data the analysis reads, in ``kpwork/data``: the default norms
+#: (:func:`kpwork.need.default_norms`), the terms (:func:`kpwork.taxonomy.package_terms`)
+#: and unit conversions where the installation has them.
+PACKAGE_DATA = ("norms.csv", "terms.csv", "conversions.csv")
 #: Fields :func:`read_manifest` requires (what reproducing a run needs).
 REQUIRED = ("run_id", "parameters", "inputs", "started")
 
@@ -95,6 +101,25 @@ def package_versions(packages: Iterable[str] = KEY_PACKAGES) -> dict[str, str | 
     return {name: package_version(name) for name in packages}
 
 
+def package_data() -> list[dict[str, Any]]:
+    """kpwork's files of :data:`PACKAGE_DATA` in this installation: ``path``, ``sha256``, ``bytes``.
+
+    ``path`` is relative to the folder holding the package (``kpwork/data/norms.csv``).
+
+    Examples
+    --------
+    >>> [record["path"] for record in package_data()][:2]
+    ['kpwork/data/norms.csv', 'kpwork/data/terms.csv']
+    """
+    return [_file_record(_DATA / name, _INSTALLATION) for name in PACKAGE_DATA if (_DATA / name).is_file()]
+
+
+#: kpwork's package data (the folder ``importlib.resources`` reads as ``kpwork.data``).
+_DATA = Path(__file__).resolve().parent / "data"
+#: The folder holding the ``kpwork`` package (site-packages, or a checkout).
+_INSTALLATION = _DATA.parent.parent
+
+
 def build_manifest(
     region: Region,
     run_dir: Path,
@@ -128,8 +153,10 @@ def build_manifest(
     -------
     dict
         ``manifest_version``, ``run_id``, ``status``, ``region`` (id, name,
-        path, members), ``parameters``, ``inputs`` and ``outputs`` (relative
-        path, sha256, bytes), ``kpwork`` (version, git commit, whether the
+        path, members, population_years), ``parameters``, ``inputs`` and ``outputs`` (relative
+        path, sha256, bytes), ``package_data`` (kpwork's files the analysis
+        read: path from the installation, ``kpwork/data/norms.csv``, sha256,
+        bytes), ``kpwork`` (version, git commit, whether the
         checkout had uncommitted changes), ``packages`` (versions of
         :data:`KEY_PACKAGES`), ``python``, ``platform``, ``execution``,
         ``timings``, ``started`` and ``finished`` (UTC, ISO 8601).
@@ -144,9 +171,13 @@ def build_manifest(
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "status": "complete",
-        "region": {"id": region.id, "name": region.name, "path": str(base.resolve()), "members": list(region.members)},
+        "region": {
+            "id": region.id, "name": region.name, "path": str(base.resolve()), "members": list(region.members),
+            "population_years": population_years(region),
+        },
         "parameters": dict(parameters),
         "inputs": [_file_record(p, base) for p in region.inputs],
+        "package_data": package_data(),
         "outputs": outputs,
         "kpwork": {"version": package_version("kpwork"), "git_commit": commit, "git_dirty": dirty},
         "packages": package_versions(),

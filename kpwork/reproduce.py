@@ -2,7 +2,8 @@
 
 An evaluator holding a run folder asks: do the same inputs still give the
 same numbers? :func:`reproduce` checks each input file named in
-``manifest.json`` against its SHA-256, recomputes the results into a
+``manifest.json`` against its SHA-256, and so kpwork's package data the run
+read (the default norms, the terms; ``package_data``), recomputes the results into a
 temporary folder with the current code, and compares every table (the CSV
 tables, the GeoPackage layers and ``region.json``) cell by cell: integers and
 text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN).
@@ -21,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from kpwork.errors import InvalidRegion
-from kpwork.manifest import package_versions, read_manifest, reference_date, sha256
+from kpwork.manifest import (
+    package_data,
+    package_versions,
+    read_manifest,
+    reference_date,
+    sha256,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +38,24 @@ RTOL = 1e-9
 
 @dataclass(frozen=True)
 class InputChange:
-    """An input whose bytes differ from the run's: ``changed``, ``missing`` or ``new``."""
+    """An input whose bytes differ from the run's: ``changed``, ``missing`` or ``new``.
+
+    ``package_data``: a file of kpwork (``kpwork/data/norms.csv``), not of the region.
+    """
 
     path: str
     status: str
     expected: str | None = None
     found: str | None = None
+    package_data: bool = False
 
     def __str__(self) -> str:
+        what = "kpwork's package data, " if self.package_data else ""
         if self.status == "changed":
-            return f"input changed: {self.path} (sha256 {self.expected[:12]}… in the run, now {self.found[:12]}…)"
+            return f"input changed: {self.path} ({what}sha256 {self.expected[:12]}… in the run, now {self.found[:12]}…)"
         if self.status == "missing":
-            return f"input missing: {self.path}"
-        return f"input new: {self.path} (not in the run's manifest)"
+            return f"input missing: {self.path}" + (" (kpwork's package data)" if self.package_data else "")
+        return f"input new: {self.path} ({what}not in the run's manifest)"
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,7 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     run = Path(run_dir)
     manifest = read_manifest(run)
     source = Path(region_dir or manifest["parameters"]["region_dir"])
-    report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source))
+    report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source) + _package_data_changes(manifest))
     report.packages = _package_changes(manifest)
     try:
         region = load_region(source)
@@ -152,6 +164,22 @@ def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
         digest = sha256(path)
         if digest != item["sha256"]:
             changes.append(InputChange(item["path"], "changed", item["sha256"], digest))
+    return changes
+
+
+def _package_data_changes(manifest: dict) -> list[InputChange]:
+    """Changes of kpwork's package data since the run (none for a manifest without ``package_data``)."""
+    recorded = manifest.get("package_data")
+    if recorded is None:
+        return []
+    now = {item["path"]: item["sha256"] for item in package_data()}
+    changes = []
+    for item in recorded:
+        digest = now.get(item["path"])
+        if digest != item["sha256"]:
+            changes.append(InputChange(item["path"], "changed" if digest else "missing", item["sha256"], digest, package_data=True))
+    known = {item["path"] for item in recorded}
+    changes += [InputChange(path, "new", package_data=True) for path in now if path not in known]
     return changes
 
 

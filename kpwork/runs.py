@@ -125,9 +125,10 @@ def run_region(
             if analysis.meta.get("has_funding"):
                 _write_council_workbook(analysis.tables, tmp / "results", lang=lang)
         with clock("notebooks"):
-            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress)
+            footer = page_footer(analysis.meta, today, lang=lang)
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
-        write_index(jobs, analysis.meta, tmp / "html", lang=lang)
+        write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
         parameters = {
             "region_dir": str(Path(region_dir).resolve()),
             "only": list(pages_for) if only else None,
@@ -282,6 +283,7 @@ def execute_jobs(
     scheduler: str | None = None,
     timeout: int = RUN.cell_timeout,
     progress: bool = True,
+    footer: str = "",
 ) -> dict:
     """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
 
@@ -289,7 +291,8 @@ def execute_jobs(
     (:mod:`kpwork.execution`), with the kernel's working directory set to
     ``run_dir/notebooks`` (this process never changes directory), so
     ``results_dir = "../results"`` points at the run's results. Workers
-    return the executed notebook and its page; only this process writes.
+    return the executed notebook and its page; only this process writes,
+    ending every page with ``footer`` (HTML, see :func:`page_footer`).
 
     Returns
     -------
@@ -316,7 +319,7 @@ def execute_jobs(
         if outcome.error:
             raise _run_error(by_name[outcome.name], outcome.error)
         (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
-        (html_dir / f"{outcome.name}.html").write_text(outcome.html, encoding="utf-8")
+        (html_dir / f"{outcome.name}.html").write_text(_with_footer(outcome.html, footer), encoding="utf-8")
     return {
         "backend": "dask",
         "cluster": scheduler or f"LocalCluster({min(n, len(jobs))} workers)",
@@ -342,16 +345,52 @@ def _kernel_name() -> str:
     return "python3"
 
 
-def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = RUN.lang) -> Path:
-    """``html/index.html``: the list of a run's pages."""
+def page_footer(meta: dict, today: dt.date, *, lang: str = RUN.lang) -> str:
+    """The footer of every page of a run: its date, the year of the population figures, the sources.
+
+    Parameters
+    ----------
+    meta
+        The analysis's metadata (``population_years``).
+    today
+        The run's reference date.
+    lang
+        Language of the pages.
+
+    Returns
+    -------
+    str
+        A ``<footer class="kp-footer">`` element (:func:`kpwork.pages.views.footer`).
+    """
+    from kpwork.pages.views import footer
+
+    return footer(meta, lang=lang, run_date=today).html
+
+
+def _with_footer(page: str, footer: str) -> str:
+    """``page`` with ``footer`` just before its ``</body>``."""
+    if not footer:
+        return page
+    head, body_end, tail = page.rpartition("</body>")
+    return f"{head}{footer}\n{body_end}{tail}" if body_end else page + footer
+
+
+def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = RUN.lang, today: dt.date | None = None) -> Path:
+    """``html/index.html``: the region's name, the run's date and data year, the list of its pages, the sources."""
     import html as html_lib
 
-    heading = {"cs": "Stránky běhu", "en": "Pages of the run"}[lang]
+    from kpwork.pages.labels import word
+    from kpwork.pages.views import footer, run_facts
+
+    name = html_lib.escape(meta["region_name"])
+    facts = html_lib.escape(run_facts(meta, lang=lang, run_date=today))
     items = "\n".join(f'<li><a href="{html_lib.escape(j.name)}.html">{html_lib.escape(j.title)}</a></li>' for j in jobs)
     page = (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html_lib.escape(meta["region_name"])}</title>'
-        '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:760px;margin:2em auto;line-height:1.5}</style></head>'
-        f'<body><h1>{html_lib.escape(meta["region_name"])}</h1><h2>{heading}</h2><ul>\n{items}\n</ul></body></html>\n'
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{name}</title>'
+        '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:760px;margin:2em auto;line-height:1.5}'
+        ".kp-footer{margin-top:2em;padding-top:.5em;border-top:1px solid #ccc;color:#555;font-size:13px}</style></head>"
+        f'<body><h1>{name}</h1><p class="kp-run">{facts}</p><h2>{html_lib.escape(word("run_pages", lang))}</h2><ul>\n{items}\n</ul>'
+        f"{footer(meta, lang=lang, run_date=today).html}</body></html>\n"
     )
     path = html_dir / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -105,3 +105,50 @@ def problems_of() -> Callable[[Path], list[str]]:
         return lines
 
     return run
+
+
+#: The members of :func:`tiny_region`, west to east: A at x = 0, B 10 km east, C 40 km east.
+TINY = {"585599": 0.0, "585513": 10_000.0, "588318": 40_000.0}
+_TINY_ORIGIN = (-550_000.0, -1_170_000.0)
+
+
+@pytest.fixture
+def tiny_region() -> Callable[..., Region]:
+    """``tiny_region(services, settings=None, extras=None)``: three members on a line, for hand-computed cases.
+
+    Members A 585599, B 585513 (10 km east of A) and C 588318 (40 km east
+    of A), each a 2 km square; demand points are their centres, so the
+    distances are exact. ``services`` are dicts with ``id``, ``druh``,
+    ``forma`` (code), ``cilove_skupiny`` (tuple of codes), ``kapacita``,
+    ``jednotka``, ``kod_obce`` (the seat, at the member's centre) and
+    optionally ``pusobnost`` (tuple; default all members).
+    """
+    import dataclasses
+
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from kpwork.config import ANALYSIS_CRS
+
+    def build(services: list[dict], *, settings: dict | None = None, extras: dict | None = None) -> Region:
+        x0, y0 = _TINY_ORIGIN
+        centres = {code: (x0 + dx, y0) for code, dx in TINY.items()}
+        municipalities = gpd.GeoDataFrame(
+            {"nazev": ["A", "B", "C"], "clen": True},
+            geometry=[shapely.box(x - 1000, y - 1000, x + 1000, y + 1000) for x, y in centres.values()],
+            index=pd.Index(list(TINY), name="kod_obce"), crs=ANALYSIS_CRS,
+        )
+        population = pd.DataFrame({"kod_obce": list(TINY), "rok": 2024, "vek_0_14": 100, "vek_15_64": 600, "vek_65_79": 200, "vek_80_plus": 100})
+        rows = [{"nazev": s["id"], "poskytovatel": "P", "pusobnost": tuple(TINY), **s} for s in services]
+        frame = pd.DataFrame(rows, columns=["id", "nazev", "poskytovatel", "druh", "forma", "cilove_skupiny", "kapacita", "jednotka", "kod_obce", "pusobnost"])
+        points = [shapely.Point(centres[code]) for code in frame["kod_obce"]]
+        region = Region(
+            id="tiny", name="Tiny", path=Path("."), members=tuple(TINY), municipalities=municipalities, population=population,
+            services=gpd.GeoDataFrame(frame.astype({"kapacita": float}), geometry=points, crs=ANALYSIS_CRS),
+            usage=pd.DataFrame(columns=["sluzba_id", "kod_obce", "klienti", "hodiny", "luzkodny", "obsazenost", "rok"]),
+            extras=extras or {},
+        )
+        return dataclasses.replace(region, settings={**region.settings, **(settings or {})}) if settings else region
+
+    return build

@@ -21,8 +21,8 @@ from kpwork.results import write_table
 from kpwork.taxonomy import paragraph_order
 
 TODAY = dt.date(2025, 3, 1)
-FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro"]
-META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_funding", "has_plan"}
+FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro", "financovani_odhlaseni"]
+META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan"}
 
 
 def documented() -> tuple[list[str], list[str], list[str]]:
@@ -98,7 +98,28 @@ def test_meta(analysis, sample_region):
     assert meta["types"] == sorted(set(analysis.tables["mezery"]["druh"]), key=paragraph_order)
     assert meta["main_type"] in meta["types"]
     assert meta["has_funding"] is True and meta["has_plan"] is True
+    assert meta["has_services"] is True
+    assert meta["population_years"] == [2020], "the sample's ČSÚ figures of 31 Dec 2020"
     json.dumps(meta)  # region.json
+
+
+def test_population_years_are_the_latest_of_each_member(region_copy):
+    """A member with a newer row counts with that year; the others keep theirs."""
+    population = region_copy / "population.csv"
+    with population.open("a", encoding="utf-8") as f:
+        f.write("585599,2024,2300,11000,3300,900\n")
+    result = analyse_region(load_region(region_copy), today=TODAY)
+    assert result.meta["population_years"] == [2020, 2024]
+    assert result.tables["obce"].set_index("kod_obce").loc["585599", "rok"] == 2024
+
+
+def test_a_region_without_services_says_so(tmp_path):
+    from kpwork.create import create_region
+
+    create_region(tmp_path / "tri", ["588318", "585220", "586013"])
+    result = analyse_region(load_region(tmp_path / "tri"), today=TODAY)
+    assert result.meta["has_services"] is False
+    assert (result.tables["mezery"]["stav"] == "nedostupne").all(), "no capacity anywhere: the pages must not show this"
 
 
 def test_region_without_optional_inputs(region_copy):

@@ -21,7 +21,7 @@ def test_validate_the_sample(sample_dir):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Otrokovicko (otrokovicko): OK"
-    assert lines[1] == "  members: 8 municipalities, 30,259 inhabitants (2019)"
+    assert lines[1] == "  members: 8 municipalities, 29,945 inhabitants (2020)"
     assert lines[2] == "  services: 19 of 15 types from 7 providers"
     assert lines[3] == "    by form: pobytová 5, ambulantní 7, terénní 7"
     assert "  usage: 97 rows, 849 clients" in lines
@@ -56,7 +56,7 @@ def _break_everything(folder: Path, set_cell) -> list[str]:
     set_cell(population, 5, "vek_0_14", "")
     services = folder / "services.csv"
     set_cell(services, 2, "kapacita", "-120")
-    set_cell(services, 3, "druh", "domov senioru")
+    set_cell(services, 3, "druh", "domov senjoru")  # a typo: "domov seniorů" is understood
     set_cell(services, 4, "forma", "terénní")
     set_cell(services, 5, "cilove_skupiny", "seniorii")
     set_cell(services, 6, "lat", "17,5105")
@@ -77,11 +77,11 @@ def _break_everything(folder: Path, set_cell) -> list[str]:
         "population.csv:-: kod_obce: member 588318 has no population row; expected a row per member and year",
         "population.csv:-: kod_obce: member 585068 has no population row; expected a row per member and year",
         "services.csv:2: kapacita: must be >= 0, got -120",
-        "services.csv:3: druh: unknown service type (druh) 'domov senioru'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'domovy pro seniory'?",
+        "services.csv:3: druh: unknown service type (druh) 'domov senjoru'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'domovy pro seniory'?",
         "services.csv:4: forma: domovy se zvláštním režimem (§50) is not provided as terénní; expected pobytová",
         "services.csv:5: cilove_skupiny: unknown target group (cílová skupina) 'seniorii'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
         "services.csv:6: lat: lat 17.5105 and lon 49.1725 look swapped; expected lat first (in Czechia lat is 48.5-51.1, lon 12-18.9)",
-        "services.csv:7: lat: service at lat 50.0875, lon 14.4213 lies outside the region (238 km from its edge); expected WGS84 degrees inside the region",
+        "services.csv:7: lat: service at lat 50.0875, lon 14.4213 lies outside the region (237 km from its edge); expected WGS84 degrees inside the region",
         "services.csv:8: pusobnost: 500011 is not a member of the region; list members only, or * for the whole region",
         "services.csv:9: kod_obce: must be a 6-digit municipality code (kód obce), got '58559'",
         "usage.csv:2: sluzba_id: unknown service 'X99' (not in services)",

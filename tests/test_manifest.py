@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,9 @@ from kpwork.manifest import (
     KEY_PACKAGES,
     MANIFEST,
     MANIFEST_VERSION,
+    PACKAGE_DATA,
     build_manifest,
+    package_data,
     package_version,
     package_versions,
     read_manifest,
@@ -26,7 +28,7 @@ from kpwork.manifest import (
 
 #: The fields of docs/runs.md, in the order the manifest has them.
 FIELDS = [
-    "manifest_version", "run_id", "status", "region", "parameters", "inputs", "outputs", "kpwork",
+    "manifest_version", "run_id", "status", "region", "parameters", "inputs", "package_data", "outputs", "kpwork",
     "packages", "python", "platform", "execution", "timings", "started", "finished",
 ]
 STARTED = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -68,7 +70,7 @@ def test_build_write_read_round_trip(sample_region, run_dir):
     assert read_manifest(run_dir) == built
     assert list(built) == FIELDS
     assert built["manifest_version"] == MANIFEST_VERSION and built["status"] == "complete" and built["run_id"] == run_dir.name
-    assert built["region"] == {"id": "otrokovicko", "name": "Otrokovicko", "path": str(sample_region.path.resolve()), "members": list(sample_region.members)}
+    assert built["region"] == {"id": "otrokovicko", "name": "Otrokovicko", "path": str(sample_region.path.resolve()), "members": list(sample_region.members), "population_years": [2020]}
     assert built["parameters"] == parameters
     assert built["execution"] == {"backend": "dask"} and built["timings"] == {"analysis": 1.5}
     assert built["started"] == "2025-03-01T08:00:00+00:00" and built["started"] <= built["finished"]
@@ -83,6 +85,18 @@ def test_inputs_and_outputs_are_hashed_relative_to_their_folder(sample_region, r
     assert {i["path"] for i in built["inputs"]} == {p.relative_to(sample_region.path).as_posix() for p in sample_region.inputs}
     services = next(i for i in built["inputs"] if i["path"] == "services.csv")
     assert services["sha256"] == hashlib.sha256((sample_region.path / "services.csv").read_bytes()).hexdigest()
+
+
+def test_the_package_data_the_analysis_read_is_listed_with_its_hash(sample_region, run_dir):
+    """The default norms and the terms table are inputs too: a changed kpwork/data/norms.csv changes need."""
+    built = build_manifest(sample_region, run_dir, {"region_dir": "x"}, started=STARTED, run_id="r")
+    recorded = {item["path"]: item for item in built["package_data"]}
+    assert {"kpwork/data/norms.csv", "kpwork/data/terms.csv"} <= set(recorded) <= {f"kpwork/data/{n}" for n in PACKAGE_DATA}
+    for name in ("norms.csv", "terms.csv"):
+        raw = resources.files("kpwork.data").joinpath(name).read_bytes()  # what need.default_norms and taxonomy read
+        assert recorded[f"kpwork/data/{name}"] == {"path": f"kpwork/data/{name}", "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+    assert built["package_data"] == package_data()
+    assert not any(i["path"].startswith("kpwork/") for i in built["inputs"]), "the region's inputs stay the region's"
 
 
 def test_the_kpwork_entry_records_version_and_checkout(sample_region, run_dir):

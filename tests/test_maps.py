@@ -8,7 +8,7 @@ import re
 import pytest
 
 from kpwork import load_region
-from kpwork.access import accessibility
+from kpwork.access import reachable_capacity
 from kpwork.errors import InvalidParameter
 from kpwork.gaps import find_gaps, municipality_gaps, service_load
 from kpwork.need import region_need
@@ -22,9 +22,9 @@ EXTERNAL = re.compile(r"<(?:script|img)[^>]+src=[\"']?(?:https?:)?//|<link[^>]+h
 def sample():
     region = load_region("data/otrokovicko")
     need = region_need(region)
-    access = accessibility(region, need)
-    gaps = find_gaps(need, access)
-    return region, gaps, municipality_gaps(gaps), access, service_load(region.services, region.usage, region.members)
+    reach = reachable_capacity(region, need)
+    gaps = find_gaps(need, reach.by_group)
+    return region, gaps, municipality_gaps(gaps), reach.by_type, service_load(region.services, region.usage, region.members)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_region_map_is_offline_and_draws_members_and_services(sample, page):
     assert page.count("L.map(") == 1, "one Leaflet map"
     assert page.count('"kod_obce": "585599"') == 3, "one polygon per choropleth layer"
     assert page.count("L.circleMarker(") == len(region.services)
-    assert "Potřeba: pečovatelská služba (§40)" in page  # the legend, as HTML
+    assert "Potřeba: pečovatelská služba (§40) (klienti)" in page  # the legend, as HTML, with the unit
     assert json.dumps("Služby – terénní")[1:-1] in page  # the layer control, as JSON
 
 
@@ -55,7 +55,9 @@ def test_numbers_in_tooltips_legends_and_popups_are_czech(page):
     assert "0\u00a0% – 25\u00a0%" in page and "≥ 100\u00a0%" in page, "the coverage legend in percent"
     assert re.search(r'"_pokryti": "\d+\\u00a0%"', page), "coverage in tooltips (GeoJSON), a no-break space before %"
     assert "<td>120\u00a0klientů</td>" in page, "capacity in a popup, with the plural of its unit"
-    assert "<td>100\u00a0% (v normě)</td>" in page, "load and its state in a popup"
+    assert re.search(r'"_potreba": "(&lt;|<)?\d+\\u00a0klient', page), "need in tooltips, with its unit"
+    assert "<td>98\u00a0% (v normě; klienti za rok / kapacita klientů)</td>" in page, "load, its state and what it compares in a popup"
+    assert "<td>97\u00a0% (v normě; obsazenost lůžek či míst)</td>" in page, "a home's load is its occupancy (bed-days), not clients over beds"
 
 
 def test_focus_outside_region_is_a_clear_error(sample):
@@ -66,7 +68,7 @@ def test_focus_outside_region_is_a_clear_error(sample):
 
 def test_gaps_of_several_target_groups_are_refused(sample):
     region, gaps, *_ = sample
-    with pytest.raises(InvalidParameter, match="one row per municipality and type"):
+    with pytest.raises(InvalidParameter, match="one row per municipality, type and unit"):
         region_map(region.municipalities.loc[list(region.members)], region.services, gaps, druh="40")
 
 

@@ -116,9 +116,9 @@ def test_gap_table_shows_estimates_and_no_surplus(results):
     table = meeting.gap_table(rows)
     cells = _cells(table)
     assert 'class="kp-table kp-gaps"' in table.html and len(cells) == len(rows)
-    assert "Potřeba (odhad, osob)" in table.html and "&lt;" not in table.html
+    assert "Potřeba (odhad)" in table.html and "&lt;" not in table.html
     bělov = next(c for c in cells if c[0] == "Bělov")
-    assert bělov[1] == fmt.estimate(rows.set_index("nazev").loc["Bělov", "potreba"]) == "2,2"
+    assert bělov[1] == fmt.estimate_count(rows.set_index("nazev").loc["Bělov", "potreba"], "cs", "klienti"), "an estimate with the unit of §40, not masked"
     assert all(not c[3].startswith("\u2212") for c in cells), "a surplus shows as no shortfall"
     assert all(c[4].endswith("\u00a0%") for c in cells)
 
@@ -145,3 +145,20 @@ def test_funding_panel_pools_members_with_few_clients_under_every_method(results
         rows = _cells(app.contrib.value)
         assert [r[0] for r in rows] == ["Otrokovice", "ostatní obce (3): Bělov, Nová Dědina, Žlutava", "Celkem"], method
     assert "sečteny" in app.contrib.value, "the page says why the row is pooled"
+
+
+def test_meeting_page_of_a_region_without_services_says_so(tmp_path):
+    from kpwork.create import create_region
+
+    create_region(tmp_path / "tri", ["588318", "585220", "586013"], name="Tři obce")
+    analysis = analyse_region(load_region(tmp_path / "tri"), today=date(2026, 1, 15))
+    written = write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    app = meeting.MeetingApp(load(written[-1].parent))
+    assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in app.root.children[0].value
+    assert 'class="kp-map"' in app.map.value, "the need map is still shown"
+    app.language.value = "en"
+    assert "No services are recorded in the region yet" in app.root.children[0].value
+
+
+def test_meeting_page_with_services_has_no_such_sentence(results):
+    assert "nejsou zapsané žádné služby" not in meeting.MeetingApp(results).root.children[0].value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -62,13 +63,29 @@ def test_sample_population(sample_region):
     assert list(p.columns) == ["kod_obce", "rok", "vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]
     assert p["kod_obce"].tolist() == list(MEMBERS)
     assert (p.dtypes.drop("kod_obce") == "int64").all()
-    assert p.iloc[0].tolist() == ["585599", 2019, 2592, 11172, 3039, 1073]
+    assert p.iloc[0].tolist() == ["585599", 2020, 2370, 11165, 3226, 831]  # ČSÚ, 31 Dec 2020
     assert sample_region.age_bands == ["vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]
     latest = sample_region.latest_population()
     assert latest.index.tolist() == list(MEMBERS)
-    assert latest.loc["585599", "obyvatele"] == 2592 + 11172 + 3039 + 1073
-    assert latest["obyvatele"].sum() == 30_259
+    assert latest.loc["585599", "obyvatele"] == 2370 + 11165 + 3226 + 831
+    assert latest["obyvatele"].sum() == 29_945
     assert sample_region.member_names()["586013"] == "Žlutava"
+
+
+def test_the_sample_stands_on_the_national_reference(sample_region):
+    """Boundaries and age bands of the sample are those of the packaged reference (ČÚZK, ČSÚ 2020)."""
+    from kpwork.reference import AGE_BANDS, national_municipalities, national_population
+
+    members = list(MEMBERS)
+    reference = national_population().set_index("kod_obce").loc[members]
+    sample = sample_region.population.set_index("kod_obce").loc[members]
+    assert (sample["rok"] == 2020).all()
+    assert (sample[list(AGE_BANDS)] == reference[list(AGE_BANDS)]).all().all()
+    shapes = national_municipalities().set_index("kod_obce").loc[members, "geometry"]
+    mine = sample_region.municipalities.loc[members, "geometry"]
+    # the file keeps 6 decimals of a degree (about 0.1 m): the same polygons up to that rounding
+    assert all(a.symmetric_difference(b).area < 1e-3 * a.area for a, b in zip(mine, shapes, strict=True))
+    assert all(s.within(mine[c]) for c, s in zip(sample_region.services["kod_obce"], sample_region.services.geometry, strict=True))
 
 
 def test_sample_services(sample_region):
@@ -96,12 +113,14 @@ def test_sample_services(sample_region):
 
 def test_sample_usage(sample_region):
     u = sample_region.usage
-    assert list(u.columns) == ["sluzba_id", "kod_obce", "klienti", "hodiny", "rok"]
+    assert list(u.columns) == ["sluzba_id", "kod_obce", "klienti", "hodiny", "luzkodny", "obsazenost", "rok"]
     assert len(u) == 97
     assert str(u["klienti"].dtype) == "int64"
     assert str(u["rok"].dtype) == "Int64"
-    assert u.iloc[0].tolist() == ["S01", "585599", 109, 7630.0, 2024]
+    assert u.iloc[0].tolist()[:4] == ["S01", "585599", 109, 7630.0] and u.iloc[0]["rok"] == 2024
     assert np.isnan(u.iloc[4]["hodiny"])  # empty cell
+    assert u.iloc[4]["luzkodny"] == 56 * 354 and np.isnan(u.iloc[0]["luzkodny"])  # bed-days of the homes only (a short row)
+    assert u["obsazenost"].isna().all()  # column not in the file
     assert "585068" in set(u["kod_obce"])  # clients from Zlín, outside the region, are kept
     assert set(u["sluzba_id"]) <= set(sample_region.services["id"])
 
@@ -163,7 +182,7 @@ def test_missing_column(region_copy, problems_of, drop_column):
     assert problems_of(region_copy) == [
         "population.csv:1: vek_80_plus: missing column (columns found: kod_obce, rok, vek_0_14, vek_15_64, vek_65_79)",
         "services.csv:1: kapacita: missing column (columns found: id, nazev, poskytovatel, ico, druh, forma, cilove_skupiny, jednotka, kod_obce, lat, lon, pusobnost, naklady, adresa, telefon, email)",
-        "usage.csv:1: klienti: missing column (columns found: sluzba_id, kod_obce, hodiny, rok)",
+        "usage.csv:1: klienti: missing column (columns found: sluzba_id, kod_obce, hodiny, rok, luzkodny)",
     ]
 
 
@@ -212,7 +231,7 @@ def test_kod_obce_not_six_digits(region_copy, problems_of, set_cell):
 def test_duplicate_population_row(region_copy, problems_of, set_cell):
     set_cell(region_copy / "population.csv", 5, "kod_obce", "588318")
     assert problems_of(region_copy) == [
-        "population.csv:5: kod_obce: duplicate row for 588318 in 2019 (also row 4)",
+        "population.csv:5: kod_obce: duplicate row for 588318 in 2020 (also row 4)",
         "population.csv:-: kod_obce: member 585220 has no population row; expected a row per member and year",
     ]
 
@@ -327,7 +346,7 @@ def test_service_outside_the_region(region_copy, problems_of, set_cell):
     set_cell(services, 2, "lat", "50,0875")  # Praha
     set_cell(services, 2, "lon", "14,4213")
     assert problems_of(region_copy) == [
-        "services.csv:2: lat: service at lat 50.0875, lon 14.4213 lies outside the region (238 km from its edge); expected WGS84 degrees inside the region",
+        "services.csv:2: lat: service at lat 50.0875, lon 14.4213 lies outside the region (237 km from its edge); expected WGS84 degrees inside the region",
     ]
 
 
@@ -393,9 +412,9 @@ def test_usage_is_checked_even_when_services_have_problems(region_copy, problems
 
 def test_ragged_csv_row(region_copy, problems_of):
     usage = region_copy / "usage.csv"
-    usage.write_text(usage.read_text(encoding="utf-8-sig").replace("S01;588318;1;70;2024", "S01;588318;1;70;2024;poznámka"), encoding="utf-8-sig")
+    usage.write_text(usage.read_text(encoding="utf-8-sig").replace("S01;588318;1;70;2024", "S01;588318;1;70;2024;;poznámka"), encoding="utf-8-sig")
     assert problems_of(region_copy) == [
-        "usage.csv:3: -: 6 values but the header has 5 columns; values beyond the last column are ignored (poznámka)",
+        "usage.csv:3: -: 7 values but the header has 6 columns; values beyond the last column are ignored (poznámka)",
     ]
 
 
@@ -471,7 +490,7 @@ def test_geojson_with_metres_but_no_crs(region_copy, sample_region, problems_of)
     data.pop("crs", None)
     (region_copy / "municipalities.geojson").write_text(json.dumps(data), encoding="utf-8")
     assert problems_of(region_copy) == [
-        "municipalities.geojson:-: crs: the file says EPSG:4326 (degrees) but its coordinates reach -538970, -1173959; save it with the coordinate system its coordinates are in (e.g. EPSG:5514)",
+        "municipalities.geojson:-: crs: the file says EPSG:4326 (degrees) but its coordinates reach -540520, -1174987; save it with the coordinate system its coordinates are in (e.g. EPSG:5514)",
     ]
 
 
@@ -654,3 +673,158 @@ def test_points_are_in_the_analysis_crs(sample_region):
     lonlat = s.to_crs("EPSG:4326").geometry
     np.testing.assert_allclose(lonlat.y, s["lat"], atol=1e-7)
     np.testing.assert_allclose(lonlat.x, s["lon"], atol=1e-7)
+
+
+# --- terms: umbrella terms and a region's own [pojmy] --------------------------------------
+
+POJMY = '''
+[pojmy]
+"naši senioři" = "seniori"                      # a code
+"maminky s dětmi" = ["rodiny", "obeti_nasili"]  # several groups
+SAS = "sociálně aktivizační služby pro rodiny s dětmi"  # a bare key, a name
+'''
+
+
+def _add_terms(folder: Path, text: str = POJMY) -> None:
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_umbrella_terms_and_declined_groups_in_services(region_copy, set_cell):
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "seniorům, osobám se zdravotním postižením")
+    set_cell(services, 7, "cilove_skupiny", "rodina, děti a mládež")
+    set_cell(services, 13, "cilove_skupiny", "dětem a mládeži")
+    set_cell(services, 14, "cilove_skupiny", "osoby ohrožené sociálním vyloučením")
+    set_cell(services, 20, "cilove_skupiny", "OZP a senioři")
+    set_cell(services, 3, "druh", "domov seniorů")
+    region = load_region(region_copy)
+    groups = region.services.set_index("id")["cilove_skupiny"]
+    assert groups["S01"] == ("seniori", "ozp")
+    assert groups["S06"] == ("rodiny", "deti_mladez", "opoustejici_ustavni_peci")
+    assert groups["S12"] == ("deti_mladez",)
+    assert len(groups["S13"]) == 11 and {"bez_pristresi", "vylouceni", "zavislosti"} <= set(groups["S13"])
+    assert groups["S19"] == ("ozp", "seniori")
+    assert region.services.set_index("id").loc["S02", "druh"] == "49"
+
+
+def test_a_regions_terms_are_read_by_every_parser(region_copy, set_cell):
+    _add_terms(region_copy)
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "našim seniorům, OZP")
+    set_cell(services, 16, "cilove_skupiny", "maminky s dětmi")
+    set_cell(services, 16, "druh", "SAS")  # S15, §65: without the region's term SAS is ambiguous
+    (region_copy / "norms.csv").write_text("druh,cilova_skupina,pasmo,na_1000\nSAS,maminky s dětmi,vek_0_14,1\n40,naši senioři,vek_80_plus,120\n", encoding="utf-8")
+    (region_copy / "pruzkum.csv").write_text("kod_obce,druh,cilova_skupina,respondenti,podil\n585599,pečovatelská služba,našim seniorům,40,10 %\n", encoding="utf-8")
+    with pytest.raises(InvalidRegion) as info:
+        load_region(region_copy)
+    # a column of one group names the groups of a term that names several
+    assert [str(p) for p in info.value.problems] == [
+        "norms.csv:2: cilova_skupina: 'maminky s dětmi' names several target groups ('rodiny s dítětem/dětmi' and 'oběti domácího násilí'); give one here, a row per group",
+    ]
+    (region_copy / "norms.csv").write_text("druh,cilova_skupina,pasmo,na_1000\nSAS,rodiny,vek_0_14,1\n40,naši senioři,vek_80_plus,120\n", encoding="utf-8")
+    region = load_region(region_copy)
+    assert [t.term for t in region.vocabulary.terms] == ["naši senioři", "maminky s dětmi", "SAS"]
+    rows = region.services.set_index("id")
+    assert rows.loc["S01", "cilove_skupiny"] == ("seniori", "ozp")
+    assert (rows.loc["S15", "druh"], rows.loc["S15", "cilove_skupiny"]) == ("65", ("rodiny", "obeti_nasili"))
+    assert region.extras["norms"][["druh", "cilova_skupina"]].values.tolist() == [["65", "rodiny"], ["40", "seniori"]]
+    assert region.extras["survey"][["druh", "cilova_skupina"]].values.tolist() == [["40", "seniori"]]
+
+
+def test_a_regions_terms_reach_the_plan(region_copy, tmp_path):
+    from kpwork.plan.inputs import parse_plan
+
+    _add_terms(region_copy)
+    region = load_region(region_copy)
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(Path(__file__).parent / "data" / "plan", plan_dir)
+    (plan_dir / "plan_skupiny.csv").write_text(
+        "skupina;nazev;cilove_skupiny\nSEN;PS Senioři;naši senioři, osoby se zdravotním postižením a senioři\n"
+        "ROD;PS Rodina, děti a mládež;rodina, děti a mládež | maminky s dětmi\n", encoding="utf-8")
+    _, sheets = sh.read_workbook(plan_dir, "plan")
+    log = sh.ProblemLog()
+    plan = parse_plan(sheets, region, log)
+    assert [str(p) for p in log.problems] == []
+    groups = plan.skupiny.set_index("skupina")["cilove_skupiny"]
+    assert groups["SEN"] == ("seniori", "ozp")
+    assert groups["ROD"] == ("rodiny", "deti_mladez", "opoustejici_ustavni_peci", "obeti_nasili")
+
+
+def test_a_regions_terms_are_checked_with_their_lines(region_copy, problems_of):
+    _add_terms(region_copy, '''
+[pojmy]
+"naši senioři" = "seniori"
+"pečovatelé" = "pecovatelky"
+'senioři a SAS' = ["seniori", "66"]
+"nic" = []
+''')
+    assert problems_of(region_copy) == [
+        "region.toml:26: pojmy: \"pečovatelé\": unknown target group or service type 'pecovatelky'; expected a code or a name of docs/data-format.md; did you mean 'pečující osoby'?",
+        "region.toml:27: pojmy: \"senioři a SAS\": 'senioři a SAS' names both target groups and service types; a term names one kind",
+        "region.toml:28: pojmy: \"nic\": expected a target group or a service type (a code or a name) or a list of target groups, e.g. \"nic\" = \"seniori\", got []",
+    ]
+
+
+def test_pojmy_must_be_a_table(region_copy, problems_of):
+    toml = region_copy / "region.toml"
+    toml.write_text('pojmy = "senioři"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    assert problems_of(region_copy) == ['region.toml:1: pojmy: must be a table [pojmy] of lines such as "naši senioři" = "seniori"']
+
+
+def test_an_unknown_group_is_a_problem_of_its_row_only(region_copy, problems_of, set_cell):
+    """Suggestions by meaning, not letters; the other rows still load (and are checked)."""
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "cilove_skupiny", "senioři v domácnosti, OZP")
+    set_cell(services, 3, "cilove_skupiny", "osoby s poruchou autistického spektra")
+    set_cell(services, 4, "druh", "SAS")
+    assert problems_of(region_copy) == [
+        "services.csv:2: cilove_skupiny: unknown target group (cílová skupina) 'senioři v domácnosti'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
+        "services.csv:3: cilove_skupiny: unknown target group (cílová skupina) 'osoby s poruchou autistického spektra'; expected a target group of the registry or its short form (docs/data-format.md)",
+        "services.csv:4: druh: 'SAS' may mean sociálně aktivizační služby pro rodiny s dětmi (§65) or sociálně aktivizační služby pro seniory a osoby se zdravotním postižením (§66); write which one",
+    ]
+
+
+# --- units of capacity, usage of beds, settings of region.toml -------------------------------
+
+
+def test_units_are_normalised_and_default_to_the_type_s_unit(region_copy, set_cell):
+    services = region_copy / "services.csv"
+    set_cell(services, 2, "jednotka", "Klientů")  # S01
+    set_cell(services, 3, "jednotka", "počet lůžek")  # S02, the registry's codelist name
+    set_cell(services, 4, "jednotka", "")  # S03, §50: beds
+    set_cell(services, 16, "jednotka", "families")  # S15
+    units = load_region(region_copy).services.set_index("id")["jednotka"]
+    assert units.loc[["S01", "S02", "S03", "S15"]].tolist() == ["klienti", "lůžka", "lůžka", "rodiny"]
+
+
+def test_unknown_unit_names_file_row_column_and_service(region_copy, problems_of, set_cell):
+    set_cell(region_copy / "services.csv", 3, "jednotka", "lůžkaa")
+    set_cell(region_copy / "services.csv", 4, "jednotka", "osoby")
+    assert problems_of(region_copy) == [
+        "services.csv:3: jednotka: service S02: unknown unit of capacity (jednotka) 'lůžkaa'; expected one of lůžka, místa, klienti, rodiny, kontakty, intervence, hovory; did you mean 'lůžka'?",
+        "services.csv:4: jednotka: service S03: unknown unit of capacity (jednotka) 'osoby'; expected one of lůžka, místa, klienti, rodiny, kontakty, intervence, hovory",
+    ]
+
+
+def test_usage_occupancy_columns(region_copy, problems_of):
+    usage = region_copy / "usage.csv"
+    text = usage.read_text(encoding="utf-8-sig").replace("hodiny;rok;luzkodny", "hodiny;rok;luzkodny;obsazenost", 1)
+    usage.write_text(text.replace("S11;585599;2;;2024", "S11;585599;2;;2024;;4,5").replace("S11;585513;1;;2024", "S11;585513;1;;2024;-3"), encoding="utf-8-sig")
+    assert problems_of(region_copy) == ["usage.csv:61: luzkodny: must be >= 0, got -3"]
+    usage.write_text(text.replace("S11;585599;2;;2024", "S11;585599;2;;2024;;4,5"), encoding="utf-8-sig")
+    u = load_region(region_copy).usage
+    assert u.loc[u["sluzba_id"] == "S11", "obsazenost"].tolist()[0] == 4.5
+
+
+def test_opt_out_setting_defaults_to_false_and_is_checked(region_copy, problems_of):
+    toml = region_copy / "region.toml"
+    assert load_region(region_copy).settings == {"odhlaseni_vyrazuje_z_dosahu": False}
+    base = toml.read_text(encoding="utf-8")
+    toml.write_text(base + "\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = true\n", encoding="utf-8")
+    assert load_region(region_copy).settings["odhlaseni_vyrazuje_z_dosahu"] is True
+    toml.write_text(base + '\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = "ano"\nodhlaseni = true\n', encoding="utf-8")
+    assert problems_of(region_copy) == [
+        "region.toml:25: odhlaseni_vyrazuje_z_dosahu: [financovani] odhlaseni_vyrazuje_z_dosahu must be true or false (without quotes), got 'ano'",
+        "region.toml:26: odhlaseni: unknown setting 'odhlaseni' in [financovani]; allowed: odhlaseni_vyrazuje_z_dosahu",
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -108,6 +110,39 @@ def test_reproduce_analyses_as_of_the_recorded_date(sample_run, tmp_path):
     report = reproduce(copy)
     assert not report.ok
     assert {d.table for d in report.differences} <= {t for t in report.tables if t.startswith("plan_")}
+
+
+@pytest.mark.e2e
+def test_a_changed_default_norms_file_is_reported_like_a_changed_input(sample_run, tmp_path):
+    import json
+
+    copy = tmp_path / sample_run.name
+    shutil.copytree(sample_run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    recorded = {item["path"]: item for item in manifest["package_data"]}
+    norms = recorded["kpwork/data/norms.csv"]
+    assert norms["sha256"] == hashlib.sha256(resources.files("kpwork.data").joinpath("norms.csv").read_bytes()).hexdigest()
+    assert reproduce(copy).inputs == [], "the run's own package data is unchanged"
+    # the run was made with other default norms, with a table this installation lacks, and without terms.csv
+    norms["sha256"] = "0" * 64
+    manifest["package_data"] = [norms, {"path": "kpwork/data/retired.csv", "sha256": "1" * 64, "bytes": 10}, recorded["kpwork/data/conversions.csv"]]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = reproduce(copy)
+    assert [(c.path, c.status, c.package_data) for c in report.inputs] == [
+        ("kpwork/data/norms.csv", "changed", True), ("kpwork/data/retired.csv", "missing", True), ("kpwork/data/terms.csv", "new", True),
+    ]
+    result = CliRunner().invoke(main, ["reproduce", str(copy)])
+    assert f"input changed: kpwork/data/norms.csv (kpwork's package data, sha256 000000000000… in the run, now {_norms_sha256()[:12]}…)" in result.output
+    assert "input missing: kpwork/data/retired.csv (kpwork's package data)" in result.output
+    assert "input new: kpwork/data/terms.csv (kpwork's package data, not in the run's manifest)" in result.output
+    # a manifest written before package data was recorded reports none
+    del manifest["package_data"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert reproduce(copy).inputs == []
+
+
+def _norms_sha256() -> str:
+    return hashlib.sha256(resources.files("kpwork.data").joinpath("norms.csv").read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(("manifest", "message"), [(None, "no manifest.json; expected a run folder"), ('{"run_id": ', "not a valid manifest (Expecting")])

@@ -123,7 +123,7 @@ def test_unknown_codes_are_reported_not_dropped(imported, region_copy):
     report, rows = imported
     assert report.unknown == {
         "druh": {"centrum duševního zdraví (34)": 1},
-        "cilova_skupina": {"osoby žijící s demencí (30)": 1, "pečující osoby (26)": 1},
+        "cilova_skupina": {"osoby s poruchou autistického spektra (31)": 2},
         "kapacita": {"počet míst (mista)": 1},
         "forma": {"onl": 1},
     }
@@ -131,17 +131,17 @@ def test_unknown_codes_are_reported_not_dropped(imported, region_copy):
     assert reasons == {
         ("1000005", "druh služby centrum duševního zdraví kpwork nezná"),
         ("1000012", "forma pobytová: denní stacionáře (§46) se v ní podle zákona neposkytuje"),
-        ("1000013", "žádnou z cílových skupin (osoby žijící s demencí (30)) kpwork nezná"),
+        ("1000013", "žádnou z cílových skupin (osoby s poruchou autistického spektra (31)) kpwork nezná"),
         ("1000014", "forma onl: kpwork ji nezná"),
     }
     # a known group is kept, the unknown one named on the row
-    assert rows["1000011-ter"]["cilove_skupiny"] == "rodiny s dítětem/dětmi"
-    assert "neznámá cílová skupina: pečující osoby (26)" in rows["1000011-ter"]["rpss_poznamka"]
+    assert rows["1000011-ter"]["cilove_skupiny"] == "rodiny s dítětem/dětmi, pečující osoby"  # a newer group of the registry
+    assert "neznámá cílová skupina: osoby s poruchou autistického spektra (31)" in rows["1000011-ter"]["rpss_poznamka"]
     assert rows["1000014-amb"]["jednotka"] == "počet míst"
     log = sh.read_sheet(region_copy / CHANGE_LOG).frame
     assert sorted(log.loc[log["zmena"] == "nezařazena", "rpss_id"]) == ["1000005", "1000012", "1000013", "1000014"]
     text = "\n".join(report.lines())
-    assert "nezařazeno 4" in text and "cílová skupina: pečující osoby (26) (1×)" in text
+    assert "nezařazeno 4" in text and "cílová skupina: osoby s poruchou autistického spektra (31) (2×)" in text
 
 
 # --- which services, and where ---------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_the_folders_csv_format_is_kept(region_copy):
     assert not raw.startswith(b"\xef\xbb\xbf")
     written = raw.decode("cp1250")
     assert written.splitlines()[0].startswith("id,nazev,poskytovatel,ico,druh,forma,cilove_skupiny,kapacita,jednotka,Kód obce,")
-    assert ",49.22021,17.54307," in written
+    assert ",49.21782,17.53144," in written
     load_region(region_copy)
 
 

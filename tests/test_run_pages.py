@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
 import re
 import subprocess
@@ -49,6 +51,44 @@ def test_pages_have_no_code_and_load_nothing_from_the_internet(run):
         assert "open_results" not in text and "import " not in text.split("<body", 1)[-1].split("<script", 1)[0], f"{page.name} shows code"
     region = (run.run_dir / "html" / "region.html").read_text(encoding="utf-8")
     assert "Otrokovicko" in region and "pečovatelská služba" in region
+
+
+@pytest.mark.e2e
+def test_every_page_ends_with_the_run_date_the_population_year_and_the_sources(run):
+    from kpwork.reference import CREDIT
+
+    day = dt.date.fromisoformat(run.manifest["parameters"]["today"])
+    line = f"Výpočet ze dne {day.day}. {day.month}. {day.year} · počty obyvatel za rok 2020 · Zdroje: {html.escape(CREDIT)}"
+    for page in (run.run_dir / "html").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert text.count('<footer class="kp-footer">') == 1, page.name
+        body_end = text.split('<footer class="kp-footer">', 1)[1]
+        assert body_end.startswith(f"<p>{line}</p></footer>") and body_end.rstrip().endswith("</html>"), page.name
+    index = (run.run_dir / "html" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Otrokovicko</h1>" in index
+    assert f'<p class="kp-run">Výpočet ze dne {day.day}. {day.month}. {day.year} · počty obyvatel za rok 2020</p>' in index
+    assert run.manifest["region"]["population_years"] == [2020]
+    assert json.loads((run.run_dir / "results" / "region.json").read_text(encoding="utf-8"))["population_years"] == [2020]
+
+
+@pytest.mark.e2e
+def test_a_new_region_without_services_runs_and_its_pages_say_so(tmp_path):
+    from click.testing import CliRunner
+
+    from kpwork.cli import main
+
+    folder = tmp_path / "tri"
+    created = CliRunner().invoke(main, ["init", str(folder), "--obce", "Bělov, Halenkovice, Žlutava", "--nazev", "Tři obce"])
+    assert created.exit_code == 0, created.output
+    result = run_region(folder, tmp_path / "outputs", progress=False)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (result.run_dir / "html").glob("*.html")}
+    assert sorted(pages) == ["index.html", "obec_585220.html", "obec_586013.html", "obec_588318.html", "region.html"]
+    sentence = "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb."
+    for name in ("region.html", "obec_585220.html", "obec_586013.html", "obec_588318.html"):
+        assert sentence in pages[name], name
+        assert "nedostupné" not in pages[name], f"{name}: no need is shown as 'none reachable' when nothing is recorded"
+        assert "Potřeba (odhad)" in pages[name], f"{name}: the need is still shown"
+    assert "Tři obce" in pages["index.html"] and "počty obyvatel za rok 2020" in pages["index.html"]
 
 
 @pytest.mark.e2e

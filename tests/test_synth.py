@@ -79,3 +79,70 @@ def test_cli_synth_then_validate(tmp_path):
     check = runner.invoke(main, ["validate", str(tmp_path / "s")])
     assert check.exit_code == 0, check.output
     assert "12 municipalities" in check.output
+
+
+# --- real municipalities -----------------------------------------------------------------------
+
+
+def test_real_region_has_the_reference_boundaries_and_2020_ages(tmp_path):
+    from kpwork.reference import AGE_BANDS, national_municipalities, national_population
+
+    folder = synthesize_region(25, 4, tmp_path / "r", real=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KpworkWarning)
+        region = load_region(folder)
+    members = list(region.members)
+    assert len(members) == 25
+    reference = national_population().set_index("kod_obce")
+    assert set(members) <= set(reference.index)
+    latest = region.latest_population()
+    assert (latest[list(AGE_BANDS)] == reference.loc[members, list(AGE_BANDS)]).all().all()
+    assert set(latest["rok"]) == {2020}
+    shapes = national_municipalities().set_index("kod_obce").loc[members].geometry
+    assert (region.municipalities.loc[members].geometry.hausdorff_distance(shapes) < 1.0).all(), "real boundaries, within a metre"
+    # the 25 nearest to one municipality: a compact area, not 25 scattered ones
+    assert region.municipalities.loc[members].union_all().convex_hull.area < 2 * region.municipalities.loc[members].area.sum()
+
+
+def test_real_services_lie_inside_their_municipality_and_catchments_are_near(tmp_path):
+    region = load_region(synthesize_region(None, 3, tmp_path / "r", real=True, okres="Kroměříž", services=40))
+    assert len(region.members) == 79 and len(region.services) == 40
+    shapes = region.municipalities
+    assert all(shapes.geometry[c].contains(p) for c, p in zip(region.services["kod_obce"], region.services.geometry, strict=True))
+    assert set(region.services["forma"]) == {"pobytova", "ambulantni", "terenni"}
+    centres = shapes.geometry.representative_point()
+    for seat, reach in zip(region.services["kod_obce"], region.services["pusobnost"], strict=True):
+        assert seat in reach
+        assert max(centres[c].distance(centres[seat]) for c in reach) <= 5 * 3550.0 + 1e-6, "within the largest catchment radius"
+
+
+def test_real_region_is_deterministic(tmp_path):
+    a = _digest(synthesize_region(12, 9, tmp_path / "a", real=True, region_id="x"))
+    b = _digest(synthesize_region(12, 9, tmp_path / "b", real=True, region_id="x"))
+    c = _digest(synthesize_region(12, 10, tmp_path / "c", real=True, region_id="x"))
+    assert a == b
+    assert a != c
+
+
+def test_real_region_bad_choices(tmp_path):
+    with pytest.raises(InvalidParameter, match="okres, kraj: a district or region is chosen only among real municipalities"):
+        synthesize_region(10, 1, tmp_path, okres="Zlín")
+    with pytest.raises(InvalidParameter, match="n: expected 1 to 79 real municipalities, got 80"):
+        synthesize_region(80, 1, tmp_path, real=True, okres="Kroměříž")
+    with pytest.raises(InvalidParameter, match="okres 'Zlínn'"):
+        synthesize_region(None, 1, tmp_path, real=True, okres="Zlínn")
+
+
+def test_cli_synth_real_then_validate(tmp_path):
+    from click.testing import CliRunner
+
+    from kpwork.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["synth", "--real", "--okres", "Zlín", "--seed", "2", str(tmp_path / "s")])
+    assert out.exit_code == 0, out.output
+    check = runner.invoke(main, ["validate", str(tmp_path / "s")])
+    assert check.exit_code == 0, check.output
+    assert "89 municipalities" in check.output
+    missing = runner.invoke(main, ["synth", str(tmp_path / "t")])
+    assert missing.exit_code == 2 and "--municipalities is required (or --real" in missing.output

@@ -83,21 +83,26 @@ def test_region_gap_table_shows_the_run_s_region_table(r):
     region = r["mezery_region"]
     table = views.gap_table(r)
     assert isinstance(table, Table)
-    assert headers(table) == ["Druh služby", "Potřeba (odhad, osob)", "Dosažitelná kapacita", "Chybí (odhad, osob)", "Pokrytí potřeby", "Stav"]
+    assert headers(table) == ["Druh služby", "Jednotka", "Potřeba (odhad)", "Dosažitelná kapacita", "Chybí (odhad)", "Pokrytí potřeby", "Stav"]
     shown = rows(table)
     assert len(shown) == len(region)
     for cells, (_, row) in zip(shown, region.iterrows(), strict=True):
-        assert cells[1] == fmt.estimate(row["potreba"])
-        assert cells[4] == fmt.percent(row["pokryti"])
+        assert cells[1] == row["jednotka"]
+        assert cells[2] == fmt.estimate(row["potreba"])
+        assert cells[5] == fmt.percent(row["pokryti"])
     emergency = next(c for c in shown if c[0] == "tísňová péče (§41)")
-    assert emergency[2:] == ["0,0", "34", f"0{NBSP}%", "nedostupné"]
+    # norm 20 per 1,000 people 80+ (norms.csv); 1,336 of them in the sample (ČSÚ 2020): 26.7 -> "27"
+    assert emergency[1:] == ["klienti", "27", "0,0", "27", f"0{NBSP}%", "nedostupné"]
+    homes = next(c for c in shown if c[0] == "domovy pro seniory (§49)")
+    assert homes[1] == "lůžka", "each type says its unit"
     assert [c[0] for c in shown][:2] == ["odborné sociální poradenství (§37)", "osobní asistence (§39)"], "in the order of the Act"
 
 
 def test_region_gap_table_in_english(r):
     table = views.gap_table(r, lang="en")
-    assert "Need covered" in headers(table) and {c[-1] for c in rows(table)} <= {"enough", "shortage", "none reachable"}
-    assert all(c[4].endswith("%") and NBSP not in c[4] for c in rows(table))
+    assert "Need covered" in headers(table) and {c[-1] for c in rows(table)} <= {"enough", "shortage", "none reachable", "other unit (not compared with need)"}
+    assert {c[1] for c in rows(table)} <= {"clients", "beds", "places", "families"}
+    assert all(c[5].endswith("%") and NBSP not in c[5] for c in rows(table))
 
 
 def test_municipality_gap_table_shows_need_as_estimates_not_masks(r):
@@ -105,12 +110,28 @@ def test_municipality_gap_table_shows_need_as_estimates_not_masks(r):
     table = views.gap_table(r, kod_obce=BELOV)
     shown = rows(table)
     expected = r["mezery"].loc[lambda g: g["kod_obce"] == BELOV]
-    assert headers(table)[:3] == ["Cílová skupina", "Druh služby", "Potřeba (odhad, osob)"]
+    assert headers(table)[:4] == ["Cílová skupina", "Druh služby", "Jednotka", "Potřeba (odhad)"]
     assert len(shown) == len(expected)
     assert not any("&lt;" in cell for c in shown for cell in c)
-    assert sorted(c[2] for c in shown) == sorted(fmt.estimate(v) for v in expected["potreba"])
-    assert "2,0" in [c[2] for c in shown], "one decimal below 10 people"
-    assert all(not c[4].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
+    assert sorted(c[3] for c in shown) == sorted(fmt.estimate(v) for v in expected["potreba"])
+    assert any("," in c[3] for c in shown), "one decimal below 10 people"
+    assert all(not c[5].startswith("\u2212") for c in shown), "a surplus shows as no shortfall"
+
+
+def test_gap_table_shows_capacity_in_another_unit_apart(r, tmp_path):
+    # without the shipped factor, §44's field clients are a row of their own: no need, no shortfall, no coverage
+    from kpwork.conversions import default_conversions
+
+    (tmp_path / "region").mkdir()
+    for f in SAMPLE.iterdir():
+        (tmp_path / "region" / f.name).write_bytes(f.read_bytes())
+    default_conversions().assign(faktor=0.0).to_csv(tmp_path / "region" / "conversions.csv", index=False)
+    analysis = analyse_region(load_region(tmp_path / "region"), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    shown = [c for c in rows(views.gap_table(load(tmp_path / "results"))) if c[0] == "odlehčovací služby (§44)"]
+    assert [c[1] for c in shown] == ["lůžka", "klienti"]
+    assert shown[1][2] == "–" and shown[1][4:] == ["–", "–", "jiná jednotka (nesčítá se s potřebou)"]
+    assert shown[1][3] == "15,0" and shown[0][3] == "8,0"
 
 
 def test_top_shortages(r):
@@ -124,16 +145,40 @@ def test_service_table_of_a_member_lists_the_services_serving_it(r):
     assert [c[0] for c in rows(table)] == expected
     every = rows(views.service_table(r))
     assert f"120{NBSP}klientů" in [c[4] for c in every] and f"95{NBSP}lůžek" in [c[4] for c in every]
-    assert {c[6] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů", "–"}
+    assert {c[7] for c in every} <= {"přetížená", "v normě", "nevyužitá", "bez údajů", "–"}
+    by_service = {c[0]: c for c in every}
+    assert by_service["Domov pro seniory Otrokovice"][6] == "obsazenost lůžek či míst"
 
 
 def test_service_table_masks_the_load_of_a_service_with_one_to_four_clients(r):
-    # Noclehárna Otrokovice has 3 clients on 10 beds: 30 % would give the 3 back
+    # Noclehárna Otrokovice has 3 clients on 10 beds: a load would give the 3 back (and 3 clients a year on 10 beds is not "unused")
     load = r["vytizenost"].set_index("nazev")
     assert 0 < load.loc["Noclehárna Otrokovice", "klienti"] < 5
     every = {c[0]: c for c in rows(views.service_table(r))}
-    assert every["Noclehárna Otrokovice"][5:] == [f"&lt;5{NBSP}klientů", "–"]
-    assert every["Charitní pečovatelská služba"][5:] == [f"115{NBSP}%", "přetížená"]
+    assert every["Noclehárna Otrokovice"][5:] == [f"&lt;5{NBSP}klientů", "–", "–"]
+    assert every["Charitní pečovatelská služba"][5] == f"115{NBSP}%" and every["Charitní pečovatelská služba"][7] == "přetížená"
+
+
+def test_opt_out_note_on_the_member_page(r, tmp_path):
+    # Oldřichovice opted out of S17 (field respite care) in funding_clenove.csv; by default S17 still serves it
+    note = views.opt_out_note(r, "549444")
+    assert "odhlásila ze služby Terénní odlehčovací služba Napajedla" in note.html and "dál obsluhuje" in note.html
+    assert views.opt_out_note(r, BELOV).html == ""
+    # the region's rule takes it out of S17's reach: the page says so and the §44 capacity there drops
+    folder = tmp_path / "region"
+    folder.mkdir()
+    for f in SAMPLE.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    with (folder / "region.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = true\n")
+    analysis = analyse_region(load_region(folder), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    removed = load(tmp_path / "results")
+    assert "neobsluhuje" in views.opt_out_note(removed, "549444").html
+    before = r["dostupnost"].query("kod_obce == '549444' and druh == '44'")["kapacita_dosazitelna"].item()
+    after = removed["dostupnost"].query("kod_obce == '549444' and druh == '44'")["kapacita_dosazitelna"].item()
+    assert after < before
+    assert removed["financovani_odhlaseni"][["kod_obce", "sluzba_id", "v_dosahu", "vyrazena_z_dosahu"]].values.tolist() == [["549444", "S17", True, True]]
 
 
 def test_nearest_services_in_kilometres(r):
@@ -156,3 +201,51 @@ def test_charts_and_map(r):
     assert isinstance(views.region_map(r, druh="§40", kod_obce=BELOV), folium.Map)
     with pytest.raises(InvalidParameter, match="unknown service type '99'"):
         views.region_map(r, druh="99")
+
+
+# --- a region without services, and the footer ------------------------------------------------
+
+NO_SERVICES = "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb."
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory):
+    """Results of a region as `kpwork init` writes it: three members, no services yet."""
+    from kpwork.create import create_region
+
+    folder = tmp_path_factory.mktemp("init") / "tri"
+    create_region(folder, ["588318", "585220", "586013"], name="Tři obce")
+    analysis = analyse_region(load_region(folder), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, folder / "results")
+    return load(folder / "results")
+
+
+def test_pages_of_a_region_without_services_say_so_plainly(empty):
+    assert NO_SERVICES in views.title(empty).html and NO_SERVICES in views.title(empty, kod_obce=BELOV).html
+    assert "No services are recorded in the region yet" in views.title(empty, lang="en").html
+    for table in (views.gap_table(empty), views.gap_table(empty, kod_obce=BELOV)):
+        assert "Potřeba (odhad)" in headers(table) and "Stav" not in headers(table) and "Chybí (odhad)" not in headers(table)
+        assert "nedostupné" not in table.html
+    region = rows(views.gap_table(empty))
+    assert len(region) == len(empty["mezery_region"]) and region[0][0] == "odborné sociální poradenství (§37)"
+    care = next(c for c in region if c[0] == "pečovatelská služba (§40)")
+    assert care[1:] == ["klienti", fmt.number(empty["mezery_region"].set_index("druh").loc["40", "potreba"])]
+    for nothing in (views.top_shortages(empty), views.service_table(empty), views.service_table(empty, kod_obce=BELOV),
+                    views.nearest_services(empty, BELOV), views.need_chart(empty, kod_obce=BELOV)):
+        assert nothing.html == ""
+    assert isinstance(views.need_chart(empty), Chart), "the region's need by type is still worth a chart"
+
+
+def test_pages_of_a_region_with_services_have_no_such_sentence(r):
+    assert NO_SERVICES not in views.title(r).html + views.title(r, kod_obce=BELOV).html
+    assert views.no_services_note(r).html == ""
+
+
+def test_footer_names_the_run_date_the_population_year_and_the_sources(r):
+    from kpwork.reference import CREDIT
+
+    text = views.footer(r.meta, run_date=date(2026, 1, 15)).html
+    assert text == f'<footer class="kp-footer"><p>Výpočet ze dne 15. 1. 2026 · počty obyvatel za rok 2020 · Zdroje: {CREDIT}</p></footer>'
+    english = views.footer(r.meta, run_date=date(2026, 1, 15), lang="en").html
+    assert "Computed on Jan 15, 2026 · population figures of 2020 · Sources: Hranice obcí: ČÚZK (RÚIAN)" in english
+    assert views.run_facts({"region_name": "older run"}) == "", "results of a run before population_years: no year is made up"

@@ -15,11 +15,11 @@ from matplotlib.figure import Figure
 
 from kpwork.pages import format as fmt
 from kpwork.pages.element import CHART_STYLE, Chart
-from kpwork.pages.labels import GAP_STATES, check_lang, label, type_name, word
+from kpwork.pages.labels import GAP_STATES, check_lang, label, type_name, unit_name, unit_word, word
 
 BAND_COLOURS = ["#a6cee3", "#1f78b4", "#fdbf6f", "#e31a1c", "#6a3d9a", "#b2df8a"]
 #: Bar colour of a gap state.
-STATE_COLOURS = {"dostatek": "#1a9641", "nedostatek": "#fdae61", "nedostupne": "#d7191c"}
+STATE_COLOURS = {"dostatek": "#1a9641", "nedostatek": "#fdae61", "nedostupne": "#d7191c", "jina_jednotka": "#969696"}
 #: Coverage bars stop here, so that one large surplus does not squash the others.
 COVERAGE_CAP = 2.0
 _BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
@@ -64,27 +64,33 @@ def age_structure(population: pd.DataFrame, names: pd.Series, *, lang: str = "cs
 
 
 def need_vs_capacity(per_type: pd.DataFrame, *, lang: str = "cs", top: int = 12) -> Chart:
-    """Bars of need and reachable capacity per service type.
+    """Bars of need and reachable capacity per service type, each in its unit.
 
     Parameters
     ----------
     per_type
         One row per service type: ``druh``, ``potreba``, ``kapacita_dosazitelna``
-        (the run's ``mezery_region``).
+        and ``jednotka`` (the run's ``mezery_region``, rows of the planning
+        units). When the types shown are in different units, each label names
+        its unit and the axis says so; one unit names the axis.
     top
         The types with the largest need shown.
     """
     check_lang(lang)
-    rows = per_type.sort_values("potreba", ascending=False, kind="stable").head(top).iloc[::-1]
+    rows = per_type.loc[per_type["potreba"].notna()].sort_values("potreba", ascending=False, kind="stable").head(top).iloc[::-1]
+    units = rows["jednotka"].tolist() if "jednotka" in rows else []
+    mixed = len(set(units)) > 1
     labels = [_short_type(d, lang) for d in rows["druh"]]
+    if mixed:
+        labels = [f"{text} ({unit_name(u, lang)})" for text, u in zip(labels, units, strict=True)]
     y = np.arange(len(rows))
     fig, ax = _figure(8, 0.42 * len(rows) + 1.3)
     ax.barh(y + 0.2, rows["potreba"], height=0.4, color="#e6550d", label=word("potreba", lang))
     ax.barh(y - 0.2, rows["kapacita_dosazitelna"], height=0.4, color="#3182bd", label=word("kapacita_dosazitelna", lang))
     ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(fmt.ticks(fmt.number, lang))
-    ax.set_xlabel(word("people", lang))
-    ax.set_title(word("need_vs_capacity", lang))
+    ax.set_xlabel(word("in_units_of_types", lang) if mixed or not units else unit_word(units[0], lang))
+    ax.set_title(word("need_vs_capacity", lang), loc="right")  # right-aligned: long type labels leave a narrow axes
     ax.legend(loc="lower right", frameon=False)
     _fit_margins(fig, labels)
     return Chart(fig, alt=word("need_vs_capacity", lang))
@@ -105,7 +111,7 @@ def coverage_by_type(per_type: pd.DataFrame, *, lang: str = "cs", top: int = 14)
         The types with the largest need shown.
     """
     check_lang(lang)
-    rows = per_type.sort_values("potreba", ascending=False, kind="stable").head(top).iloc[::-1]
+    rows = per_type.loc[per_type["potreba"].notna()].sort_values("potreba", ascending=False, kind="stable").head(top).iloc[::-1]
     labels = [_short_type(d, lang) for d in rows["druh"]]
     fig, ax = _figure(8, 0.42 * len(rows) + 1.3)
     ax.barh(range(len(rows)), rows["pokryti"].clip(upper=COVERAGE_CAP), color=[STATE_COLOURS[s] for s in rows["stav"]])

@@ -208,6 +208,22 @@ def real_count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, thresho
     return count(n, lang, unit)
 
 
+def estimate_count(value: Real | None, lang: str = "cs", unit: str | None = None) -> str:
+    """A modelled quantity (need, shortfall) with its unit, rounded as :func:`estimate` rounds it; never masked.
+
+    Examples
+    --------
+    >>> [estimate_count(v, "cs", "lůžka").replace("\\xa0", " ") for v in (0.3, 12, None)]
+    ['0,3 lůžka', '12 lůžek', '–']
+    >>> estimate_count(2, "en", "rodiny").replace("\\xa0", " ")
+    '2.0 families'
+    """
+    if missing(value) or not unit:
+        return estimate(value, lang)
+    digits = 0 if value == 0 or abs(_decimal(value, 1)) >= 10 else 1
+    return count(value, lang, unit, digits=digits)
+
+
 def date(value: dt.date | str | None, lang: str = "cs") -> str:
     """A date: Czech ``31. 12. 2025``, English ``Dec 31, 2025``; blank stays blank.
 

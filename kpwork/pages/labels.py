@@ -7,7 +7,7 @@ to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
 - :data:`WORDS`: the region and municipality pages, maps and charts;
 - :data:`FUNDING`, :data:`MONITORING`, :data:`MEETING`, :data:`CATALOGUE`: the other pages;
 - :data:`METHODS`: cost-split methods of :data:`kpwork.funding.METHODS`;
-- :data:`GAP_STATES`, :data:`LOAD_STATES`: states of :mod:`kpwork.gaps`;
+- :data:`GAP_STATES`, :data:`LOAD_STATES`, :data:`LOAD_BASES`: states of :mod:`kpwork.gaps`;
 - :data:`PLAN_STATES`, :data:`ACTIVITY_STATES`, :data:`DECISIONS`, :data:`SWOT`: codes of :mod:`kpwork.plan`;
 - :data:`UNITS`: units of counts in their plural forms (see :func:`kpwork.pages.format.count`).
 """
@@ -34,19 +34,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "cilova_skupina": ("Cílová skupina", "Target group"),
     "druh": ("Druh služby", "Service type"),
     "forma": ("Forma", "Form"),
-    "potreba": ("Potřeba (odhad, osob)", "Need (estimate, people)"),
+    "potreba": ("Potřeba (odhad)", "Need (estimate)"),
     "kapacita": ("Kapacita", "Capacity"),
     "kapacita_dosazitelna": ("Dosažitelná kapacita", "Reachable capacity"),
-    "mezera": ("Chybí (odhad, osob)", "Shortfall (estimate, people)"),
+    "mezera": ("Chybí (odhad)", "Shortfall (estimate)"),
     "pokryti": ("Pokrytí potřeby", "Need covered"),
     "stav": ("Stav", "Status"),
-    "dostupnost": ("Dostupnost (kapacita na 1 potřebného)", "Accessibility (capacity per person in need)"),
+    "dostupnost": ("Dostupnost (kapacita na jednotku potřeby)", "Accessibility (capacity per unit of need)"),
     "vzdalenost_nejblizsi_m": ("Nejbližší služba (km)", "Nearest service (km)"),
     "poskytovatel": ("Poskytovatel", "Provider"),
     "sluzba": ("Služba", "Service"),
     "jednotka": ("Jednotka", "Unit"),
     "klienti": ("Klienti", "Clients"),
     "vytizeni": ("Vytížení", "Load"),
+    "vytizeni_zaklad": ("Vytížení podle", "Load by"),
     "kontakt": ("Kontakt", "Contact"),
     "pusobnost": ("Působnost", "Area served"),
     "naklady": ("Roční náklady (Kč)", "Annual cost (CZK)"),
@@ -62,7 +63,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_data": ("bez údajů", "no data"),
     "age_structure": ("Věková struktura obcí", "Age structure of the municipalities"),
     "need_vs_capacity": ("Potřeba a dosažitelná kapacita podle druhu služby", "Need and reachable capacity by service type"),
-    "people": ("osob", "people"),
+    "in_units_of_types": ("v jednotkách druhů služby (v závorce)", "in the unit of each service type (in brackets)"),
+    "opt_out_kept": ("Obec se ve smlouvě o financování odhlásila ze služby {sluzba} ({druh}). Podle pravidla regionu ji služba dál obsluhuje, "
+                     "pokud ji fyzicky dosáhne; do dostupnosti obce se její kapacita počítá.",
+                     "The municipality opted out of {sluzba} ({druh}) in the funding agreement. By the region's rule the service still serves it "
+                     "where it physically reaches it; its capacity counts in the municipality's accessibility."),
+    "opt_out_removed": ("Obec se ve smlouvě o financování odhlásila ze služby {sluzba} ({druh}). Podle pravidla regionu "
+                        "(odhlaseni_vyrazuje_z_dosahu) ji tato služba neobsluhuje; do dostupnosti obce se její kapacita nepočítá.",
+                        "The municipality opted out of {sluzba} ({druh}) in the funding agreement. By the region's rule "
+                        "(odhlaseni_vyrazuje_z_dosahu) the service does not serve it; its capacity does not count in the municipality's accessibility."),
+    "opt_out_unreached": ("Obec se ve smlouvě o financování odhlásila ze služby {sluzba} ({druh}); služba ji ani fyzicky nedosáhne.",
+                          "The municipality opted out of {sluzba} ({druh}) in the funding agreement; the service does not reach it anyway."),
     "coverage_by_type": ("Jak velkou část potřeby pokrývají dosažitelné služby", "How much of the need reachable services cover"),
     "capped": ("{label} (max. {limit})", "{label} (capped at {limit})"),
     "share": ("podíl obyvatel", "share of inhabitants"),
@@ -72,6 +83,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "no": ("ne", "no"),
     "lang": ("Jazyk", "Language"),
     "run_pages": ("Stránky běhu", "Pages of the run"),
+    "no_services": ("V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb.",
+                    "No services are recorded in the region yet; add them to the services sheet."),
+    "footer_run": ("Výpočet ze dne {date}", "Computed on {date}"),
+    "footer_population": ("počty obyvatel za rok {years}", "population figures of {years}"),
+    "footer_sources": ("Zdroje: {credit}", "Sources: {credit}"),
 }
 
 FUNDING: dict[str, tuple[str, str]] = {
@@ -221,12 +237,21 @@ GAP_STATES: dict[str, tuple[str, str]] = {
     "dostatek": ("dostatek", "enough"),
     "nedostatek": ("nedostatek", "shortage"),
     "nedostupne": ("nedostupné", "none reachable"),
+    "jina_jednotka": ("jiná jednotka (nesčítá se s potřebou)", "other unit (not compared with need)"),
 }
 #: States of a service's load (:data:`kpwork.gaps.LOAD_STATUS`).
 LOAD_STATES: dict[str, tuple[str, str]] = {
     "pretizena": ("přetížená", "overloaded"),
     "v_norme": ("v normě", "normal"),
     "nevyuzita": ("nevyužitá", "unused"),
+    "bez_udaju": ("bez údajů", "no data"),
+}
+#: What a service's load compares (:data:`kpwork.gaps.LOAD_BASES`).
+LOAD_BASES: dict[str, tuple[str, str]] = {
+    "klienti": ("klienti za rok / kapacita klientů", "clients a year / client capacity"),
+    "obsazenost": ("obsazenost lůžek či míst", "occupancy of beds or places"),
+    "odhad_z_klientu": ("odhad z počtu klientů (převod jednotek)", "estimate from clients (unit conversion)"),
+    "nesrovnatelne": ("nelze srovnat: chybí obsazenost", "not comparable: no occupancy given"),
     "bez_udaju": ("bez údajů", "no data"),
 }
 #: States of an indicator, measure or priority (:data:`kpwork.plan.monitoring.STATES`).
@@ -277,6 +302,10 @@ UNITS: dict[str, dict[str, dict[str, str]]] = {
              "en": {"one": "municipality", "other": "municipalities"}},
     "kontakt": {"cs": {"one": "kontakt", "few": "kontakty", "many": "kontaktu", "other": "kontaktů"},
                 "en": {"one": "contact", "other": "contacts"}},
+    "intervence": {"cs": {"one": "intervence", "few": "intervence", "many": "intervence", "other": "intervencí"},
+                   "en": {"one": "intervention", "other": "interventions"}},
+    "hovor": {"cs": {"one": "hovor", "few": "hovory", "many": "hovoru", "other": "hovorů"},
+              "en": {"one": "call", "other": "calls"}},
     "služba": {"cs": {"one": "služba", "few": "služby", "many": "služby", "other": "služeb"},
                "en": {"one": "service", "other": "services"}},
 }
@@ -375,3 +404,29 @@ def unit_key(unit: str) -> str | None:
         if text == key or text in forms["cs"].values():
             return key
     return None
+
+
+def unit_name(unit: str, lang: str = "cs") -> str:
+    """A unit of capacity as a column shows it: Czech plural (``lůžka``), English plural (``beds``).
+
+    Examples
+    --------
+    >>> unit_name("lůžka"), unit_name("klienti", "en"), unit_name("hodiny")
+    ('lůžka', 'clients', 'hodiny')
+    """
+    key = unit_key(unit)
+    if key is None:
+        return str(unit)
+    return UNITS[key][check_lang(lang)]["few" if lang == "cs" else "other"]
+
+
+def unit_word(unit: str, lang: str = "cs") -> str:
+    """The form of a unit after a count such as ``<5`` or on an axis: ``lůžek``, ``klientů``, ``beds``.
+
+    Examples
+    --------
+    >>> unit_word("lůžka"), unit_word("rodiny"), unit_word("rodiny", "en")
+    ('lůžek', 'rodin', 'families')
+    """
+    key = unit_key(unit)
+    return str(unit) if key is None else UNITS[key][check_lang(lang)]["other"]

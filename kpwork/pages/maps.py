@@ -31,8 +31,8 @@ from kpwork.disclosure import is_small
 from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
 from kpwork.pages.element import Element, frame
-from kpwork.pages.labels import LOAD_STATES, check_lang, label, word
-from kpwork.taxonomy import FORMS, form_label, service_type_label
+from kpwork.pages.labels import LOAD_BASES, LOAD_STATES, check_lang, label, unit_name, word
+from kpwork.taxonomy import FORMS, form_label, planning_unit, service_type_label
 
 #: Colours of service markers by form.
 FORM_COLOURS = {"pobytova": "#6a3d9a", "ambulantni": "#1f78b4", "terenni": "#33a02c"}
@@ -201,12 +201,13 @@ def region_map(
     """
     check_lang(lang)
     polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
-    per_muni = gaps.loc[gaps["druh"] == druh, ["kod_obce", "potreba", "kapacita_dosazitelna", "pokryti"]]
+    unit = planning_unit(druh)
+    per_muni = _in_unit(gaps, druh, unit)[["kod_obce", "potreba", "kapacita_dosazitelna", "pokryti"]]
     if per_muni["kod_obce"].duplicated().any():
-        raise InvalidParameter("gaps must have one row per municipality and type (mezery_obce, or the rows of one target group)")
+        raise InvalidParameter("gaps must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
     polys = polys.merge(per_muni, on="kod_obce", how="left")
     if access is not None and len(access):
-        acc = access.loc[access["druh"] == druh].set_index("kod_obce")
+        acc = _in_unit(access, druh, unit).set_index("kod_obce")
         polys = polys.merge(acc[[c for c in ("dostupnost", "vzdalenost_nejblizsi_m") if c in acc]], left_on="kod_obce", right_index=True, how="left")
     for column in ("dostupnost", "vzdalenost_nejblizsi_m"):
         if column not in polys:
@@ -214,14 +215,14 @@ def region_map(
     lon0, lat0, lon1, lat1 = polys.total_bounds
     m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
     type_name = service_type_label(druh, lang)
-    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.estimate(v, lang))
-    polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _amount(v, lang))
+    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.estimate_count(v, lang, unit))
+    polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _amount(v, lang) if fmt.missing(v) else f"{_amount(v, lang)}\u00a0{unit_name(unit, lang)}")
     polys["_pokryti"] = polys["pokryti"].map(lambda v: fmt.percent(v, lang))
     polys["_dostupnost"] = polys["dostupnost"].map(lambda v: fmt.number(v, lang, 3))
     polys["_nejblizsi"] = polys["vzdalenost_nejblizsi_m"].map(lambda v: fmt.number(v / 1000, lang, 1))
     amount, share = (lambda v: _amount(v, lang)), (lambda v: fmt.percent(v, lang))
     layers = [
-        (word("map_need", lang, druh=type_name), "potreba", NEED_COLOURS, None, amount),
+        (word("map_need", lang, druh=f"{type_name} ({unit_name(unit, lang)})"), "potreba", NEED_COLOURS, None, amount),
         (word("map_coverage", lang, druh=type_name), "pokryti", COVERAGE_COLOURS, COVERAGE_BINS, share),
         (word("map_access", lang, druh=type_name), "dostupnost", ACCESS_COLOURS, None, amount),
     ]
@@ -245,6 +246,14 @@ def region_map(
         b = shape.total_bounds
         m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
     return m
+
+
+def _in_unit(rows: pd.DataFrame, druh: str, unit: str) -> pd.DataFrame:
+    """The rows of one type in its planning unit (capacity in other units is not mapped against need)."""
+    chosen = rows["druh"] == druh
+    if "jednotka" in rows:
+        chosen &= rows["jednotka"] == unit
+    return rows.loc[chosen]
 
 
 def _choropleth(polys: gpd.GeoDataFrame, lang: str, focus: str | None) -> folium.GeoJson:
@@ -275,7 +284,7 @@ def _add_names(m: folium.Map, polys: gpd.GeoDataFrame) -> None:
 def _add_services(m: folium.Map, services: gpd.GeoDataFrame, load: pd.DataFrame | None, lang: str) -> None:
     points = services.to_crs(WEB_CRS)
     if load is not None and len(load):
-        points = points.merge(load[["sluzba_id", "klienti", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
+        points = points.merge(load[[c for c in ("sluzba_id", "klienti", "vytizeni", "vytizeni_zaklad", "stav") if c in load]], left_on="id", right_on="sluzba_id", how="left")
     groups = {}
     for forma in FORMS:
         groups[forma] = folium.FeatureGroup(name=word("services_of_form", lang, forma=form_label(forma, lang)), overlay=True, show=True)
@@ -308,7 +317,8 @@ def _popup(s: pd.Series, lang: str) -> str:
     if is_small(s.get("klienti")):  # with the capacity shown, a percentage or a state would give the clients back
         rows.append((word("vytizeni", lang), fmt.real_count(s["klienti"], lang, "klient")))
     elif "vytizeni" in s and not fmt.missing(s.get("vytizeni")):
-        rows.append((word("vytizeni", lang), f"{fmt.percent(s['vytizeni'], lang)} ({label(LOAD_STATES, s.get('stav'), lang)})"))
+        basis = f"; {label(LOAD_BASES, s.get('vytizeni_zaklad'), lang)}" if isinstance(s.get("vytizeni_zaklad"), str) else ""
+        rows.append((word("vytizeni", lang), f"{fmt.percent(s['vytizeni'], lang)} ({label(LOAD_STATES, s.get('stav'), lang)}{basis})"))
     contact = ", ".join(str(s[c]) for c in ("adresa", "telefon", "email", "web", "kontakt") if c in s and isinstance(s[c], str) and s[c])
     if contact:
         rows.append((word("kontakt", lang), contact))

@@ -25,7 +25,7 @@ from kpwork.pages.element import CHART_STYLE, Chart, Element, Table, escape, hea
 from kpwork.pages.funding import pool_rows, public_pools
 from kpwork.pages.labels import MEETING, check_lang, method_label, translate, word
 from kpwork.results import Results, page_results_dir
-from kpwork.taxonomy import service_type_label, target_group_label
+from kpwork.taxonomy import planning_unit, service_type_label, target_group_label
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ class _MeetingData:
             rows = self.per_municipality.loc[self.per_municipality["druh"] == druh]
         else:
             rows = self.gaps.loc[(self.gaps["druh"] == druh) & (self.gaps["cilova_skupina"] == group)]
+        rows = rows.loc[rows["jednotka"] == planning_unit(druh)]  # need is in the type's unit; other units are not mapped
         return rows.sort_values("mezera", ascending=False, kind="stable")
 
     def map(self, group: str, druh: str, focus: str | None, lang: str) -> Element:
@@ -189,11 +190,12 @@ class _MeetingData:
 
 
 def gap_table(rows: pd.DataFrame, *, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and coverage per municipality (need and shortfall as estimates)."""
+    """Need, reachable capacity, shortfall and coverage per municipality (need and shortfall as estimates, in the type's unit)."""
+    unit = rows["jednotka"].iloc[0] if len(rows) else None
     return Table(rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], lang=lang, css_class="kp-table kp-gaps", cells={
-        "potreba": lambda v: fmt.estimate(v, lang),
+        "potreba": lambda v: fmt.estimate_count(v, lang, unit),
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 0 if abs(v) >= 10 else 1),
-        "mezera": lambda v: fmt.estimate(v, lang) if v > 0 else fmt.number(0, lang),
+        "mezera": lambda v: fmt.estimate_count(v, lang, unit) if v > 0 else fmt.number(0, lang),
         "pokryti": lambda v: fmt.percent(v, lang),
     })
 
@@ -212,6 +214,7 @@ _CSS = """<style>
 .kp-table tbody tr:last-child td { font-weight: normal; }
 .kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
 .kp-note { color: #555; font-size: 16px; }
+.kp-notice { background: #fff4d6; border-left: 6px solid #e0a800; padding: 8px 12px; }
 </style>"""
 
 
@@ -245,7 +248,7 @@ class MeetingApp:
         self.map = w.HTML(layout=w.Layout(width="100%"))
         self.table = w.HTML()
         self.profile = w.HTML()
-        title = w.HTML(_CSS + heading(_t("heading", lang, region=r.meta["region_name"]), 1).html)
+        title = w.HTML(_CSS + (heading(_t("heading", lang, region=r.meta["region_name"]), 1) + views.no_services_note(r, lang=lang)).html)
         children = [title, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
                     w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.map,
                     w.HBox([w.VBox([self.table], layout=w.Layout(width="50%")), w.VBox([self.profile], layout=w.Layout(width="50%"))])]
@@ -355,7 +358,7 @@ class MeetingApp:
             shortages = paragraph(_t("no_shortage", lang))
         else:
             items = "".join(f"<li>{escape(service_type_label(g.druh, lang))} – {escape(target_group_label(g.cilova_skupina, lang))}: "
-                            f"<b>{escape(fmt.estimate(g.mezera, lang))}</b> {escape(word('people', lang))}</li>" for g in top.itertuples())
+                            f"<b>{escape(fmt.estimate_count(g.mezera, lang, g.jednotka))}</b></li>" for g in top.itertuples())
             shortages = Element(f"<ul>{items}</ul>")
         return (heading(f"{_t('profile', lang)}: {r.meta['names'][muni]}") + heading(_t("inhabitants", lang), 3)
                 + views.population_card(r, muni, lang=lang) + heading(_t("shortages", lang), 3) + shortages)

@@ -6,10 +6,22 @@ Nothing here computes analysis; it selects from the result tables and
 renders, in Czech by default (``lang="en"`` for English). Need and shortfall
 are estimates and shown as such (:func:`kpwork.pages.format.estimate`); the
 load of a service with 1 to 4 clients is masked (:mod:`kpwork.disclosure`).
+
+A region with no services yet (``kpwork init`` writes empty sheets) gets a
+plain sentence under its title instead of shortfalls that only repeat the
+need: the gap table then shows the need alone, and the tables of services,
+shortages and nearest services are left out. :func:`footer` is the line of
+run date, population year and sources that every exported page ends with.
+
+Need and capacity are shown with their unit (beds, clients, families), never
+as a blanket "people"; capacity in a unit its type is not planned in has its
+own rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from functools import partial
 
 import folium
@@ -21,13 +33,23 @@ from kpwork.errors import InvalidParameter
 from kpwork.pages import charts, maps
 from kpwork.pages import format as fmt
 from kpwork.pages.catalogue import serves
-from kpwork.pages.element import Chart, Element, Table, escape, heading
-from kpwork.pages.labels import GAP_STATES, LOAD_STATES, check_lang, label, word
+from kpwork.pages.element import Chart, Element, Table, escape, heading, join, paragraph
+from kpwork.pages.labels import (
+    GAP_STATES,
+    LOAD_BASES,
+    LOAD_STATES,
+    check_lang,
+    label,
+    unit_name,
+    word,
+)
+from kpwork.reference import CREDIT
 from kpwork.results import Results, load
 from kpwork.taxonomy import (
     SERVICE_TYPES,
     form_label,
     paragraph_order,
+    planning_unit,
     service_type_label,
     target_group_label,
 )
@@ -39,14 +61,74 @@ def open_results(results_dir: str) -> Results:
 
 
 def title(r: Results, *, lang: str = "cs", kod_obce: str | int | None = None) -> Element:
-    """Page heading: the region, or a municipality of it."""
+    """Page heading: the region, or a municipality of it; the no-services sentence when the region has none."""
     check_lang(lang)
     region = r.meta["region_name"]
     if kod_obce is None:
-        return heading(region, 1) + Element(f"<p>{escape(word('region_subtitle', lang))}</p>")
+        return heading(region, 1) + Element(f"<p>{escape(word('region_subtitle', lang))}</p>") + no_services_note(r, lang=lang)
     code = _member(r, kod_obce)
     sub = f"{word('municipality_subtitle', lang, region=region)} · {word('kod_obce', lang)} {code}"
-    return heading(r.meta["names"][code], 1) + Element(f"<p>{escape(sub)}</p>")
+    return heading(r.meta["names"][code], 1) + Element(f"<p>{escape(sub)}</p>") + no_services_note(r, lang=lang)
+
+
+def has_services(r: Results) -> bool:
+    """Whether the run's region has any service (results of older runs: assumed so)."""
+    return bool(r.meta.get("has_services", True))
+
+
+def no_services_note(r: Results, *, lang: str = "cs") -> Element:
+    """"V regionu zatím nejsou zapsané žádné služby; ..." for a region without services, else nothing.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> no_services_note(SimpleNamespace(meta={"has_services": False}), lang="en").html
+    '<p class="kp-notice"><b>No services are recorded in the region yet; add them to the services sheet.</b></p>'
+    >>> no_services_note(SimpleNamespace(meta={"has_services": True})).html
+    ''
+    """
+    if has_services(r):
+        return Element()
+    return Element(f'<p class="kp-notice"><b>{escape(word("no_services", lang))}</b></p>')
+
+
+def run_facts(meta: Mapping, *, lang: str = "cs", run_date: dt.date | str | None = None) -> str:
+    """The run's date and the year of its population figures, as one line of text.
+
+    Parameters
+    ----------
+    meta
+        The run's ``region.json`` (:attr:`kpwork.results.Results.meta`);
+        ``population_years`` gives the year (left out for results of older runs).
+    lang
+        ``"cs"`` or ``"en"``.
+    run_date
+        The run's reference date; left out when None (a page served live).
+
+    Examples
+    --------
+    >>> run_facts({"population_years": [2020]}, run_date="2025-03-01")
+    'Výpočet ze dne 1. 3. 2025 · počty obyvatel za rok 2020'
+    >>> run_facts({"population_years": [2019, 2020]}, lang="en")
+    'population figures of 2019, 2020'
+    """
+    parts = [word("footer_run", lang, date=fmt.date(run_date, lang))] if run_date else []
+    years = meta.get("population_years") or []
+    if years:
+        parts.append(word("footer_population", lang, years=", ".join(str(y) for y in years)))
+    return " · ".join(parts)
+
+
+def footer(meta: Mapping, *, lang: str = "cs", run_date: dt.date | str | None = None) -> Element:
+    """The last line of an exported page: :func:`run_facts` and the sources of boundaries and population.
+
+    Examples
+    --------
+    >>> footer({}, lang="en").html
+    '<footer class="kp-footer"><p>Sources: Hranice obcí: ČÚZK (RÚIAN), generalizace pehovorka/covid-obce-frontend (MIT); obyvatelstvo: ČSÚ</p></footer>'
+    """
+    parts = [run_facts(meta, lang=lang, run_date=run_date), word("footer_sources", lang, credit=CREDIT)]
+    return Element(f'<footer class="kp-footer"><p>{escape(" · ".join(p for p in parts if p))}</p></footer>')
 
 
 def _member(r: Results, kod_obce: str | int) -> str:
@@ -97,62 +179,85 @@ def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
     return charts.age_structure(rows, names, lang=lang, highlight=code)
 
 
-def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart:
+def need_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Chart | Element:
     """Need against reachable capacity per service type for the region; for a
-    member, the share of its need covered (no counts of people of one village)."""
+    member, the share of its need covered (no counts of people of one village;
+    nothing while the region has no services: every share would be 0 %).
+    Each type in the unit it is planned in."""
     if kod_obce is None:
-        return charts.need_vs_capacity(r["mezery_region"], lang=lang)
-    per_type = r["mezery_obce"]
+        return charts.need_vs_capacity(_planned(r["mezery_region"]), lang=lang)
+    if not has_services(r):
+        return Element()
+    per_type = _planned(r["mezery_obce"])
     return charts.coverage_by_type(per_type.loc[per_type["kod_obce"] == _member(r, kod_obce)], lang=lang)
 
 
-def _shortfall(value: float, lang: str) -> str:
-    """An estimated shortfall; a surplus shows as no shortfall."""
-    return fmt.estimate(value, lang) if value > 0 else fmt.number(0, lang)
+def _planned(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows in each type's planning unit (capacity in other units has rows of its own)."""
+    if "jednotka" not in rows:
+        return rows
+    return rows.loc[[u == planning_unit(d) for d, u in zip(rows["druh"], rows["jednotka"], strict=True)]]
+
+
+def _shortfall(count, value: float) -> str:
+    """A shortfall; a surplus shows as no shortfall; none for capacity in another unit."""
+    if fmt.missing(value):
+        return fmt.MISSING
+    return count(value) if value > 0 else fmt.number(0)
 
 
 def gap_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and status per type (and target group for a member)."""
+    """Need, reachable capacity, shortfall and status per type and unit (and target group for a member).
+
+    Without any service in the region only the need is shown: shortfalls
+    would repeat it and every status would be "nedostupné".
+    """
     if kod_obce is None:
-        rows = r["mezery_region"]
+        rows, count = r["mezery_region"], partial(fmt.estimate, lang=lang)
         columns = ["druh"]
     else:
         gaps = r["mezery"]
-        rows = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)]
-        rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s)
+        rows, count = gaps.loc[gaps["kod_obce"] == _member(r, kod_obce)], partial(fmt.estimate, lang=lang)
+        rows = rows.sort_values(["cilova_skupina", "druh"], key=lambda s: s.map(paragraph_order) if s.name == "druh" else s, kind="stable")
         columns = ["cilova_skupina", "druh"]
-    shown = rows[[*columns, "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"]]
-    return Table(shown, lang=lang, cells={
+    shown = rows[[*columns, "jednotka", "potreba", "kapacita_dosazitelna", "mezera", "pokryti", "stav"] if has_services(r) else [*columns, "jednotka", "potreba"]]
+    return Table(shown, lang=lang, numeric={"potreba", "kapacita_dosazitelna", "mezera", "pokryti"} & set(shown.columns), cells={
         "cilova_skupina": lambda g: target_group_label(g, lang),
         "druh": lambda d: service_type_label(d, lang),
-        "potreba": partial(fmt.estimate, lang=lang),
+        "jednotka": lambda u: unit_name(u, lang),
+        "potreba": count,
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
-        "mezera": partial(_shortfall, lang=lang),
+        "mezera": partial(_shortfall, count),
         "pokryti": lambda v: fmt.percent(v, lang),
         "stav": lambda s: label(GAP_STATES, s, lang),
     })
 
 
-def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table:
-    """The largest shortfalls per municipality and type."""
-    top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "potreba", "kapacita_dosazitelna", "mezera"]]
+def top_shortages(r: Results, *, n: int = 10, lang: str = "cs") -> Table | Element:
+    """The largest shortfalls per municipality and type, in the type's unit (nothing while the region has no services)."""
+    if not has_services(r):
+        return Element()
+    top = r["nejvetsi_nedostatky"].head(n)[["nazev", "druh", "jednotka", "potreba", "kapacita_dosazitelna", "mezera"]]
     people = partial(fmt.estimate, lang=lang)
     return Table(top, lang=lang, cells={
         "druh": lambda d: service_type_label(d, lang),
+        "jednotka": lambda u: unit_name(u, lang),
         "potreba": people,
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 1),
         "mezera": people,
     })
 
 
-def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table:
-    """Services (of the region, or serving a member) with capacity and load.
+def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs") -> Table | Element:
+    """Services (of the region, or serving a member) with capacity and load (nothing when the region has none).
 
     The load of a service with 1 to 4 clients is shown as ``<5 klientů`` and
     its state as ``–``: with the capacity public, a percentage or a state would
     give the clients back.
     """
-    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "klienti", "vytizeni", "stav"]], left_on="id", right_on="sluzba_id", how="left")
+    if not has_services(r):
+        return Element()
+    services = r["sluzby"].merge(r["vytizenost"][["sluzba_id", "klienti", "vytizeni", "vytizeni_zaklad", "stav"]], left_on="id", right_on="sluzba_id", how="left")
     if kod_obce is not None:
         services = services.loc[serves(services, _member(r, kod_obce))]
     masked = small(services["klienti"])
@@ -164,19 +269,46 @@ def service_table(r: Results, *, kod_obce: str | int | None = None, lang: str = 
         "kapacita": [fmt.count(k, lang, u) for k, u in zip(services["kapacita"], services["jednotka"], strict=True)],
         "vytizeni": [fmt.real_count(k, lang, "klient") if m else fmt.percent(v, lang)
                      for k, v, m in zip(services["klienti"], services["vytizeni"], masked, strict=True)],
+        "vytizeni_zaklad": services["vytizeni_zaklad"].where(~masked),
         "stav": services["stav"].where(~masked),
     })
     return Table(shown, lang=lang, numeric={"kapacita", "vytizeni"}, cells={
         "druh": lambda d: service_type_label(d, lang),
         "forma": lambda f: form_label(f, lang),
+        "vytizeni_zaklad": lambda b: label(LOAD_BASES, b, lang),
         "stav": lambda s: label(LOAD_STATES, s, lang),
     })
 
 
-def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:
-    """Distance from a member to the nearest service of each type present in the region."""
+def opt_out_note(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Element:
+    """A line per shared service the member opted out of, saying whether the service still serves it.
+
+    Empty when the member opted out of nothing (or the run has no funding).
+    The rule is the region's ``[financovani] odhlaseni_vyrazuje_z_dosahu``
+    (``docs/access.md``), applied by the analysis (``financovani_odhlaseni``).
+    """
     code = _member(r, kod_obce)
-    acc = r["dostupnost"]
+    if "financovani_odhlaseni" not in r:
+        return Element()
+    table = r["financovani_odhlaseni"]
+    lines = []
+    for row in table.loc[table["kod_obce"].astype(str) == code].itertuples():
+        key = "opt_out_unreached" if not _true(row.v_dosahu) else "opt_out_removed" if _true(row.vyrazena_z_dosahu) else "opt_out_kept"
+        lines.append(paragraph(word(key, lang, sluzba=row.sluzba, druh=service_type_label(str(row.druh), lang)), css_class="kp-note"))
+    return join(lines)
+
+
+def _true(value: object) -> bool:
+    """A yes/no cell as read back from a result CSV (``True``/``False`` text) or from the analysis (bool)."""
+    return str(value).strip().lower() in ("true", "1", "ano")
+
+
+def nearest_services(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table | Element:
+    """Distance from a member to the nearest service of each type present in the region (nothing when there is none)."""
+    code = _member(r, kod_obce)
+    if not has_services(r):
+        return Element()
+    acc = _planned(r["dostupnost"])
     rows = acc.loc[acc["kod_obce"] == code].sort_values("druh", key=lambda s: s.map(paragraph_order))
     return Table(rows[["druh", "vzdalenost_nejblizsi_m", "dostupnost"]], lang=lang, cells={
         "druh": lambda d: service_type_label(d, lang),

@@ -26,7 +26,7 @@ import pandas as pd
 
 from kpwork import sheets as sh
 from kpwork.region.model import Region
-from kpwork.taxonomy import closest, fold, normalise_service_type, normalise_target_group
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary, closest, fold
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +178,6 @@ _decision = _choice(
 _direction = _choice({fold(a): k for k, aliases in DIRECTIONS.items() for a in aliases}, "direction (smer)", ("růst", "pokles"))
 
 
-def _target_groups(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(normalise_target_group(item) for item in sh.split_list(text)))
-
-
 def _weight(text: str) -> float:
     value = sh.non_negative(text)
     if value == 0:
@@ -245,6 +241,11 @@ class _Context:
     problems: sh.ProblemLog
     today: date
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The region's spellings of types and groups (kpwork's without a region)."""
+        return self.region.vocabulary if self.region is not None else DEFAULT_VOCABULARY
+
     def label(self, name: str) -> str:
         files = [s.file for s in self.sheets.values()]
         if any("[" in f for f in files) or not files:
@@ -296,7 +297,7 @@ def _parse_groups(ctx: _Context) -> pd.DataFrame:
         return pd.DataFrame(columns=["skupina", "nazev", "cilove_skupiny", "vedouci"])
     out = pd.DataFrame({"skupina": _codes(ctx, sheet, "skupina", "working group")})
     out["nazev"] = sh.parse_column(sheet, "nazev", str, ctx.problems, expected="the working group's name")
-    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", _target_groups, ctx.problems, required=False, default=())
+    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", ctx.vocabulary.target_groups, ctx.problems, required=False, default=())
     out["vedouci"] = sheet.frame["vedouci"].tolist()
     _unique(ctx, sheet, [(c,) for c in out["skupina"]], "skupina", "working group")
     return out
@@ -354,7 +355,7 @@ def _parse_activities(ctx: _Context, opatreni: pd.DataFrame, skupiny: pd.DataFra
     out["termin"] = sh.parse_column(sheet, "termin", parse_date, log, required=False)
     out["stav"] = sh.parse_column(sheet, "stav", _state, log, required=False, default="")
     out["sluzba_id"] = f["sluzba_id"].tolist()
-    out["druh"] = sh.parse_column(sheet, "druh", normalise_service_type, log, required=False, default="")
+    out["druh"] = sh.parse_column(sheet, "druh", ctx.vocabulary.service_type, log, required=False, default="")
     out["kapacita"] = sh.parse_column(sheet, "kapacita", sh.non_negative, log, required=False, default=np.nan)
     out["obce"] = sh.parse_column(sheet, "obce", _municipalities(ctx.region), log, required=False, default=())
     _unique(ctx, sheet, list(zip(out["aktivita"], out["rok"], strict=True)), "aktivita", "activity and year")

@@ -264,8 +264,9 @@ def gap_effects(plan: Plan, gaps: pd.DataFrame | None, *, enough_share: float = 
 
     Notes
     -----
-    Attribution: an activity's added capacity is split among the gap rows of
-    its type in its municipalities, in proportion to ``potreba`` (equally when
+    Attribution: an activity's added capacity (in the unit its type is
+    planned in) is split among the gap rows of its type in that unit in its
+    municipalities, in proportion to ``potreba`` (equally when
     the need there is 0). Only the target groups of the responsible working
     group count when the gaps table has any of them for that type; otherwise
     all. ``mezera_po = mezera_pred - pridana_kapacita``. Each measure is shown
@@ -284,6 +285,8 @@ def gap_effects(plan: Plan, gaps: pd.DataFrame | None, *, enough_share: float = 
                "mezera_pred", "pridana_kapacita", "mezera_po", "pokryti_pred", "pokryti_po", "stav_pred", "stav_po"]
     if gaps is not None and (missing := [c for c in GAP_COLUMNS if c not in gaps.columns]):
         raise InvalidParameter(f"gap_effects: gaps lack columns {missing}; expected {list(GAP_COLUMNS)}")
+    if gaps is not None:
+        gaps = gaps.loc[gaps["potreba"].notna()]  # added capacity is in the type's planning unit; rows of other units have no need
     adds = plan.aktivity.loc[plan.aktivity["kapacita"].fillna(0) > 0]
     groups = dict(zip(plan.skupiny["skupina"], plan.skupiny["cilove_skupiny"], strict=True))
     parts = [_attribute(row, gaps, groups.get(row["skupina"], ())) for row in adds.to_dict("records")]

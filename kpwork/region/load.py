@@ -3,7 +3,7 @@
 A region folder holds the sheets a coordinator keeps (``docs/data-format.md``):
 ``region.toml``, ``municipalities.geojson`` (or ``.gpkg``), ``population``,
 ``services`` and ``usage`` (CSV or XLSX), and optionally ``norms``,
-``pruzkum``, ``funding``, ``coalition_costs`` and ``plan``. Every problem of
+``conversions``, ``pruzkum``, ``funding``, ``coalition_costs`` and ``plan``. Every problem of
 every file is collected and raised once, as :class:`~kpwork.errors.InvalidRegion`.
 """
 
@@ -23,12 +23,14 @@ import shapely
 
 from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES
+from kpwork.conversions import parse_conversions
 from kpwork.errors import InvalidRegion, Problem
 from kpwork.funding.inputs import parse_coalition_costs, parse_funding
 from kpwork.need import parse_norms, parse_survey
 from kpwork.plan.inputs import parse_plan
-from kpwork.region.model import AGE_BANDS, Region
+from kpwork.region.model import AGE_BANDS, SETTINGS, Region
 from kpwork.region.services import read_services, read_usage
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Term, Vocabulary, region_term
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,8 @@ def load_region(path: str | Path) -> Region:
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
     population = _read_population(folder, members if known else [], problems, inputs)
-    services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs)
+    vocabulary = Vocabulary(config["terms"]) if config["terms"] else DEFAULT_VOCABULARY
+    services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs, vocabulary=vocabulary)
     usage = read_usage(folder, service_ids, problems, inputs)
     if problems:
         raise InvalidRegion(_reading_order(problems.problems))
@@ -77,6 +80,8 @@ def load_region(path: str | Path) -> Region:
         population=population,
         services=services,
         usage=usage,
+        vocabulary=vocabulary,
+        settings=config["settings"],
     )
     extras = _read_extras(folder, region, problems, inputs)
     if problems:
@@ -102,7 +107,7 @@ def _reading_order(problems: list[Problem]) -> list[Problem]:
 
 def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> dict:
     file = folder / FILES.config
-    default = {"id": folder.name, "name": folder.name, "members": None}
+    default = {"id": folder.name, "name": folder.name, "members": None, "terms": (), "settings": _default_settings()}
     if not file.exists():
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
@@ -146,7 +151,63 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
                 members.append(code)
                 config["member_lines"].append(line)
             config["members"] = members
+    config["terms"] = _read_terms(data.get("pojmy"), lines, problems)
+    config["settings"] = _settings(data, lines, problems)
     return config
+
+
+def _read_terms(section: object, lines: list[str], problems: sh.ProblemLog) -> tuple[Term, ...]:
+    """The region's own terms: ``[pojmy]`` with ``"term" = "target group or service type"`` (or a list of groups)."""
+    if section is None:
+        return ()
+    start = _table_line(lines, "pojmy")
+    if not isinstance(section, dict):
+        problems.add(FILES.config, start or _key_line(lines, "pojmy"), "pojmy", 'must be a table [pojmy] of lines such as "naši senioři" = "seniori"')
+        return ()
+    terms = []
+    for term, value in section.items():
+        try:
+            terms.append(region_term(term, value))
+        except ValueError as exc:
+            problems.add(FILES.config, _term_line(lines, term, start), "pojmy", f'"{term}": {exc}')
+    return tuple(terms)
+
+
+def _table_line(lines: list[str], table: str) -> int | None:
+    """Line (1-based) of the header ``[table]``, for messages."""
+    return next((n for n, line in enumerate(lines, 1) if line.split("#", 1)[0].strip() == f"[{table}]"), None)
+
+
+def _term_line(lines: list[str], term: str, after: int | None) -> int | None:
+    """Line (1-based) from ``after`` on where the key ``term`` (bare or quoted) is set, for messages."""
+    start = after or 1
+    for n, line in enumerate(lines[start - 1 :], start):
+        key, equals, _ = line.partition("=")
+        if equals and key.strip().strip("\"'") == term:
+            return n
+    return after
+
+
+def _default_settings() -> dict[str, Any]:
+    return {key: value for keys in SETTINGS.values() for key, value in keys.items()}
+
+
+def _settings(data: dict, lines: list[str], problems: sh.ProblemLog) -> dict[str, Any]:
+    """The settings of :data:`~kpwork.region.model.SETTINGS` (true/false), defaults where not set."""
+    settings = _default_settings()
+    for section, keys in SETTINGS.items():
+        values = data.get(section, {})
+        if not isinstance(values, dict):
+            problems.add(FILES.config, _key_line(lines, section), section, f"[{section}] must be a section with {', '.join(keys)}")
+            continue
+        for key, value in values.items():
+            if key not in keys:
+                problems.add(FILES.config, _key_line(lines, key), key, f"unknown setting '{key}' in [{section}]; allowed: {', '.join(keys)}")
+            elif not isinstance(value, bool):
+                problems.add(FILES.config, _key_line(lines, key), key, f"[{section}] {key} must be true or false (without quotes), got {value!r}")
+            else:
+                settings[key] = value
+    return settings
 
 
 def _key_line(lines: list[str], key: str) -> int | None:
@@ -306,6 +367,7 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
 #: ``sheets`` and ``taxonomy`` (they import :class:`Region` from :mod:`kpwork.region.model`, not the loader).
 OPTIONAL_INPUTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "norms": (FILES.norms, parse_norms),
+    "conversions": (FILES.conversions, parse_conversions),
     "survey": (FILES.survey, parse_survey),
     "coalition_costs": (FILES.coalition_costs, parse_coalition_costs),
     "funding": (FILES.funding, parse_funding),

@@ -15,10 +15,20 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from kpwork.taxonomy import DEFAULT_VOCABULARY, Vocabulary
+
 AGE_BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
 SERVICE_COLUMNS = ("id", "nazev", "poskytovatel", "druh", "forma", "cilove_skupiny", "kapacita", "kod_obce")
 SERVICE_OPTIONAL = ("ico", "jednotka", "lat", "lon", "pusobnost", "naklady")
 USAGE_COLUMNS = ("sluzba_id", "kod_obce", "klienti")
+USAGE_OPTIONAL = ("hodiny", "rok", "luzkodny", "obsazenost")
+
+#: Key of ``[financovani]`` in region.toml: does a member's opt-out of a shared
+#: service (``ucast = ne``) also take it out of the service's reach? Default no.
+OPT_OUT_REMOVES_REACH = "odhlaseni_vyrazuje_z_dosahu"
+#: Settings of region.toml besides ``[region]``: section -> key -> default
+#: (``docs/data-format.md``). The loader checks their types and names.
+SETTINGS: dict[str, dict[str, bool]] = {"financovani": {OPT_OUT_REMOVES_REACH: False}}
 
 
 @dataclass(frozen=True)
@@ -44,13 +54,21 @@ class Region:
         ``cilove_skupiny`` and ``pusobnost`` tuples of codes (``pusobnost``
         expanded from ``*`` to all members), point ``geometry`` in EPSG:5514.
     usage : DataFrame
-        ``sluzba_id``, ``kod_obce``, ``klienti``, ``hodiny`` (NaN when not
-        given) and ``rok`` (<NA> when not given).
+        ``sluzba_id``, ``kod_obce``, ``klienti``, ``hodiny``, ``luzkodny``
+        (bed-days) and ``obsazenost`` (average beds or places occupied),
+        NaN when not given, and ``rok`` (<NA> when not given).
     inputs : tuple of Path
         Every file read, for the run manifest.
     extras : mapping
-        Optional inputs parsed by their modules: ``norms``, ``survey``,
-        ``funding``, ``coalition_costs``, ``plan``.
+        Optional inputs parsed by their modules: ``norms``, ``conversions``,
+        ``survey``, ``funding``, ``coalition_costs``, ``plan``.
+    vocabulary : Vocabulary
+        kpwork's spellings of service types and target groups with the
+        region's own terms (``[pojmy]`` in ``region.toml``); every parser of
+        the region's sheets reads types and groups through it.
+    settings : mapping
+        Settings of region.toml besides ``[region]`` by key, every key of
+        :data:`SETTINGS` present (its default when the file does not set it).
     """
 
     id: str
@@ -63,6 +81,8 @@ class Region:
     usage: pd.DataFrame
     inputs: tuple[Path, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY
+    settings: Mapping[str, Any] = field(default_factory=lambda: {k: v for keys in SETTINGS.values() for k, v in keys.items()})
 
     @property
     def age_bands(self) -> list[str]:

@@ -19,11 +19,12 @@ from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
 from kpwork.errors import KpworkWarning
 from kpwork.region.model import SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS
 from kpwork.taxonomy import (
+    DEFAULT_VOCABULARY,
     FORMS,
     SERVICE_TYPES,
+    Vocabulary,
     normalise_form,
-    normalise_service_type,
-    normalise_target_group,
+    normalise_unit,
 )
 
 
@@ -33,11 +34,15 @@ def read_services(
     members: list[str] | None,
     problems: sh.ProblemLog,
     inputs: list[Path],
+    *,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> tuple[gpd.GeoDataFrame, set[str] | None]:
     """Services, and the ids of all rows (for checking usage even when services have problems).
 
     ``municipalities`` is None when the polygons could not all be read (then
     coordinates are not checked); ``members`` is None when membership is unknown.
+    ``druh`` and ``cilove_skupiny`` are read through the region's ``vocabulary``
+    (an umbrella term in ``cilove_skupiny`` expands to all its groups).
     """
     sheet = sh.open_sheet(folder, FILES.services, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, SERVICE_COLUMNS, problems):
@@ -59,11 +64,11 @@ def read_services(
     for column in ("nazev", "poskytovatel"):
         out[column] = sh.parse_column(sheet, column, str, problems, expected="a name")
     out["ico"] = sh.parse_column(sheet, "ico", _ico, problems, required=False, default="")
-    out["druh"] = sh.parse_column(sheet, "druh", normalise_service_type, problems, expected="a service type such as 40 or pečovatelská služba")
+    out["druh"] = sh.parse_column(sheet, "druh", vocabulary.service_type, problems, expected="a service type such as 40 or pečovatelská služba")
     out["forma"] = sh.parse_column(sheet, "forma", normalise_form, problems, expected="pobytová, ambulantní or terénní")
-    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", _target_groups, problems, expected="one or more target groups")
+    out["cilove_skupiny"] = sh.parse_column(sheet, "cilove_skupiny", vocabulary.target_groups, problems, expected="one or more target groups")
     out["kapacita"] = sh.parse_column(sheet, "kapacita", sh.non_negative, problems, expected="a capacity >= 0")
-    out["jednotka"] = frame["jednotka"].tolist()
+    out["jednotka"] = _units(sheet, problems)
     out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="the 6-digit code of the municipality where the service sits")
     out["naklady"] = sh.parse_column(sheet, "naklady", sh.non_negative, problems, required=False, default=np.nan, expected="a yearly cost in CZK >= 0")
     lat = sh.parse_column(sheet, "lat", sh.parse_number, problems, required=False, default=np.nan, expected="latitude in degrees (WGS84), e.g. 49,2118")
@@ -78,7 +83,7 @@ def read_services(
             if not sh.is_blank(code) and code not in members:
                 problems.add(sheet.file, sheet.row(i), "kod_obce", f"{code} is not a member of the region; expected the code of the member municipality where the service sits")
     out["pusobnost"] = _expand_catchments(sheet, pusobnost, members, problems)
-    out["jednotka"] = [unit or ("" if sh.is_blank(druh) else SERVICE_TYPES[druh].unit) for druh, unit in zip(out["druh"], out["jednotka"], strict=True)]
+    out["jednotka"] = [unit or ("" if sh.is_blank(druh) else SERVICE_TYPES[druh].unit) for druh, unit in zip(out["druh"], out["jednotka"], strict=True)]  # empty: the type's planning unit
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     geometry = None
     if municipalities is not None and members is not None:
@@ -95,6 +100,18 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.astype({c: object for c in columns})
 
 
+def _units(sheet: sh.Sheet, problems: sh.ProblemLog) -> list[str]:
+    """``jednotka`` as a unit code (``lůžek``, ``beds`` -> ``lůžka``); empty stays empty; unknown units reported with their service."""
+    units = []
+    for i, (sid, text) in enumerate(zip(sheet.frame["id"], sheet.frame["jednotka"], strict=True)):
+        try:
+            units.append(normalise_unit(text) if text else "")
+        except ValueError as exc:
+            problems.add(sheet.file, sheet.row(i), "jednotka", f"service {sid or '(no id)'}: {exc}")
+            units.append("")
+    return units
+
+
 def _ico(text: str) -> str:
     digits = text.replace(" ", "")
     if digits.endswith(".0"):
@@ -102,17 +119,6 @@ def _ico(text: str) -> str:
     if not digits.isdigit() or len(digits) > 8:
         raise ValueError(f"IČO must be up to 8 digits, got '{text}'")
     return digits.zfill(8)
-
-
-def _target_groups(text: str) -> tuple[str, ...]:
-    codes = []
-    for item in sh.split_list(text):
-        code = normalise_target_group(item)
-        if code not in codes:
-            codes.append(code)
-    if not codes:
-        raise ValueError("expected one or more target groups")
-    return tuple(codes)
 
 
 def _catchment(text: str) -> tuple[str, ...]:
@@ -206,7 +212,7 @@ def _service_points(
 
 
 def read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
-    columns = ["sluzba_id", "kod_obce", "klienti", "hodiny", "rok"]
+    columns = ["sluzba_id", "kod_obce", "klienti", "hodiny", "luzkodny", "obsazenost", "rok"]
     sheet = sh.open_sheet(folder, FILES.usage, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, USAGE_COLUMNS, problems):
         return pd.DataFrame(columns=columns)
@@ -221,12 +227,14 @@ def read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, in
     out["kod_obce"] = sh.parse_column(sheet, "kod_obce", sh.kod_obce, problems, expected="a 6-digit code")
     out["klienti"] = sh.parse_column(sheet, "klienti", sh.non_negative_int, problems, expected="a number of clients >= 0")
     out["hodiny"] = sh.parse_column(sheet, "hodiny", sh.non_negative, problems, required=False, default=np.nan, expected="a number of hours >= 0") if "hodiny" in frame else np.nan
+    for column, expected in (("luzkodny", "bed-days in the year >= 0"), ("obsazenost", "average beds or places occupied >= 0")):
+        out[column] = sh.parse_column(sheet, column, sh.non_negative, problems, required=False, default=np.nan, expected=expected) if column in frame else np.nan
     out["rok"] = sh.parse_column(sheet, "rok", sh.year, problems, required=False, default=None, expected="a year such as 2024") if "rok" in frame else None
     if problems:
         return out
     out = _as_text(out, ["sluzba_id", "kod_obce"])
     out["klienti"] = out["klienti"].astype("int64")
-    out["hodiny"] = out["hodiny"].astype(float)
+    out[["hodiny", "luzkodny", "obsazenost"]] = out[["hodiny", "luzkodny", "obsazenost"]].astype(float)
     out["rok"] = out["rok"].astype("Int64")
     return out
 

@@ -27,7 +27,7 @@ from kpwork import sheets as sh
 from kpwork.config import FILES
 from kpwork.errors import KpworkError
 from kpwork.rpss.rows import COORDINATOR, HIDDEN
-from kpwork.taxonomy import fold, normalise_form, normalise_service_type, normalise_target_group
+from kpwork.taxonomy import fold, normalise_form, normalise_service_type, target_groups
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def _canonical(column: str, text: str) -> object:
     if column == "druh":
         return normalise_service_type(text)
     if column == "cilove_skupiny":
-        return frozenset(normalise_target_group(g) for g in sh.split_list(text))
+        return frozenset(target_groups(text))
     if column in ("kapacita", "lat", "lon"):
         return round(sh.parse_number(text), 5)
     if column == "ico":
