@@ -47,6 +47,7 @@ from kpwork.region import Region, load_region
 from kpwork.region.services import confirmation_date
 from kpwork.rpss.merge import (
     REGISTRY,
+    Change,
     ServicesFile,
     format_value,
     read_services_file,
@@ -301,19 +302,6 @@ def _help_sheet(book, name: str) -> None:
 # --- forms back --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Change:
-    """One line of the change log: a service changed (one column), added, ended or confirmed."""
-
-    zmena: str
-    sluzba: str
-    nazev: str
-    sloupec: str = ""
-    puvodne: str = ""
-    nove: str = ""
-    poznamka: str = ""
-
-
 @dataclass
 class ReturnedForm:
     """One returned form as read: its provider, what it changes, and what is wrong with it."""
@@ -365,7 +353,7 @@ class MergeReport:
 
 def _change_table(changes: list[Change]) -> list[str]:
     rows = [("služba", "změna", "sloupec", "původně -> nově")]
-    rows += [(f"{c.sluzba} {c.nazev}", c.zmena, c.sloupec, f"{c.puvodne} -> {c.nove}" if c.sloupec else c.poznamka) for c in changes]
+    rows += [(f"{c.id} {c.nazev}", c.zmena, c.sloupec, f"{c.puvodne} -> {c.nove}" if c.sloupec else c.poznamka) for c in changes]
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     return ["  " + "  ".join(r[k].ljust(widths[k]) for k in range(3)) + "  " + r[3] for r in rows]
 
@@ -557,7 +545,7 @@ class _Checker:
                 self.add(i, column, f"služba {sid}: sloupec {why}; odesláno „{sent.get(column, '')}“, ve formuláři „{row[column]}“")
         if fold(row[ENDED]) in _YES:
             self.form.ended.append(sid)
-            self.form.changes.append(Change(ENDED_KIND, sid, sent["nazev"], poznamka=row[NOTE]))
+            self.form.changes.append(Change(ENDED_KIND, sid, sent.get("rpss_id", ""), sent["nazev"], poznamka=row[NOTE]))
             return
         if row[ENDED]:
             self.add(i, ENDED, f"služba {sid}: napište ano (služba skončila), nebo nechte prázdné; ve formuláři „{row[ENDED]}“")
@@ -572,7 +560,7 @@ class _Checker:
                 self.add(i, column, f"služba {sid}: název nesmí být prázdný")
             elif not self.same(column, row[column], current.get(column, ""), druh):
                 updates[column] = row[column]
-                self.form.changes.append(Change(CHANGED, sid, sent["nazev"], column, current.get(column, ""), row[column], row[NOTE]))
+                self.form.changes.append(Change(CHANGED, sid, sent.get("rpss_id", ""), sent["nazev"], column, current.get(column, ""), row[column], row[NOTE]))
         self.form.updates[sid] = updates
         self.form.confirmed.append(sid)
 
@@ -592,7 +580,7 @@ class _Checker:
             self.add(i, "kod_obce", "nová služba: kod_obce je jedna obec, kde služba sídlí")
         fields = {c: row[c] for c in (*EDITABLE, "druh", "kod_obce")}
         self.form.new.append(fields | {"poskytovatel": provider.get("poskytovatel", self.form.name), "ico": provider.get("ico", ""), NOTE: row[NOTE]})
-        self.form.changes.append(Change(ADDED, "(nová)", row["nazev"], poznamka=row[NOTE]))
+        self.form.changes.append(Change(ADDED, "(nová)", "", row["nazev"], poznamka=row[NOTE]))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -622,8 +610,8 @@ def _apply(folder: Path, file: ServicesFile, forms: list[ReturnedForm], now: dt.
             taken.add(new_ids[-1])
             by_id[new_ids[-1]] = {"id": new_ids[-1], **{c: fmt.get(c, str)(v) for c, v in row.items() if c != NOTE}, CONFIRMED: today}
         provisional = iter(new_ids)  # the ADDED changes are in the order of form.new
-        logged += [(form, dataclasses.replace(c, sluzba=next(provisional)) if c.zmena == ADDED else c) for c in form.changes]
-        logged += [(form, Change(CONFIRMED_KIND, sid, by_id[sid].get("nazev", ""))) for sid in form.confirmed if not form.updates.get(sid)]
+        logged += [(form, dataclasses.replace(c, id=next(provisional)) if c.zmena == ADDED else c) for c in form.changes]
+        logged += [(form, Change(CONFIRMED_KIND, sid, by_id[sid].get("rpss_id", ""), by_id[sid].get("nazev", ""))) for sid in form.confirmed if not form.updates.get(sid)]
     extra = [c for c in (*PROVIDER_ONLY,) if c not in file.keys]
     out_file = dataclasses.replace(file, keys=[*file.keys, *extra], header=[*file.header, *extra])
     note = write_services_file(out_file, list(by_id.values()))
@@ -650,7 +638,7 @@ def _append_log(folder: Path, logged: list[tuple[ReturnedForm, Change]], now: dt
     path = folder / CHANGE_LOG
     text = sh.decode(path.read_bytes()) if path.exists() else ""
     lines = [] if text.strip() else [LOG_COLUMNS]
-    lines += [(now.isoformat(sep=" "), f.path.name, f.name, c.sluzba, c.nazev, c.zmena, c.sloupec, c.puvodne, c.nove, c.poznamka) for f, c in logged]
+    lines += [(now.isoformat(sep=" "), f.path.name, f.name, c.id, c.nazev, c.zmena, c.sloupec, c.puvodne, c.nove, c.poznamka) for f, c in logged]
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(lines)
     glue = "" if not text or text.endswith("\n") else "\r\n"

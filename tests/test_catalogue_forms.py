@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from kpwork import KpworkWarning, load_region
+from kpwork import InvalidRegion, KpworkWarning, load_region
 from kpwork import sheets as sh
 from kpwork.analysis import analyse_region
 from kpwork.catalogue_forms import (
@@ -284,3 +284,13 @@ def test_registry_fields_stay_the_registrys_and_provider_fields_the_providers(re
     import_rpss(region_copy, RPSS, today=dt.date(2026, 3, 1))  # a later import keeps what the provider wrote
     after = _rows(region_copy)[sid]
     assert (after["popis"], after["oteviraci_doba"], after["potvrzeno"]) == ("Popis od poskytovatele", "nonstop", "2026-02-03")
+
+
+def test_a_bad_confirmation_date_is_reported_by_the_loader(region_copy, tmp_path):
+    form = _forms(region_copy, tmp_path) / SENIOR
+    merge_forms(region_copy, [form], apply=True, now=NOW)
+    text = (region_copy / "services.csv").read_text(encoding="utf-8-sig").replace("2026-02-03", "3. 2. 2026", 1).replace("2026-02-03", "brzy", 1)
+    (region_copy / "services.csv").write_text(text, encoding="utf-8-sig")
+    with pytest.raises(InvalidRegion) as caught:
+        load_region(region_copy)
+    assert [str(p) for p in caught.value.problems] == ["services.csv:3: potvrzeno: expected a date such as 2026-01-31 or 31. 1. 2026, got 'brzy'"]
