@@ -198,7 +198,7 @@ def catalogue() -> None:
 @_user_errors
 def catalogue_forms(region_dir: Path, out_dir: Path) -> None:
     """Write one XLSX form per provider (by IČO) with its services into OUT_DIR."""
-    from kpwork.catalogue_forms import write_forms
+    from kpwork.catalogue import write_forms
 
     for line in write_forms(region_dir, out_dir).lines():
         click.echo(line)
@@ -211,7 +211,7 @@ def catalogue_forms(region_dir: Path, out_dir: Path) -> None:
 @_user_errors
 def catalogue_merge(region_dir: Path, forms: tuple[Path, ...], apply_: bool) -> None:
     """Check returned forms, list the changes per service; write them only with --apply."""
-    from kpwork.catalogue_forms import merge_forms
+    from kpwork.catalogue import merge_forms
 
     report = merge_forms(region_dir, forms, apply=apply_)
     for line in report.lines():
@@ -225,7 +225,7 @@ def catalogue_merge(region_dir: Path, forms: tuple[Path, ...], apply_: bool) -> 
 @_user_errors
 def catalogue_status(region_dir: Path, since) -> None:
     """List providers that have not answered (confirmed their services) since a date."""
-    from kpwork.catalogue_forms import unanswered
+    from kpwork.catalogue import unanswered
 
     table = unanswered(region_dir, since.date())
     if table.empty:

@@ -13,18 +13,9 @@ from openpyxl import load_workbook
 from kpwork import InvalidRegion, KpworkWarning, load_region
 from kpwork import sheets as sh
 from kpwork.analysis import analyse_region
-from kpwork.catalogue_forms import (
-    CHANGE_LOG,
-    DATA_SHEET,
-    EDITABLE,
-    FORM_COLUMNS,
-    META_SHEET,
-    checksum,
-    merge_forms,
-    read_change_log,
-    unanswered,
-    write_forms,
-)
+from kpwork.catalogue import merge_forms, read_change_log, unanswered, write_forms
+from kpwork.catalogue.form import DATA_SHEET, EDITABLE, FORM_COLUMNS, META_SHEET, checksum
+from kpwork.catalogue.merge import CHANGE_LOG
 from kpwork.cli import main
 from kpwork.pages import catalogue
 from kpwork.rpss import import_rpss
