@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -173,6 +175,12 @@ def test_a_form_editing_another_providers_service_is_refused(region_copy, tmp_pa
     assert any("řádek služby S03" in p for p in problems)  # and the provider's own S03 is missing
 
 
+def test_a_service_twice_on_a_form_is_refused(region_copy, tmp_path):
+    form = _edit(_forms(region_copy, tmp_path) / SENIOR, {("S03", "id"): "S02"}, unprotect=True)
+    problems = _problems(merge_forms(region_copy, [form], now=NOW))
+    assert any(":4: id: služba S02 je ve formuláři dvakrát" in p for p in problems)
+
+
 def test_a_new_and_an_ended_service(region_copy, tmp_path, drop_rows):
     usage = region_copy / "usage.csv"
     drop_rows(usage, *[n for n, line in enumerate(usage.read_text(encoding="utf-8-sig").splitlines(), 1) if line.startswith("S17;")])
@@ -285,3 +293,12 @@ def test_a_bad_confirmation_date_is_reported_by_the_loader(region_copy, tmp_path
     with pytest.raises(InvalidRegion) as caught:
         load_region(region_copy)
     assert [str(p) for p in caught.value.problems] == ["services.csv:3: potvrzeno: expected a date such as 2026-01-31 or 31. 1. 2026, got 'brzy'"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_form_resaved_by_libreoffice_is_recognised(region_copy, tmp_path):
+    path = _forms(region_copy, tmp_path) / NAPAJEDLA
+    out = tmp_path / "libreoffice"
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=120)
+    report = merge_forms(region_copy, [out / path.name], now=NOW)
+    assert report.ok and report.forms[0].changes == [] and report.forms[0].confirmed == ["S04", "S05", "S17"]

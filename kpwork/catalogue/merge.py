@@ -218,6 +218,8 @@ def _read_form(path: Path, region: Region, file: ServicesFile) -> ReturnedForm:
         sid = row["id"]
         if not sid:
             checker.new(i, row, meta["radek"][0] if meta["radek"] else {})
+        elif sid in seen:
+            checker.add(i, "id", f"služba {sid} je ve formuláři dvakrát; novou službu zapište s prázdným id")
         elif sid in sent:
             seen.add(sid)
             checker.existing(i, row, sent[sid], current.get(sid, sent[sid]))
