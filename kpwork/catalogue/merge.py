@@ -151,12 +151,11 @@ def merge_forms(
     InvalidParameter
         No form given, or one form given twice for one provider.
     """
-    folder = Path(region_dir)
-    region = load_region(folder)
-    file = read_services_file(folder)
-    paths = [Path(p) for p in forms]
+    folder, paths = Path(region_dir), [Path(p) for p in forms]
     if not paths:
         raise InvalidParameter("zadejte alespoň jeden vrácený formulář")
+    region = load_region(folder)
+    file = read_services_file(folder)
     report = MergeReport([_read_form(p, region, file) for p in paths])
     keys = [f.key for f in report.forms if f.key]
     for f in report.forms:
