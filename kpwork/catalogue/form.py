@@ -148,6 +148,7 @@ class FormsReport:
     by_name: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """What the command prints, in Czech: the files, and the providers told apart by name."""
         out = [f"formuláře zapsány: {len(self.files)}"] + [f"  {p}" for p in self.files]
         if self.by_name:
             out.append(f"bez IČO, poskytovatel rozpoznán podle názvu: {', '.join(self.by_name)} (doplňte IČO do services.csv)")

@@ -92,6 +92,7 @@ class MergeReport:
         return not any(f.problems or f.conflicts for f in self.forms)
 
     def lines(self) -> list[str]:
+        """What the command prints, in Czech: per form its problems, conflicts and a table of changes."""
         out: list[str] = []
         for f in self.forms:
             out.append(f"{f.path.name}: {f.name or '?'} (odesláno {f.sent or '?'})")
