@@ -133,7 +133,12 @@ def _municipality_table(population: pd.DataFrame, names: pd.Series) -> pd.DataFr
 
 
 def _service_table(region: Region, by_service: pd.DataFrame) -> pd.DataFrame:
-    """The services as given, with type and form names and how the analysis counted each capacity."""
+    """The services as given, with type and form names and how the analysis counted each capacity.
+
+    Columns of services.csv that the analysis does not use pass through, so
+    the catalogue page reads from here ``potvrzeno`` (when the provider last
+    confirmed the service, ISO date; the column only when services.csv has it).
+    """
     services = pd.DataFrame(region.services.drop(columns="geometry"))
     services.insert(services.columns.get_loc("druh") + 1, "druh_nazev", services["druh"].map(lambda d: SERVICE_TYPES[d].name))
     services.insert(services.columns.get_loc("forma") + 1, "forma_nazev", services["forma"].map(form_label))

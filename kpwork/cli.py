@@ -185,3 +185,52 @@ def import_rpss(region_dir: Path, rpss_json: Path, ciselniky: Path | None) -> No
 
     for line in run_import(region_dir, rpss_json, ciselniky=ciselniky).lines():
         click.echo(line)
+
+
+@main.group()
+def catalogue() -> None:
+    """Providers update their own catalogue entries: forms out, a reviewed merge back (docs/catalogue.md)."""
+
+
+@catalogue.command("forms")
+@click.argument("region_dir", type=click.Path(path_type=Path))
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@_user_errors
+def catalogue_forms(region_dir: Path, out_dir: Path) -> None:
+    """Write one XLSX form per provider (by IČO) with its services into OUT_DIR."""
+    from kpwork.catalogue import write_forms
+
+    for line in write_forms(region_dir, out_dir).lines():
+        click.echo(line)
+
+
+@catalogue.command("merge")
+@click.argument("region_dir", type=click.Path(path_type=Path))
+@click.argument("forms", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Write the changes into services.csv and catalogue_changes.csv (without it: only list them).")
+@_user_errors
+def catalogue_merge(region_dir: Path, forms: tuple[Path, ...], apply_: bool) -> None:
+    """Check returned forms, list the changes per service; write them only with --apply."""
+    from kpwork.catalogue import merge_forms
+
+    report = merge_forms(region_dir, forms, apply=apply_)
+    for line in report.lines():
+        click.echo(line, err=not report.ok)
+    sys.exit(0 if report.ok else 1)
+
+
+@catalogue.command("status")
+@click.argument("region_dir", type=click.Path(path_type=Path))
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Providers that have not confirmed their services since this date (YYYY-MM-DD).")
+@_user_errors
+def catalogue_status(region_dir: Path, since) -> None:
+    """List providers that have not answered (confirmed their services) since a date."""
+    from kpwork.catalogue import unanswered
+
+    table = unanswered(region_dir, since.date())
+    if table.empty:
+        click.echo(f"všichni poskytovatelé potvrdili své služby od {since.date().isoformat()}")
+        return
+    click.echo(f"neodpověděli od {since.date().isoformat()} (poskytovatelů: {len(table)}):")
+    for row in table.to_dict("records"):
+        click.echo(f"  {row['poskytovatel']} (IČO {row['ico'] or 'chybí'}; služby {row['sluzby']}): naposledy {row['potvrzeno'] or 'nikdy'}")

@@ -3,7 +3,8 @@
 The pure functions take the run's ``sluzby`` table (one row per registered
 service: ``id``, ``nazev``, ``poskytovatel``, ``druh``, ``forma``,
 ``cilove_skupiny``, ``kapacita``, ``jednotka``, ``kod_obce``, ``pusobnost``
-and contacts ``adresa``, ``telefon``, ``email``, ``web``) and return new
+and contacts ``adresa``, ``telefon``, ``email``, ``web``; ``potvrzeno``, the
+date the provider last confirmed it, when services.csv has it) and return new
 frames or page :class:`~kpwork.pages.element.Element`; :func:`app` wires
 them to widgets for ``notebooks/catalogue.ipynb``.
 """
@@ -32,6 +33,8 @@ from kpwork.taxonomy import (
 #: Columns searched by the text filter.
 SEARCH_COLUMNS = ("nazev", "poskytovatel", "druh_nazev", "adresa", "email", "telefon")
 CONTACT_COLUMNS = ("adresa", "telefon", "email", "web")
+#: When the provider last confirmed the service (a column of ``sluzby`` when services.csv has it).
+CONFIRMED = "potvrzeno"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -131,6 +134,8 @@ def _rows(s: Mapping, names: Mapping[str, str], lang: str) -> list[tuple[str, st
         value = s.get(column)
         if isinstance(value, str) and value.strip():
             rows.append((column, _t(column, lang), value.strip()))
+    if CONFIRMED in s:  # a run of a region whose services.csv has the column (kpwork catalogue merge writes it)
+        rows.append((CONFIRMED, _t(CONFIRMED, lang), fmt.date(s[CONFIRMED], lang) or _t("nepotvrzeno", lang)))
     return rows
 
 

@@ -219,6 +219,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "telefon": ("Telefon", "Phone"),
     "email": ("E-mail", "E-mail"),
     "web": ("Web", "Web"),
+    # the provider's confirmation of its entry (potvrzeno, kpwork catalogue merge)
+    "potvrzeno": ("Údaje potvrdil poskytovatel", "Confirmed by the provider"),
+    "nepotvrzeno": ("dosud nepotvrzeno", "not yet confirmed"),
 }
 
 #: Cost-split methods; the keys are those of :data:`kpwork.funding.METHODS` (a test ties them).

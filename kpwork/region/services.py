@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
 import warnings
@@ -77,6 +78,8 @@ def read_services(
     extra = [c for c in frame.columns if c not in out.columns and c not in ("lat", "lon", "pusobnost")]
     for column in extra:
         out[column] = frame[column].tolist()
+    if CONFIRMED in frame.columns:
+        out[CONFIRMED] = [d.isoformat() if d else "" for d in sh.parse_column(sheet, CONFIRMED, confirmation_date, problems, required=False, default=None)]
     _check_forms(sheet, out, problems)
     if members is not None:
         for i, code in enumerate(out["kod_obce"]):
@@ -93,6 +96,30 @@ def read_services(
     out["lat"], out["lon"] = lat, lon
     out = _as_text(out, [c for c in out.columns if c not in ("kapacita", "naklady", "lat", "lon")])
     return gpd.GeoDataFrame(out, geometry=geometry, crs=ANALYSIS_CRS), ids
+
+
+#: Optional column: the date a provider last confirmed the service (``kpwork catalogue merge`` writes it).
+CONFIRMED = "potvrzeno"
+
+
+def confirmation_date(text: str) -> dt.date:
+    """A date as written in ``potvrzeno``: ISO ``2026-01-31`` or Czech ``31. 1. 2026``.
+
+    Examples
+    --------
+    >>> confirmation_date("2026-01-31"), confirmation_date("31. 1. 2026")
+    (datetime.date(2026, 1, 31), datetime.date(2026, 1, 31))
+    """
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+        czech = re.fullmatch(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})", value)
+        if czech:
+            return dt.date(int(czech[3]), int(czech[2]), int(czech[1]))
+    except ValueError:
+        pass
+    raise ValueError(f"expected a date such as 2026-01-31 or 31. 1. 2026, got '{text}'")
 
 
 def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
