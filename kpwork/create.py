@@ -19,6 +19,7 @@ import shutil
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,7 +33,17 @@ from kpwork.reference import (
     national_municipalities,
     national_population,
 )
-from kpwork.taxonomy import FORMS, SERVICE_TYPES, TARGET_GROUPS, fold, paragraph_order
+from kpwork.taxonomy import (
+    CAPACITY_UNITS,
+    FORMS,
+    SERVICE_TYPES,
+    TARGET_GROUPS,
+    fold,
+    paragraph_order,
+)
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 log = logging.getLogger(__name__)
 
@@ -330,14 +341,14 @@ def _publish(tmp: Path, target: Path) -> None:
 # --- the XLSX templates --------------------------------------------------------------------
 
 
-def _lists(members: pd.DataFrame) -> dict[str, list[str]]:
+def choice_lists(members: pd.DataFrame) -> dict[str, list[str]]:
     """The drop-down lists: header on sheet Seznamy -> values."""
     types = sorted(SERVICE_TYPES, key=paragraph_order)
     return {
         "Druh služby": [f"§{p} {SERVICE_TYPES[p].name}" for p in types],
         "Forma": list(FORMS.values()),
         "Cílová skupina": [g.name for g in TARGET_GROUPS.values()],
-        "Jednotka": sorted({t.unit for t in SERVICE_TYPES.values()}),
+        "Jednotka": list(CAPACITY_UNITS),
         "Kód obce": list(members["kod_obce"]),
         "Obec": list(members["nazev"]),
     }
@@ -352,7 +363,7 @@ def _write_workbook(path: Path, title: str, help_: dict[str, tuple[bool, str, st
     book = Workbook()
     data = book.active
     data.title = title
-    lists = _lists(members)
+    lists = choice_lists(members)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for j, column in enumerate(help_, 1):
         cell = data.cell(row=1, column=j, value=column)
@@ -362,7 +373,7 @@ def _write_workbook(path: Path, title: str, help_: dict[str, tuple[bool, str, st
         if column in ("id", "sluzba_id", "ico", "kod_obce", "pusobnost"):
             data.column_dimensions[letter].number_format = "@"  # codes stay text, leading zeros kept
     data.freeze_panes = "A2"
-    _add_validations(data, list(help_), lists)
+    add_validations(data, list(help_), lists)
     notes = book.create_sheet("Vysvětlivky")
     notes.append([f"Vyplňte list {title}: jeden řádek na {'službu' if 'druh' in help_ else 'službu a obec'}; první řádek (názvy sloupců) neměňte."])
     notes.append(["kpwork čte první list tohoto sešitu. Vyplňte buď tento sešit, nebo stejnojmenný soubor CSV, ne oba."])
@@ -385,7 +396,7 @@ def _write_workbook(path: Path, title: str, help_: dict[str, tuple[bool, str, st
     book.save(path)
 
 
-def _add_validations(sheet, columns: list[str], lists: dict[str, list[str]]) -> None:
+def add_validations(sheet: Worksheet, columns: list[str], lists: dict[str, list[str]]) -> None:
     """Drop-down lists and number checks on the data rows (warnings: typed values stay allowed)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation

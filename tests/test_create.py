@@ -113,7 +113,7 @@ def test_services_workbook_has_drop_down_lists_and_explanations(created):
     assert rules["druh"] == ("list", "=Seznamy!$A$2:$A$34")
     assert rules["forma"] == ("list", "=Seznamy!$B$2:$B$4")
     assert rules["cilove_skupiny"] == ("list", "=Seznamy!$C$2:$C$28")  # the 27 groups of the registry
-    assert rules["jednotka"] == ("list", "=Seznamy!$D$2:$D$6")
+    assert rules["jednotka"] == ("list", "=Seznamy!$D$2:$D$8")
     assert rules["kod_obce"] == ("list", "=Seznamy!$E$2:$E$4")
     assert rules["kapacita"][0] == "decimal" and rules["lat"][0] == "decimal"
     columns = [c.value for c in lists[1]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpwork import sheets as sh
-from kpwork.create import _add_validations, _lists
+from kpwork.create import add_validations, choice_lists
 from kpwork.region import Region, load_region
 from kpwork.rpss.merge import (
     REGISTRY,
@@ -219,7 +219,7 @@ def _write_form(path: Path, region: Region, key: str, name: str, rows: list[dict
     for j, column in enumerate(FORM_COLUMNS, 1):
         data.column_dimensions[data.cell(row=1, column=j).column_letter].width = 30 if column in ("nazev", "cilove_skupiny", "popis", "zmena", "adresa") else 14
     members = region.member_names().reset_index()
-    _add_validations(data, list(FORM_COLUMNS), _lists(members))
+    add_validations(data, list(FORM_COLUMNS), choice_lists(members))
     ended = DataValidation(type="list", formula1='"ano"', allow_blank=True, prompt="ano = služba skončila", showInputMessage=True)
     letter = data.cell(row=1, column=FORM_COLUMNS.index(ENDED) + 1).column_letter
     ended.add(f"{letter}2:{letter}{len(rows) + 1}")
@@ -228,7 +228,7 @@ def _write_form(path: Path, region: Region, key: str, name: str, rows: list[dict
     data.protection.sheet = True
     _help_sheet(book, name)
     lists = book.create_sheet("Seznamy")
-    for j, (header, values) in enumerate(_lists(members).items(), 1):
+    for j, (header, values) in enumerate(choice_lists(members).items(), 1):
         lists.cell(row=1, column=j, value=header).font = bold
         for i, value in enumerate(values, 2):
             lists.cell(row=i, column=j, value=value)
