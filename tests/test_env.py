@@ -183,3 +183,13 @@ def test_a_missing_kpwork_kernel_is_registered_into_the_environment_on_first_use
     monkeypatch.setattr(runs, "register_kernel", lambda prefix=None: (_ for _ in ()).throw(PermissionError("read-only")))
     assert runs._kernel_name() == "python3"
     assert "cannot be registered" in caplog.text and "read-only" in caplog.text
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_every_notebook_parameter_has_a_type_papermill_shows(notebook):
+    import papermill
+
+    parameters = papermill.inspect_notebook(str(ROOT / "notebooks" / notebook))
+    assert parameters, f"{notebook} has a parameters cell"
+    untyped = [name for name, p in parameters.items() if p["inferred_type_name"] in (None, "None")]
+    assert untyped == [], f"{notebook}: parameters without a type annotation ({', '.join(untyped)}); use a quoted Optional[...] for None defaults"
