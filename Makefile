@@ -45,10 +45,18 @@ $(TEST_STAMP): $(TEST_LOCK) $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/kpwork run $(REGION)
 
-# the coordinator's JupyterLab (in Czech, with Voilà preview) on the kpwork kernel, in the project
-lab: $(RUN_STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. --port=$(PORT) \
+# the coordinator's JupyterLab (in Czech, with Voilà preview) on the kpwork kernel, in the project;
+# the notebooks read outputs/otrokovicko/latest/results by default, so the sample is run once first
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab: $(RUN_STAMP) $(LAB_SETTINGS)
+	@test -d outputs/otrokovicko/latest/results || $(BIN)/kpwork run data/otrokovicko
+	$(BIN)/jupyter lab --notebook-dir=. --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --MappingKernelManager.default_kernel_name=kpwork notebooks/municipality.ipynb
+
+# JupyterLab's default language: Czech (Nastavení > Jazyk switches it for one user)
+$(LAB_SETTINGS): | $(RUN_STAMP)
+	@mkdir -p $(dir $(LAB_SETTINGS))
+	printf '{"@jupyterlab/translation-extension:plugin": {"locale": "cs_CZ"}}\n' > $(LAB_SETTINGS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
