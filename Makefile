@@ -53,10 +53,12 @@ lab: $(RUN_STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --notebook-dir=. --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --MappingKernelManager.default_kernel_name=kpwork notebooks/municipality.ipynb
 
-# JupyterLab's default language: Czech (Nastavení > Jazyk switches it for one user)
+# JupyterLab's defaults: Czech (Nastavení > Jazyk switches it for one user); no news or
+# update checks from the internet
 $(LAB_SETTINGS): | $(RUN_STAMP)
 	@mkdir -p $(dir $(LAB_SETTINGS))
-	printf '{"@jupyterlab/translation-extension:plugin": {"locale": "cs_CZ"}}\n' > $(LAB_SETTINGS)
+	printf '%s\n' '{"@jupyterlab/translation-extension:plugin": {"locale": "cs_CZ"},' \
+	  ' "@jupyterlab/apputils-extension:notification": {"checkForUpdates": false, "fetchNews": "false"}}' > $(LAB_SETTINGS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
