@@ -130,6 +130,18 @@ def reproduce(run_dir: Path, region_dir: Path | None) -> None:
 
 
 @main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@_user_errors
+def env(run_dir: Path) -> None:
+    """Print the exact requirements (name==version) that rebuild a run's environment: kpwork env RUN_DIR > requirements.txt."""
+    from kpwork.environment import requirements
+    from kpwork.manifest import read_manifest
+
+    for line in requirements(read_manifest(run_dir)):
+        click.echo(line)
+
+
+@main.command()
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--municipalities", "n", default=None, type=click.IntRange(1, 899_999), help="Number of municipalities (required without --real; with it: that many around one drawn with the seed).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random draw.")

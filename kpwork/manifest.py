@@ -4,7 +4,9 @@
 first one :mod:`kpwork.reproduce` reads. It records the parameters, every
 input and output file with its SHA-256, the package data of kpwork the
 analysis read (the default norms, the table of terms), the versions of kpwork
-and of the key packages, how the notebooks were executed and how long each
+and of the key packages, every installed distribution, GDAL, PROJ, Python and
+the platform (:mod:`kpwork.environment`: ``kpwork env`` rebuilds the
+environment from them), how the notebooks were executed and how long each
 step took. The fields are documented in ``docs/runs.md`` (``manifest_version`` 2).
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kpwork.analysis import population_years
+from kpwork.environment import installed_distributions, native_libraries, platform_info
 from kpwork.errors import KpworkError
 from kpwork.region.model import Region
 
@@ -158,7 +161,10 @@ def build_manifest(
         read: path from the installation, ``kpwork/data/norms.csv``, sha256,
         bytes), ``kpwork`` (version, git commit, whether the
         checkout had uncommitted changes), ``packages`` (versions of
-        :data:`KEY_PACKAGES`), ``python``, ``platform``, ``execution``,
+        :data:`KEY_PACKAGES`), ``distributions`` (every installed
+        distribution, canonical name to version), ``native`` (``gdal``,
+        ``proj``), ``python``, ``platform`` (``system``, ``release``,
+        ``machine``, ``libc``, ``python_implementation``), ``execution``,
         ``timings``, ``started`` and ``finished`` (UTC, ISO 8601).
     """
     base = Path(region.path)
@@ -166,7 +172,7 @@ def build_manifest(
         (_file_record(p, run_dir) for p in Path(run_dir).rglob("*") if p.is_file() and p.relative_to(run_dir).as_posix() != MANIFEST),
         key=lambda o: o["path"],
     )
-    commit, dirty = _git_commit()
+    commit, dirty = git_commit()
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
@@ -181,8 +187,10 @@ def build_manifest(
         "outputs": outputs,
         "kpwork": {"version": package_version("kpwork"), "git_commit": commit, "git_dirty": dirty},
         "packages": package_versions(),
+        "distributions": installed_distributions(),
+        "native": native_libraries(),
         "python": platform.python_version(),
-        "platform": {"system": platform.system(), "machine": platform.machine()},
+        "platform": platform_info(),
         "execution": dict(execution or {}),
         "timings": dict(timings or {}),
         "started": started.isoformat(),
@@ -264,7 +272,7 @@ def _file_record(path: Path, base: Path) -> dict[str, Any]:
     return {"path": path.relative_to(base).as_posix(), "sha256": sha256(path), "bytes": path.stat().st_size}
 
 
-def _git_commit() -> tuple[str | None, bool | None]:
+def git_commit() -> tuple[str | None, bool | None]:
     """The checkout's HEAD commit and whether tracked files differ from it (None, None outside git)."""
     root = Path(__file__).resolve().parent.parent
     try:

@@ -6,7 +6,11 @@ same numbers? :func:`reproduce` checks each input file named in
 read (the default norms, the terms; ``package_data``), recomputes the results into a
 temporary folder with the current code, and compares every table (the CSV
 tables, the GeoPackage layers and ``region.json``) cell by cell: integers and
-text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN).
+text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN). It also
+compares the environment with the run's (every installed distribution, Python,
+GDAL, PROJ; :mod:`kpwork.environment`) and names the packages that differ:
+``kpwork env RUN_DIR > requirements.txt`` rebuilds the run's environment. The
+tables are compared either way.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpwork.environment import EnvironmentChange, environment_changes
 from kpwork.errors import InvalidRegion
 from kpwork.manifest import (
+    git_commit,
     package_data,
-    package_versions,
     read_manifest,
     reference_date,
     sha256,
@@ -81,8 +86,9 @@ class ReproduceReport:
     inputs: list[InputChange] = field(default_factory=list)
     differences: list[CellDifference] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
-    packages: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    packages: list[EnvironmentChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    commit: tuple[str | None, str | None] | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,7 +100,7 @@ class ReproduceReport:
         out = [str(c) for c in self.inputs]
         out += [f"inputs do not load now: {p}" for p in self.problems]
         out += [f"differs: {d}" for d in self.differences]
-        out += [f"note: {name} {old} in the run, {new} now" for name, (old, new) in sorted(self.packages.items())]
+        out += self.environment_lines()
         if self.ok:
             out.append(f"reproduced: {len(self.tables)} result tables identical")
         elif self.problems:
@@ -102,6 +108,20 @@ class ReproduceReport:
         else:
             tables = sorted({d.table for d in self.differences})
             out.append(f"not reproduced: {len(tables)} of {len(self.tables)} tables differ ({', '.join(tables)})")
+        return out
+
+    def environment_lines(self) -> list[str]:
+        """What differs between the run's environment and this one, and how to rebuild the run's."""
+        out = []
+        if self.commit:
+            out.append(f"kpwork: commit {self.commit[0] or 'not recorded'} in the run -> {self.commit[1] or 'not in git'} now")
+        if not self.packages:
+            return out + ["environment: the same versions as the run's"]
+        n = len(self.packages)
+        out.append(f"environment differs from the run's ({n} package{'s' if n != 1 else ''}):")
+        out += [f"  {change}" for change in self.packages]
+        out.append(f"  to rebuild the run's environment: kpwork env {self.run_dir} > requirements.txt,"
+                   " then pip install -r requirements.txt in a fresh venv (Python of the run)")
         return out
 
 
@@ -138,7 +158,8 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     manifest = read_manifest(run)
     source = Path(region_dir or manifest["parameters"]["region_dir"])
     report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source) + _package_data_changes(manifest))
-    report.packages = _package_changes(manifest)
+    report.packages = environment_changes(manifest)
+    report.commit = _commit_change(manifest)
     try:
         region = load_region(source)
     except InvalidRegion as exc:
@@ -183,10 +204,11 @@ def _package_data_changes(manifest: dict) -> list[InputChange]:
     return changes
 
 
-def _package_changes(manifest: dict) -> dict[str, tuple[str | None, str | None]]:
-    recorded = manifest.get("packages", {})
-    now = package_versions(recorded)
-    return {name: (old, now[name]) for name, old in recorded.items() if old != now[name]}
+def _commit_change(manifest: dict) -> tuple[str | None, str | None] | None:
+    """The run's kpwork commit and this one's, when they differ (None when the same)."""
+    recorded = (manifest.get("kpwork") or {}).get("git_commit")
+    now, _ = git_commit()
+    return None if recorded == now else (recorded, now)
 
 
 def compare_results(expected: Path, found: Path, *, max_cells: int = 20) -> tuple[list[str], list[CellDifference]]:

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -336,13 +337,31 @@ def _run_error(job: NotebookJob, error: dict) -> RunError:
 
 
 def _kernel_name() -> str:
+    """The kernel the notebooks run on: ``kpwork``, registered into this environment on first use when missing.
+
+    A conda environment (``environment.yml``) or a plain ``pip install`` has no
+    ``kpwork`` kernel until its first run; it is installed under ``sys.prefix``
+    (never ``~/.local``) for this Python. Only when that fails (a read-only
+    prefix) do the notebooks run on ``python3``, with a warning.
+    """
     from jupyter_client.kernelspec import KernelSpecManager
 
-    specs = KernelSpecManager().find_kernel_specs()
-    if KERNEL_NAME in specs:
+    if KERNEL_NAME in KernelSpecManager().find_kernel_specs():
         return KERNEL_NAME
-    log.warning("Jupyter kernel '%s' is not installed (make setup installs it); using python3", KERNEL_NAME)
-    return "python3"
+    try:
+        register_kernel()
+    except OSError as exc:
+        log.warning("Jupyter kernel '%s' is not installed and cannot be registered in %s (%s); using python3", KERNEL_NAME, sys.prefix, exc)
+        return "python3"
+    log.info("registered the Jupyter kernel '%s' in %s", KERNEL_NAME, sys.prefix)
+    return KERNEL_NAME
+
+
+def register_kernel(prefix: str | None = None) -> str:
+    """Register the Jupyter kernel ``kpwork`` (this Python) under ``prefix`` (``sys.prefix``); returns its folder."""
+    from ipykernel.kernelspec import install
+
+    return install(kernel_name=KERNEL_NAME, display_name="kpwork (Python 3)", prefix=prefix or sys.prefix)
 
 
 def page_footer(meta: dict, today: dt.date, *, lang: str = RUN.lang) -> str:

@@ -29,7 +29,7 @@ from kpwork.manifest import (
 #: The fields of docs/runs.md, in the order the manifest has them.
 FIELDS = [
     "manifest_version", "run_id", "status", "region", "parameters", "inputs", "package_data", "outputs", "kpwork",
-    "packages", "python", "platform", "execution", "timings", "started", "finished",
+    "packages", "distributions", "native", "python", "platform", "execution", "timings", "started", "finished",
 ]
 STARTED = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -60,6 +60,27 @@ def run_dir(tmp_path):
     (folder / "html" / "index.html").write_text("<html></html>\n", encoding="utf-8")
     (folder / MANIFEST).write_text("{}", encoding="utf-8")  # an older manifest is never listed as an output
     return folder
+
+
+def test_every_installed_distribution_gdal_proj_and_the_platform_are_recorded(sample_region, run_dir):
+    import platform
+
+    import pyogrio
+    import pyproj
+
+    built = build_manifest(sample_region, run_dir, {"region_dir": str(sample_region.path)}, started=STARTED, run_id=run_dir.name)
+    installed = {}
+    for dist in metadata.distributions():  # the first of a name on sys.path wins, as for imports
+        installed.setdefault(dist.metadata["Name"].lower().replace("_", "-").replace(".", "-"), dist.version)
+    assert built["distributions"] == installed
+    # the packages that shape outputs but were not key packages before
+    for name in ("xstatic-leaflet", "branca", "ipywidgets", "voila", "jinja2", "pytest"):
+        assert built["distributions"][name] == metadata.version(name)
+    assert built["native"] == {"gdal": pyogrio.__gdal_version_string__, "proj": pyproj.proj_version_str}
+    assert built["native"]["gdal"].count(".") == 2 and built["native"]["proj"][0].isdigit()
+    assert built["python"] == platform.python_version()
+    assert built["platform"]["system"] == platform.system() and built["platform"]["machine"] == platform.machine()
+    assert set(built["platform"]) == {"system", "release", "machine", "libc", "python_implementation"}
 
 
 def test_build_write_read_round_trip(sample_region, run_dir):

@@ -40,6 +40,8 @@ def test_the_sample_reproduces(sample_run):
     assert {"mezery", "potreba", "vytizenost", "vysledky.gpkg:obce", "region.json"} <= set(report.tables)
     assert any(t.startswith("financovani_") for t in report.tables) and any(t.startswith("plan_") for t in report.tables)
     assert report.lines()[-1].startswith("reproduced:")
+    assert report.packages == [] and report.commit is None
+    assert "environment: the same versions as the run's" in report.lines()
 
 
 @pytest.mark.e2e
@@ -139,6 +141,35 @@ def test_a_changed_default_norms_file_is_reported_like_a_changed_input(sample_ru
     del manifest["package_data"]
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert reproduce(copy).inputs == []
+
+
+@pytest.mark.e2e
+def test_a_run_made_with_other_versions_names_them_and_how_to_rebuild_still_comparing_tables(sample_run, tmp_path):
+    import json
+    from importlib import metadata
+
+    copy = tmp_path / sample_run.name
+    shutil.copytree(sample_run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["distributions"]["pandas"] == metadata.version("pandas")
+    manifest["distributions"]["pandas"] = "2.2.0"
+    manifest["distributions"]["xstatic-leaflet"] = "1.7.1.0"
+    manifest["kpwork"]["git_commit"] = "0" * 40
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = reproduce(copy)
+    assert report.ok, "the tables are still compared, and they are the same"
+    assert [(c.name, c.run, c.now) for c in report.packages] == [
+        ("pandas", "2.2.0", metadata.version("pandas")), ("xstatic-leaflet", "1.7.1.0", metadata.version("xstatic-leaflet")),
+    ]
+    result = CliRunner().invoke(main, ["reproduce", str(copy)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "environment differs from the run's (2 packages):" in lines
+    assert f"  pandas: 2.2.0 in the run -> {metadata.version('pandas')} now" in lines
+    assert f"  xstatic-leaflet: 1.7.1.0 in the run -> {metadata.version('xstatic-leaflet')} now" in lines
+    assert any(line.startswith(f"kpwork: commit {'0' * 40} in the run -> ") for line in lines)
+    assert any(f"kpwork env {copy} > requirements.txt" in line for line in lines)
+    assert lines[-1].startswith("reproduced:")
 
 
 def _norms_sha256() -> str:
