@@ -209,13 +209,17 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
     else:
         outcome.notebook = nbformat.writes(nb)
         if task.html:
-            outcome.html = notebook_html(nb, title=task.title)
+            outcome.html = notebook_html(nb, title=task.title, lang=task.parameters.get("lang", RUN.lang))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def notebook_html(nb, *, title: str | None = None) -> str:
-    """An executed notebook node as a standalone page: no code, nothing from the internet."""
+def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
+    """An executed notebook node as a standalone page: no code, nothing from the internet.
+
+    ``lang`` becomes ``<html lang>``: the exporter's ``language_code`` trait
+    overwrites any ``resources["language_code"]``, so it is set on the exporter.
+    """
     import copy
 
     from nbconvert import HTMLExporter
@@ -223,11 +227,11 @@ def notebook_html(nb, *, title: str | None = None) -> str:
     nb = copy.deepcopy(nb)
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="kpwork", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+    exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb, resources={"language_code": "cs"})
+    body, _ = exporter.from_notebook_node(nb)
     return body
 
 

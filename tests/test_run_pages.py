@@ -156,3 +156,20 @@ def test_council_workbook_of_a_run(tmp_path):
     assert rows[2][0] == "585599", "codes stay text in Excel"
     total = rows[-1]
     assert total[1] == "Celkem" and total[-2] == sum(r[-2] for r in rows[2:-1])
+
+
+@pytest.mark.e2e
+def test_pages_of_a_czech_run_say_lang_cs(run):
+    for page in (run.run_dir / "html").glob("*.html"):
+        head = page.read_text(encoding="utf-8")[:300]
+        assert re.search(r'<html lang="cs"', head), f"{page.name}: {head[:120]}"
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+def test_exported_page_takes_the_run_language(lang):
+    import nbformat
+
+    from kpwork.execution import notebook_html
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Ahoj")])
+    assert f'<html lang="{lang}">' in notebook_html(nb, title="t", lang=lang)
