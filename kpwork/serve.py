@@ -13,6 +13,7 @@ Security settings (see ``docs/meeting.md``):
 * the kernel accepts only widget (comm) messages from the browser;
 * ``/voila/files/`` serves nothing (empty allowlist, everything denied);
 * no template or theme override from the query string.
+* nothing is loaded from the internet: Font Awesome links of Voila's lab template are dropped.
 
 Voilà keeps a kernel alive for every page view; :class:`Culling` shuts
 idle kernels with no browser connected (default: after 10 minutes).
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 #: The notebooks served, from the workbook's ``notebooks/`` folder.
 PAGES = ("meeting.ipynb", "catalogue.ipynb")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Voila template folder put first on the template path: the lab template without CDN links.
+VOILA_TEMPLATE = Path(__file__).parent / "templates" / "voila"
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,11 @@ def _run_voila(pages: Path, results: Path, config) -> None:
             super().parse_command_line(argv)
             self.cli_config.merge(config)
             self.update_config(self.cli_config)
+
+        def setup_template_dirs(self):
+            # our lab template first: it drops Voila's Font Awesome links to a CDN
+            super().setup_template_dirs()
+            self.template_paths.insert(0, str(VOILA_TEMPLATE))
 
         def init_handlers(self):
             handlers = [h for h in super().init_handlers() if h[0] != self.server_url]

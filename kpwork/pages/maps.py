@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -56,15 +57,20 @@ def leaflet_assets() -> tuple[str, str]:
     js = (base / "leaflet.js").read_text(encoding="utf-8")
     css = (base / "leaflet.css").read_text(encoding="utf-8")
 
-    def inline(match: re.Match) -> str:
-        image = base / match.group(1)
-        data = base64.b64encode(image.read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
+    def data_uri(name: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((base / name).read_bytes()).decode("ascii")
 
-    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", lambda match: f"url({data_uri(match.group(1))})", css)
     # a sourceMappingURL would make browsers ask for a file that is not there
     js = re.sub(r"//# sourceMappingURL=.*$", "", js, flags=re.M)
+    # the default marker icon: Leaflet would ask for images/marker-icon.png next to the page
+    icons = {key: data_uri(f"images/{name}") for key, name in _DEFAULT_ICON.items()}
+    js += "\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions(" + json.dumps(icons) + ");\n"
     return js, css
+
+
+#: Images of Leaflet's default marker icon, by option of ``L.Icon.Default``.
+_DEFAULT_ICON = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png", "shadowUrl": "marker-shadow.png"}
 
 
 def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None = None, attribution: str | None = None) -> folium.Map:
