@@ -173,3 +173,37 @@ def test_exported_page_takes_the_run_language(lang):
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Ahoj")])
     assert f'<html lang="{lang}">' in notebook_html(nb, title="t", lang=lang)
+
+
+#: Tool and file names a mayor must not meet on a page.
+TOOL_NAMES = re.compile(r"kpwork|papermill|voil[aà]|jupyter|docs/|results/|\b[\w-]+\.(?:csv|xlsx|gpkg|geojson|toml|ipynb|md|json|py)\b", re.I)
+
+
+def visible_text(page_html: str) -> str:
+    """The text a reader sees: no scripts, styles, comments, tags, nor the inline map (iframe srcdoc)."""
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", page_html, flags=re.S | re.I)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"\ssrcdoc=(\"[^\"]*\"|'[^']*')", " ", text, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return html.unescape(text)
+
+
+def test_visible_text_drops_code_and_map():
+    page = '<p>Obec</p><script>kpwork()</script><style>a{}</style><iframe srcdoc="&lt;p&gt;results/&lt;/p&gt;"></iframe><p>funding.csv</p>'
+    assert TOOL_NAMES.findall(visible_text(page)) == ["funding.csv"]
+    assert "Obec" in visible_text(page)
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """The whole sample (funding, plan, ...) for one member: every kind of page."""
+    return run_region(SAMPLE, tmp_path_factory.mktemp("full") / "outputs", only=["585599"], progress=False)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("which", ["run", "full_run"])
+def test_pages_name_no_tool_and_no_file(which, request):
+    pages = sorted((request.getfixturevalue(which).run_dir / "html").glob("*.html"))
+    assert len(pages) >= 4
+    found = {p.name: sorted({m.group(0) for m in TOOL_NAMES.finditer(visible_text(p.read_text(encoding="utf-8")))}) for p in pages}
+    assert {name: names for name, names in found.items() if names} == {}

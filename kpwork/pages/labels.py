@@ -143,7 +143,7 @@ MONITORING: dict[str, tuple[str, str]] = {
     "rozhodnuti": ("Rozhodnutí", "Decision"), "zduvodneni": ("Zdůvodnění", "Reasoning"), "v_terminu": ("V termínu", "In time"),
     "rok": ("Rok", "Year"), "stav_aktivity": ("Stav", "State"), "n_po_terminu": ("Aktivity po termínu", "Overdue activities"),
     # texts
-    "no_plan": ("Region nemá komunitní plán (plan.xlsx).", "The region has no community plan (plan.xlsx)."),
+    "no_plan": ("Region zatím nemá komunitní plán.", "The region has no community plan yet."),
     "no_year": ("Plán nemá údaje za rok {rok}.", "The plan has no data for {rok}."),
     "fulfilment_in": ("Plnění plánu v roce {rok}", "Plan fulfilment in {rok}"),
     "indicators": ("Indikátory", "Indicators"),
@@ -179,7 +179,7 @@ MEETING: dict[str, tuple[str, str]] = {
     "shortages": ("Největší nedostatky obce", "Largest shortfalls of the municipality"),
     "no_shortage": ("Obec nemá žádný nedostatek.", "No shortfall in this municipality."),
     "funding": ("Financování společné služby", "Funding a shared service"),
-    "no_funding": ("Běh nemá údaje o financování (funding.csv).", "The run has no funding data (funding.csv)."),
+    "no_funding": ("Údaje o financování společných služeb zatím nebyly zadány.", "No funding data for shared services has been entered yet."),
     "service": ("Služba", "Service"),
     "method": ("Metoda", "Method"),
     "mix_with": ("Kombinovat s", "Mix with"),
