@@ -165,6 +165,15 @@ def test_pages_of_a_czech_run_say_lang_cs(run):
         assert re.search(r'<html lang="cs"', head), f"{page.name}: {head[:120]}"
 
 
+@pytest.mark.e2e
+def test_pages_of_an_english_run_say_lang_en(tmp_path):
+    run = run_region(core_copy(tmp_path), tmp_path / "outputs", only=["585599"], progress=False, lang="en")
+    pages = sorted((run.run_dir / "html").glob("*.html"))
+    assert len(pages) >= 3
+    for page in pages:
+        assert '<html lang="en"' in page.read_text(encoding="utf-8")[:300], page.name
+
+
 @pytest.mark.parametrize("lang", ["cs", "en"])
 def test_exported_page_takes_the_run_language(lang):
     import nbformat
