@@ -8,12 +8,16 @@ the server must be below 400. Exported pages of a run, opened as
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from .conftest import REPO
+
+#: Tool and file names a mayor must not meet on a page (as tests/test_run_pages.py).
+TOOL_NAMES = re.compile(r"kpwork|papermill|voil[aà]|jupyter|docs/|results/|\b[\w-]+\.(?:csv|xlsx|gpkg|geojson|toml|ipynb|md|json|py)\b", re.I)
 
 TIMEOUT = 60_000
 LOCAL_SCHEMES = ("data", "blob", "about")
@@ -67,6 +71,7 @@ def test_served_pages_ask_only_the_server_and_get_no_refusal(server, page, path,
     assert traffic.outside(_served(server.url)) == []
     assert traffic.errors == []
     assert [f for f in traffic.failed if _served(server.url)(f.split(" ")[0])] == []
+    assert TOOL_NAMES.findall(page.locator("body").inner_text()) == []  # plain Czech, no tool or file names
 
 
 @pytest.fixture(scope="module")
