@@ -31,6 +31,7 @@ import logging
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -40,6 +41,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from papermill.engines import NotebookExecutionManager
+
+from kpwork.config import KERNEL_NAME
 
 log = logging.getLogger(__name__)
 
@@ -332,3 +335,31 @@ def close_pools() -> None:
         _POOLS.clear()
     for pool in pools:
         pool.close()
+
+
+def notebook_kernel() -> str:
+    """The kernel the notebooks run on: ``kpwork``, registered into this environment on first use when missing.
+
+    A conda environment (``environment.yml``) or a plain ``pip install`` has no
+    ``kpwork`` kernel until its first run; it is installed under ``sys.prefix``
+    (never ``~/.local``) for this Python. Only when that fails (a read-only
+    prefix) do the notebooks run on ``python3``, with a warning.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL_NAME in KernelSpecManager().find_kernel_specs():
+        return KERNEL_NAME
+    try:
+        register_kernel()
+    except OSError as exc:
+        log.warning("Jupyter kernel '%s' is not installed and cannot be registered in %s (%s); using python3", KERNEL_NAME, sys.prefix, exc)
+        return "python3"
+    log.info("registered the Jupyter kernel '%s' in %s", KERNEL_NAME, sys.prefix)
+    return KERNEL_NAME
+
+
+def register_kernel(prefix: str | None = None) -> str:
+    """Register the Jupyter kernel ``kpwork`` (this Python) under ``prefix`` (``sys.prefix``); returns its folder."""
+    from ipykernel.kernelspec import install
+
+    return install(kernel_name=KERNEL_NAME, display_name="kpwork (Python 3)", prefix=prefix or sys.prefix)

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ from pathlib import Path
 
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
-from kpwork.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
+from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
 from kpwork.errors import InvalidParameter, RunError
+from kpwork.kernels import notebook_kernel
 from kpwork.manifest import build_manifest, utc_now, write_manifest
 from kpwork.region import Region, load_region
 from kpwork.results import write_results
@@ -311,7 +311,7 @@ def execute_jobs(
     html_dir = run_dir / "html"
     out.mkdir(parents=True, exist_ok=True)
     html_dir.mkdir(parents=True, exist_ok=True)
-    kernel = _kernel_name()
+    kernel = notebook_kernel()
     tasks = tasks_for(jobs, source, out, kernel_name=kernel, timeout=timeout)
     n = workers or default_workers()
     outcomes = execute_tasks(tasks, workers=n, scheduler=scheduler, progress=progress)
@@ -334,34 +334,6 @@ def execute_jobs(
 def _run_error(job: NotebookJob, error: dict) -> RunError:
     where = f" (in: {error['source']})" if error.get("source") else ""
     return RunError(f"{error['ename']}: {error['evalue']}{where}", notebook=job.template, cell=error.get("exec_count"), kod_obce=job.kod_obce)
-
-
-def _kernel_name() -> str:
-    """The kernel the notebooks run on: ``kpwork``, registered into this environment on first use when missing.
-
-    A conda environment (``environment.yml``) or a plain ``pip install`` has no
-    ``kpwork`` kernel until its first run; it is installed under ``sys.prefix``
-    (never ``~/.local``) for this Python. Only when that fails (a read-only
-    prefix) do the notebooks run on ``python3``, with a warning.
-    """
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if KERNEL_NAME in KernelSpecManager().find_kernel_specs():
-        return KERNEL_NAME
-    try:
-        register_kernel()
-    except OSError as exc:
-        log.warning("Jupyter kernel '%s' is not installed and cannot be registered in %s (%s); using python3", KERNEL_NAME, sys.prefix, exc)
-        return "python3"
-    log.info("registered the Jupyter kernel '%s' in %s", KERNEL_NAME, sys.prefix)
-    return KERNEL_NAME
-
-
-def register_kernel(prefix: str | None = None) -> str:
-    """Register the Jupyter kernel ``kpwork`` (this Python) under ``prefix`` (``sys.prefix``); returns its folder."""
-    from ipykernel.kernelspec import install
-
-    return install(kernel_name=KERNEL_NAME, display_name="kpwork (Python 3)", prefix=prefix or sys.prefix)
 
 
 def page_footer(meta: dict, today: dt.date, *, lang: str = RUN.lang) -> str:

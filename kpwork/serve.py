@@ -35,8 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpwork.config import DEFAULT_REGION, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
+from kpwork.config import DEFAULT_REGION, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
 from kpwork.errors import KpworkError, KpworkWarning
+from kpwork.kernels import notebook_kernel
 from kpwork.results import RESULTS_ENV
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ def voila_config(pages_dir: Path, *, host: str = SERVE.host, port: int = SERVE.p
     c.MappingKernelManager.cull_interval = culling.interval
     c.MappingKernelManager.cull_connected = culling.connected
     c.MappingKernelManager.cull_busy = False
-    c.MappingKernelManager.default_kernel_name = KERNEL_NAME
+    c.MappingKernelManager.default_kernel_name = notebook_kernel()
     c.VoilaConfiguration.multi_kernel_manager_class = _patient_culler()
     return c
 

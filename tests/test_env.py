@@ -172,16 +172,16 @@ def test_a_fresh_venv_from_kpwork_env_reproduces_the_run_with_the_same_versions(
 def test_a_missing_kpwork_kernel_is_registered_into_the_environment_on_first_use(tmp_path, monkeypatch, caplog):
     from jupyter_client.kernelspec import KernelSpecManager
 
-    from kpwork import runs
+    from kpwork import kernels
 
     monkeypatch.setattr(KernelSpecManager, "find_kernel_specs", lambda self: {"python3": "/somewhere"})
     monkeypatch.setattr(sys, "prefix", str(tmp_path))  # the environment's prefix, never ~/.local
-    assert runs._kernel_name() == "kpwork"
+    assert kernels.notebook_kernel() == "kpwork"
     spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "kpwork" / "kernel.json").read_text(encoding="utf-8"))
     assert spec["display_name"] == "kpwork (Python 3)" and spec["argv"][0] == sys.executable
     # a prefix that cannot be written: python3, with a warning that says so
-    monkeypatch.setattr(runs, "register_kernel", lambda prefix=None: (_ for _ in ()).throw(PermissionError("read-only")))
-    assert runs._kernel_name() == "python3"
+    monkeypatch.setattr(kernels, "register_kernel", lambda prefix=None: (_ for _ in ()).throw(PermissionError("read-only")))
+    assert kernels.notebook_kernel() == "python3"
     assert "cannot be registered" in caplog.text and "read-only" in caplog.text
 
 

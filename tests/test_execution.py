@@ -13,8 +13,7 @@ import nbformat
 import pytest
 
 from kpwork.execution import NotebookTask, execute_tasks, run_task
-from kpwork.kernels import KernelPool
-from kpwork.runs import _kernel_name
+from kpwork.kernels import KernelPool, notebook_kernel
 
 #: Metadata that records when things ran: the only legitimate difference from papermill.
 TIMING = {"start_time", "end_time", "duration"}
@@ -40,7 +39,7 @@ SAMPLE_CELLS = (
 
 @pytest.fixture(scope="module")
 def kernel() -> str:
-    return _kernel_name()
+    return notebook_kernel()
 
 
 @pytest.fixture(scope="module")
