@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from kpwork import sheets as sh
 from kpwork.config import CZECHIA_LONLAT, FILES, THRESHOLDS
 from kpwork.errors import InvalidParameter
 from kpwork.reference import (
@@ -195,12 +196,10 @@ def replace_population(region_dir: str | Path, population: pd.DataFrame, *, sour
         raise InvalidParameter(f"{folder / FILES.population}.xlsx: populaci vede region v XLSX; nahraďte ji tam, nebo soubor odstraňte")
     table = _member_population([str(m) for m in members], population)
     path = folder / f"{FILES.population}.csv"
-    tmp = path.with_name(f".{path.name}.tmp")
-    _write_csv(table, tmp)
-    os.replace(tmp, path)
+    sh.replace_file(path, _csv_bytes(table))
     text = config.read_text(encoding="utf-8")
     line = f"obyvatelstvo = {_toml_str(_population_note(source or _OWN_TABLE, table['rok']))}"
-    config.write_text(re.sub(r"(?m)^obyvatelstvo\s*=.*$", lambda _: line, text), encoding="utf-8")
+    sh.replace_file(config, re.sub(r"(?m)^obyvatelstvo\s*=.*$", lambda _: line, text).encode("utf-8"))
     return path
 
 
@@ -312,13 +311,17 @@ def region_toml(region_id: str, name: str, members: pd.DataFrame, *, source: str
     return "\n".join(lines)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV as Czech Excel saves it: cp1250 and ``;`` (UTF-8 with BOM if a name needs it)."""
     text = frame.to_csv(sep=";", index=False, lineterminator="\r\n")
     try:
-        path.write_bytes(text.encode(CSV_ENCODING))
+        return text.encode(CSV_ENCODING)
     except UnicodeEncodeError:
-        path.write_bytes(text.encode("utf-8-sig"))
+        return text.encode("utf-8-sig")
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    path.write_bytes(_csv_bytes(frame))
 
 
 def _file_order(path: Path) -> tuple[int, bool, str]:

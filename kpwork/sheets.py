@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -396,3 +397,18 @@ def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path]
     inputs.append(path)
     problems.extend(sheet.problems)
     return sheet
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+
+    A region file kpwork writes (services.csv after an import or a catalogue
+    merge, population.csv, a change log) is either the old one or the whole
+    new one, never half written.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

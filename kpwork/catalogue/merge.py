@@ -44,7 +44,6 @@ from kpwork.rpss.merge import (
     format_value,
     read_services_file,
     referenced_ids,
-    replace_file,
     write_services_file,
 )
 from kpwork.taxonomy import FORMS, SERVICE_TYPES, fold, normalise_form, normalise_unit
@@ -403,7 +402,7 @@ def _append_log(folder: Path, logged: list[tuple[ReturnedForm, Change]], now: dt
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(lines)
     glue = "" if not text or text.endswith("\n") else "\r\n"
-    replace_file(path, (text + glue + buffer.getvalue()).encode("utf-8-sig"))
+    sh.replace_file(path, (text + glue + buffer.getvalue()).encode("utf-8-sig"))
 
 
 def read_change_log(folder: str | Path) -> pd.DataFrame:

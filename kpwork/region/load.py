@@ -28,7 +28,7 @@ from kpwork.errors import InvalidRegion, Problem
 from kpwork.funding.inputs import parse_coalition_costs, parse_funding
 from kpwork.need import parse_norms, parse_survey
 from kpwork.plan.inputs import parse_plan
-from kpwork.region.model import AGE_BANDS, SETTINGS, Region
+from kpwork.region.model import AGE_BANDS, SETTINGS, Region, default_settings
 from kpwork.region.services import read_services, read_usage
 from kpwork.taxonomy import DEFAULT_VOCABULARY, Term, Vocabulary, region_term
 
@@ -107,7 +107,7 @@ def _reading_order(problems: list[Problem]) -> list[Problem]:
 
 def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> dict:
     file = folder / FILES.config
-    default = {"id": folder.name, "name": folder.name, "members": None, "terms": (), "settings": _default_settings()}
+    default = {"id": folder.name, "name": folder.name, "members": None, "terms": (), "settings": default_settings()}
     if not file.exists():
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
@@ -188,13 +188,9 @@ def _term_line(lines: list[str], term: str, after: int | None) -> int | None:
     return after
 
 
-def _default_settings() -> dict[str, Any]:
-    return {key: value for keys in SETTINGS.values() for key, value in keys.items()}
-
-
 def _settings(data: dict, lines: list[str], problems: sh.ProblemLog) -> dict[str, Any]:
     """The settings of :data:`~kpwork.region.model.SETTINGS` (true/false), defaults where not set."""
-    settings = _default_settings()
+    settings = default_settings()
     for section, keys in SETTINGS.items():
         values = data.get(section, {})
         if not isinstance(values, dict):

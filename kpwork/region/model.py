@@ -31,6 +31,11 @@ OPT_OUT_REMOVES_REACH = "odhlaseni_vyrazuje_z_dosahu"
 SETTINGS: dict[str, dict[str, bool]] = {"financovani": {OPT_OUT_REMOVES_REACH: False}}
 
 
+def default_settings() -> dict[str, Any]:
+    """Every setting of :data:`SETTINGS` by key, with its default."""
+    return {key: value for keys in SETTINGS.values() for key, value in keys.items()}
+
+
 @dataclass(frozen=True)
 class Region:
     """A validated microregion, ready for analysis.
@@ -82,7 +87,7 @@ class Region:
     inputs: tuple[Path, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
     vocabulary: Vocabulary = DEFAULT_VOCABULARY
-    settings: Mapping[str, Any] = field(default_factory=lambda: {k: v for keys in SETTINGS.values() for k, v in keys.items()})
+    settings: Mapping[str, Any] = field(default_factory=default_settings)
 
     @property
     def age_bands(self) -> list[str]:

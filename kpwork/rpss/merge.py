@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,18 +145,8 @@ def write_services_file(file: ServicesFile, rows: list[dict[str, str]]) -> str |
     except UnicodeEncodeError:
         data = out.getvalue().encode("utf-8-sig")
         note = f"{file.path.name} uložen v UTF-8 (dosud {file.encoding}): registr obsahuje znaky, které {file.encoding} nemá"
-    replace_file(file.path, data)
+    sh.replace_file(file.path, data)
     return note
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def format_value(value: object, *, decimal_comma: bool) -> str:
@@ -309,5 +298,5 @@ def append_change_log(folder: Path, changes: Iterable[Change], today: dt.date) -
         out.write("\r\n")
     for c in changes:
         writer.writerow([today.isoformat(), c.zmena, c.id, c.rpss_id, c.nazev, c.sloupec, c.puvodne, c.nove, c.poznamka])
-    replace_file(path, (previous + out.getvalue()).encode("utf-8-sig"))
+    sh.replace_file(path, (previous + out.getvalue()).encode("utf-8-sig"))
     return path
