@@ -313,7 +313,7 @@ def region_toml(region_id: str, name: str, members: pd.DataFrame, *, source: str
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV as Czech Excel saves it: cp1250 and ``;`` (UTF-8 with BOM if a name needs it)."""
-    text = frame.to_csv(sep=";", index=False, lineterminator="\r\n")
+    text = sh.neutralise_frame(frame).to_csv(sep=";", index=False, lineterminator="\r\n")
     try:
         return text.encode(CSV_ENCODING)
     except UnicodeEncodeError:
@@ -396,6 +396,7 @@ def _write_workbook(path: Path, title: str, help_: dict[str, tuple[bool, str, st
         sheet.column_dimensions[get_column_letter(j)].width = max(12, min(60, max(map(len, values)) + 2))
         for i, value in enumerate(values, 2):
             sheet.cell(row=i, column=j, value=value).number_format = "@"
+    sh.neutralise_workbook(book)
     book.save(path)
 
 

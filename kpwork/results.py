@@ -17,6 +17,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from kpwork.sheets import neutralise_frame, restore_formula
+
 #: Columns that hold codes: always text, never numbers.
 CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_kod", "kod", "opatreni", "priorita", "aktivita", "indikator", "skupina", "koalice_kody"})
 
@@ -56,15 +58,24 @@ def _to_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write one table as Excel-friendly CSV (UTF-8 BOM, ``;``, decimal comma)."""
-    _to_text(frame).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\n")
+    """Write one table as Excel-friendly CSV (UTF-8 BOM, ``;``, decimal comma, CRLF).
+
+    A text that Excel would run as a formula (``=``, ``+``, ``-``, ``@``...)
+    is written with a leading apostrophe (:func:`kpwork.sheets.neutralise_formula`);
+    :func:`read_table` gives back the original text.
+    """
+    neutralise_frame(_to_text(frame)).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a table written by :func:`write_table`, codes as text."""
     header = pd.read_csv(path, sep=";", nrows=0, encoding="utf-8-sig").columns
     dtypes = {c: str for c in header if c in CODE_COLUMNS}
-    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=dtypes, keep_default_na=True)
+    frame = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=dtypes, keep_default_na=True)
+    frame.columns = [restore_formula(c) for c in frame.columns]
+    for column in [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]:
+        frame[column] = frame[column].map(restore_formula)
+    return frame
 
 
 def write_results(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, gpd.GeoDataFrame], meta: dict, folder: Path) -> list[Path]:

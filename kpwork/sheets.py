@@ -98,6 +98,17 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
+def read_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The records of CSV text, each cell as :func:`write_rows` wrote it (:func:`restore_formula`).
+
+    Examples
+    --------
+    >>> read_rows("nazev;n\\n'=A1;-5\\n", ";")
+    [['nazev', 'n'], ['=A1', '-5']]
+    """
+    return [[restore_formula(c) if c.startswith("'") else c for c in record] for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
 def read_csv_text(text: str, file: str) -> Sheet:
     """Parse CSV text into a :class:`Sheet` (all cells as text).
 
@@ -112,7 +123,7 @@ def read_csv_text(text: str, file: str) -> Sheet:
     (['12,5', '3'], [2, 4])
     """
     delimiter = sniff_delimiter(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = read_rows(text, delimiter)
     start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if start == len(records):
         raise ValueError("the file is empty; expected a header row with the column names")
@@ -397,6 +408,104 @@ def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path]
     inputs.append(path)
     problems.extend(sheet.problems)
     return sheet
+
+
+# --- formulas in what kpwork writes --------------------------------------------------------
+
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a
+#: formula (OWASP "CSV injection"): ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def neutralise_formula(value: object) -> object:
+    """``value`` as a spreadsheet must store it so that it never runs as a formula.
+
+    The OWASP rule: a text starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return gets a leading apostrophe, so Excel shows it as text
+    (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``). Numbers, and a text that is
+    a plain number (``-5``, ``-1,5``), stay as they are. A text that already
+    starts with apostrophes before such a character gets one more, so
+    :func:`restore_formula` gives back exactly the original.
+
+    Parameters
+    ----------
+    value
+        A cell value of any type.
+
+    Returns
+    -------
+    object
+        The value to write (a new ``str`` only when it was neutralised).
+
+    Examples
+    --------
+    >>> neutralise_formula("=1+1"), neutralise_formula("-5"), neutralise_formula(-5)
+    ("'=1+1", '-5', -5)
+    >>> neutralise_formula("cmd|' /C calc'!A0"), neutralise_formula("@SUM(A1)")
+    ("cmd|' /C calc'!A0", "'@SUM(A1)")
+    """
+    if not isinstance(value, str):
+        return value
+    if value.lstrip("'").startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def restore_formula(value: object) -> object:
+    """The original of a value :func:`neutralise_formula` wrote (inverse of it).
+
+    Examples
+    --------
+    >>> restore_formula("'=1+1"), restore_formula("'hello"), restore_formula("''=x")
+    ('=1+1', "'hello", "'=x")
+    """
+    if isinstance(value, str) and value.startswith("'") and neutralise_formula(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column name) through :func:`neutralise_formula`.
+
+    Numeric columns are left alone, so they stay numbers in the CSV.
+
+    Examples
+    --------
+    >>> neutralise_frame(pd.DataFrame({"nazev": ["=A1", "Domov"], "n": [-1, 2]}))["nazev"].tolist()
+    ["'=A1", 'Domov']
+    """
+    out = frame.copy()
+    out.columns = [neutralise_formula(c) for c in out.columns]
+    for column in out.columns[[not pd.api.types.is_numeric_dtype(t) for t in out.dtypes]]:
+        out[column] = out[column].map(neutralise_formula)
+    return out
+
+
+def neutralise_workbook(book) -> None:
+    """Make every text cell of an openpyxl workbook that could run as a formula plain text.
+
+    openpyxl stores a text starting with ``=`` as a formula; such cells (and
+    those starting with ``+``, ``-``, ``@``, tab or carriage return) become
+    text cells (``data_type "s"``) with Excel's quote prefix: Excel shows the
+    text as it is, and keeps it text when a user edits the cell. The value is
+    not changed, so the workbook reads back as written.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and neutralise_formula(value) != value:
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
+def write_rows(rows: Iterable[Iterable[object]], *, delimiter: str = ";", newline: str = "\r\n") -> str:
+    """CSV text of ``rows``, every cell through :func:`neutralise_formula`: kpwork's one CSV writer of region files."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerows([neutralise_formula(v) for v in row] for row in rows)
+    return out.getvalue()
 
 
 def replace_file(path: Path, data: bytes) -> None:

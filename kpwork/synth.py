@@ -36,6 +36,7 @@ from kpwork.reference import (
     national_population,
     select_members,
 )
+from kpwork.sheets import neutralise_frame
 
 log = logging.getLogger(__name__)
 
@@ -314,5 +315,5 @@ def _write(out: Path, rid: str, municipalities: gpd.GeoDataFrame, population: pd
         municipalities[["kod_obce", "nazev", "geometry"]].to_file(geometry, driver="GeoJSON")
     population.to_csv(out / "population.csv", index=False, lineterminator="\n")
     columns = ["id", "nazev", "poskytovatel", "ico", "druh", "forma", "cilove_skupiny", "kapacita", "jednotka", "kod_obce", "lat", "lon", "pusobnost", "naklady"]
-    services[columns].to_csv(out / "services.csv", sep=";", index=False, lineterminator="\n", encoding="utf-8")
+    neutralise_frame(services[columns]).to_csv(out / "services.csv", sep=";", index=False, lineterminator="\n", encoding="utf-8")
     usage.to_csv(out / "usage.csv", sep=";", index=False, lineterminator="\n", encoding="utf-8")

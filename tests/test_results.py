@@ -53,7 +53,7 @@ def test_csv_is_what_czech_excel_opens(tmp_path):
     write_table(pd.DataFrame({"kod_obce": ["058559"], "podil": [0.25]}), path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM"
-    assert raw.decode("utf-8-sig") == "kod_obce;podil\n058559;0,25\n", "';' and a decimal comma, LF line ends"
+    assert raw.decode("utf-8-sig") == "kod_obce;podil\r\n058559;0,25\r\n", "';' and a decimal comma, CRLF line ends (a carriage return in a cell is quoted)"
 
 
 def test_write_table_does_not_change_its_input(tmp_path):

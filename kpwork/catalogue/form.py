@@ -239,6 +239,7 @@ def _write_form(path: Path, region: Region, key: str, name: str, rows: list[dict
         meta.append([k, v])
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
+    sh.neutralise_workbook(book)
     book.save(path)
 
 

@@ -5,10 +5,8 @@ See :mod:`kpwork.catalogue` for what the merge refuses and who owns which column
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 import logging
 from collections.abc import Iterable
@@ -399,10 +397,8 @@ def _append_log(folder: Path, logged: list[tuple[ReturnedForm, Change]], now: dt
     text = sh.decode(path.read_bytes()) if path.exists() else ""
     lines = [] if text.strip() else [LOG_COLUMNS]
     lines += [(now.isoformat(sep=" "), f.path.name, f.name, c.id, c.nazev, c.zmena, c.sloupec, c.puvodne, c.nove, c.poznamka) for f, c in logged]
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(lines)
     glue = "" if not text or text.endswith("\n") else "\r\n"
-    sh.replace_file(path, (text + glue + buffer.getvalue()).encode("utf-8-sig"))
+    sh.replace_file(path, (text + glue + sh.write_rows(lines)).encode("utf-8-sig"))
 
 
 def read_change_log(folder: str | Path) -> pd.DataFrame:

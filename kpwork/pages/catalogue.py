@@ -22,6 +22,7 @@ from kpwork.pages import format as fmt
 from kpwork.pages.element import Element, escape, frame, heading, paragraph
 from kpwork.pages.labels import CATALOGUE, check_lang, translate, word
 from kpwork.results import load, page_results_dir
+from kpwork.sheets import neutralise_workbook
 from kpwork.taxonomy import (
     fold,
     form_label,
@@ -236,6 +237,7 @@ def export_xlsx(services: pd.DataFrame, names: Mapping[str, str], *, lang: str =
             longest = max([len(str(column)), *(len(str(v)) for v in table[column] if not pd.isna(v))])
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, longest + 2)
         ws.freeze_panes = "A2"
+        neutralise_workbook(writer.book)
     return buffer.getvalue()
 
 

@@ -33,6 +33,7 @@ from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
 from kpwork.pages.element import CHART_STYLE, Chart, Table
 from kpwork.pages.labels import FUNDING, METHODS, method_label, translate
+from kpwork.sheets import neutralise_workbook
 
 log = logging.getLogger(__name__)
 
@@ -362,4 +363,5 @@ def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> 
                     fmt = "#,##0.00" if pd.api.types.is_float_dtype(frame[column]) else "#,##0"
                     for row in sheet.iter_rows(min_row=top + 2, min_col=k, max_col=k):
                         row[0].number_format = fmt
+        neutralise_workbook(writer.book)
     return path

@@ -12,9 +12,7 @@ them to the registry.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -106,7 +104,7 @@ def read_services_file(folder: Path) -> ServicesFile:
     encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else _plain_encoding(raw)
     text = sh.decode(raw)
     delimiter = sh.sniff_delimiter(text)
-    records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(c.strip() for c in r)]
+    records = [r for r in sh.read_rows(text, delimiter) if any(c.strip() for c in r)]
     header = records[0] if records else list(COLUMNS)
     keys: list[str] = []
     for name in header:  # a column spelled twice keeps its own cells under its raw name
@@ -135,15 +133,12 @@ def write_services_file(file: ServicesFile, rows: list[dict[str, str]]) -> str |
         if column not in keys and any(row.get(column) for row in rows):
             keys.append(column)
             header.append(column)
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=file.delimiter, lineterminator=file.newline)
-    writer.writerow(header)
-    writer.writerows([[row.get(k, "") for k in keys] for row in rows])
+    text = sh.write_rows([header, *([row.get(k, "") for k in keys] for row in rows)], delimiter=file.delimiter, newline=file.newline)
     note = None
     try:
-        data = out.getvalue().encode(file.encoding)
+        data = text.encode(file.encoding)
     except UnicodeEncodeError:
-        data = out.getvalue().encode("utf-8-sig")
+        data = text.encode("utf-8-sig")
         note = f"{file.path.name} uložen v UTF-8 (dosud {file.encoding}): registr obsahuje znaky, které {file.encoding} nemá"
     sh.replace_file(file.path, data)
     return note
@@ -290,13 +285,8 @@ def append_change_log(folder: Path, changes: Iterable[Change], today: dt.date) -
     """Add the changes of one import to ``rpss_zmeny.csv`` (UTF-8 with BOM, ``;``), keeping earlier imports."""
     path = folder / CHANGE_LOG
     previous = sh.decode(path.read_bytes()) if path.exists() else ""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    if not previous.strip():
-        writer.writerow(LOG_COLUMNS)
-    elif not previous.endswith("\n"):
-        out.write("\r\n")
-    for c in changes:
-        writer.writerow([today.isoformat(), c.zmena, c.id, c.rpss_id, c.nazev, c.sloupec, c.puvodne, c.nove, c.poznamka])
-    sh.replace_file(path, (previous + out.getvalue()).encode("utf-8-sig"))
+    rows = [] if previous.strip() else [LOG_COLUMNS]
+    rows += [[today.isoformat(), c.zmena, c.id, c.rpss_id, c.nazev, c.sloupec, c.puvodne, c.nove, c.poznamka] for c in changes]
+    glue = "" if not previous or previous.endswith("\n") else "\r\n"
+    sh.replace_file(path, (previous + glue + sh.write_rows(rows)).encode("utf-8-sig"))
     return path
