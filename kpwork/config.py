@@ -98,3 +98,34 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Sizes no real region's input reaches; a file beyond one is refused before it is parsed.
+
+    A microregion has tens of municipalities and hundreds of services; the
+    whole country has about 6,300 municipalities and 6,000 registered
+    services. The limits are far above that and below what exhausts a
+    laptop (an XLSX of 3 MB that expands to 3 GB, a sheet of 9 million cells).
+    """
+
+    #: Bytes of one input file as stored.
+    file_bytes: int = 256 * 1024 * 1024
+    #: Data rows of one sheet.
+    rows: int = 1_000_000
+    #: Cells (rows x columns) of one sheet.
+    cells: int = 30_000_000
+    #: Bytes the parts of an XLSX file expand to, all together (read from the zip directory).
+    xlsx_expanded_bytes: int = 512 * 1024 * 1024
+    #: How many times larger than stored one part of an XLSX may expand (above 1 MiB).
+    xlsx_ratio: int = 200
+    #: Nesting depth of tables and arrays in region.toml.
+    toml_depth: int = 20
+    #: Problems listed per file; the rest are counted in one line.
+    problems_per_file: int = 50
+    #: Seconds of reading after which the loader says what it reads.
+    progress_after_s: float = 3.0
+
+
+LIMITS = InputLimits()

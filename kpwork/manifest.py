@@ -182,7 +182,7 @@ def build_manifest(
             "population_years": population_years(region),
         },
         "parameters": dict(parameters),
-        "inputs": [_file_record(p, base) for p in region.inputs],
+        "inputs": [_input_record(p, base, region.input_digests) for p in region.inputs],
         "package_data": package_data(),
         "outputs": outputs,
         "kpwork": {"version": package_version("kpwork"), "git_commit": commit, "git_dirty": dirty},
@@ -266,6 +266,39 @@ def reference_date(manifest: Mapping[str, Any]) -> dt.date:
         return dt.date.fromisoformat(recorded)
     except (TypeError, ValueError) as exc:
         raise KpworkError(f"manifest: parameters.today: expected a date such as 2025-03-01, got {recorded!r}") from exc
+
+
+def _input_record(path: Path, base: Path, digests: Mapping[str, tuple[str, int]]) -> dict[str, Any]:
+    """An input as the loader read it (digest of the bytes parsed); hashed now only for a region built in memory."""
+    rel = Path(path).relative_to(base).as_posix()
+    if rel in digests:
+        digest, size = digests[rel]
+        return {"path": rel, "sha256": digest, "bytes": size}
+    return _file_record(path, base)
+
+
+def changed_inputs(region: Region) -> list[str]:
+    """What happened to the region's inputs since they were read: one message per changed or deleted file.
+
+    Parameters
+    ----------
+    region
+        A region from :func:`kpwork.region.load_region` (its ``input_digests``).
+
+    Returns
+    -------
+    list of str
+        Empty when every input still has the bytes its results came from.
+    """
+    out = []
+    base = Path(region.path)
+    for rel, (digest, _) in sorted(region.input_digests.items()):
+        path = base / rel
+        if not path.is_file():
+            out.append(f"{rel}: soubor byl během běhu smazán nebo přesunut; vraťte ho do složky regionu a spusťte běh znovu")
+        elif sha256(path) != digest:
+            out.append(f"{rel}: soubor se během běhu změnil (výsledky by byly z jeho starší verze); uložte změny a spusťte běh znovu")
+    return out
 
 
 def _file_record(path: Path, base: Path) -> dict[str, Any]:

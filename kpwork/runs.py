@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
 from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
-from kpwork.errors import InvalidParameter, RunError
+from kpwork.errors import InvalidParameter, KpworkWarning, RunError
 from kpwork.kernels import notebook_kernel
-from kpwork.manifest import build_manifest, utc_now, write_manifest
+from kpwork.manifest import build_manifest, changed_inputs, utc_now, write_manifest
 from kpwork.region import Region, load_region
 from kpwork.results import write_results
 
@@ -115,10 +117,24 @@ def run_region(
     jobs = plan_jobs(region, analysis.meta, pages_for, lang=lang, today=today)
     _check_templates(jobs, source)
     region_out = Path(out_dir) / region.id
-    run_id = started.strftime("%Y%m%d-%H%M%S")
-    final = _free_run_dir(region_out, run_id)
-    tmp = region_out / f".tmp-{final.name}-{os.getpid()}"
-    created_region_out = not region_out.exists()
+    with _writing_to(region_out), one_run_at_a_time(region_out):
+        return _publish(region, region_out, jobs, analysis, source, clock, started=started, today=today, parameters={
+            "region_dir": str(Path(region_dir).resolve()),
+            "only": list(pages_for) if only else None,
+            "lang": lang,
+            "today": today.isoformat(),
+            "timeout": timeout,
+            "notebooks_dir": str(source) if notebooks_dir else None,
+            "workers": workers,
+            "scheduler": scheduler,
+        }, progress=progress)
+
+
+def _publish(region: Region, region_out: Path, jobs: list[NotebookJob], analysis, source: Path, clock: _Stopwatch, *, started: dt.datetime, today: dt.date, parameters: dict, progress: bool) -> RunResult:
+    """Write the run into a temporary folder, check its inputs did not change, rename it into place, point ``latest``."""
+    lang, workers, scheduler, timeout = parameters["lang"], parameters["workers"], parameters["scheduler"], parameters["timeout"]
+    final = _free_run_dir(region_out, started.strftime("%Y%m%d-%H%M%S"))
+    tmp = region_out / f"{TMP_PREFIX}{final.name}-{os.getpid()}"
     try:
         tmp.mkdir(parents=True)
         with clock("results"):
@@ -130,24 +146,14 @@ def run_region(
             execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
-        parameters = {
-            "region_dir": str(Path(region_dir).resolve()),
-            "only": list(pages_for) if only else None,
-            "lang": lang,
-            "today": today.isoformat(),
-            "timeout": timeout,
-            "notebooks_dir": str(source) if notebooks_dir else None,
-            "workers": workers,
-            "scheduler": scheduler,
-        }
+        changed = changed_inputs(region)
+        if changed:
+            raise RunError("; ".join(changed) + "; nic nebylo zveřejněno")
         manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name, execution=execution, timings=clock.seconds)
         write_manifest(manifest, tmp)
         tmp.rename(final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if created_region_out:
-            with contextlib.suppress(OSError):
-                region_out.rmdir()  # only when empty: another run may have written there meanwhile
         raise
     _point_latest(region_out, final)
     log.info("run written to %s", final)
@@ -201,13 +207,119 @@ def _free_run_dir(region_out: Path, run_id: str) -> Path:
 
 
 def _point_latest(region_out: Path, final: Path) -> None:
-    """Switch ``latest`` to ``final`` atomically (a symlink replaced by rename)."""
+    """Switch ``latest`` to ``final`` atomically (a symlink replaced by rename).
+
+    A ``latest`` that is not a symlink (a copy that followed the link, a file)
+    is first renamed to ``latest-kopie-<run id>`` beside it, with a warning:
+    nothing of the user's is deleted and ``latest`` points to the new run.
+    """
     link = region_out / "latest"
     tmp_link = region_out / f".latest-{os.getpid()}"
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
+    if link.exists() and not link.is_symlink():
+        kept = region_out / f"latest-kopie-{final.name}"
+        os.rename(link, kept)
+        warnings.warn(f"{link} nebyl odkaz na běh, ale {'složka' if kept.is_dir() else 'soubor'}; přejmenován na {kept.name}, latest teď ukazuje na {final.name}", KpworkWarning, stacklevel=3)
     os.symlink(final.name, tmp_link)
     os.replace(tmp_link, link)
+
+
+#: Prefix of the temporary folder of a run in progress: ``.tmp-<run id>-<process id>``.
+TMP_PREFIX = ".tmp-"
+#: The lock file that lets one run at a time write into a region's output folder.
+LOCK_FILE = ".kpwork-run.lock"
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(region_out: Path) -> Iterator[None]:
+    """Hold the lock of a region's output folder for a run, and clean what killed runs left there.
+
+    Raises
+    ------
+    RunError
+        When another run holds the lock (two runs of one region into one
+        output folder would publish over each other).
+    """
+    from filelock import FileLock, Timeout
+
+    region_out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(region_out / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RunError(f"do {region_out} právě zapisuje jiný běh kpwork (téhož regionu); počkejte, až skončí, a spusťte běh znovu") from None
+    try:
+        remove_stale_runs(region_out)
+        yield
+    finally:
+        lock.release()
+
+
+def remove_stale_runs(region_out: Path) -> list[Path]:
+    """Remove the temporary folders (``.tmp-<run>-<pid>``) and ``latest`` links of runs whose process is gone.
+
+    Call it holding the folder's lock (:func:`one_run_at_a_time`). A folder
+    whose process still exists is kept (it may be a run of an older kpwork
+    without the lock). Returns what was removed.
+    """
+    removed = []
+    for path in sorted(region_out.glob(f"{TMP_PREFIX}*")) + sorted(region_out.glob(".latest-*")):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        log.info("removed %s, left by a run that was killed", path)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process runs one run at a time: an older folder of it is litter
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+#: What the operating system says when writing fails, in words for the user.
+_WRITE_ERRORS = {
+    errno.ENOSPC: "na disku došlo místo",
+    errno.EDQUOT: "byla překročena kvóta disku",
+    errno.EROFS: "složka je jen pro čtení",
+    errno.EACCES: "do složky nelze zapisovat (chybí oprávnění)",
+    errno.EPERM: "do složky nelze zapisovat (chybí oprávnění)",
+}
+
+
+@contextlib.contextmanager
+def _writing_to(region_out: Path) -> Iterator[None]:
+    """Turn a failed write of a run (full disk, read-only or forbidden folder) into a one-line RunError."""
+    created = not region_out.exists()
+    try:
+        yield
+    except BaseException as exc:
+        if created:
+            _remove_if_only_lock(region_out)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+            where = exc.filename or region_out
+            raise RunError(f"{where}: {_WRITE_ERRORS[exc.errno]}; uvolněte místo nebo zvolte jinou výstupní složku (--out) a spusťte běh znovu; nic nebylo zveřejněno") from exc
+        raise
+
+
+def _remove_if_only_lock(region_out: Path) -> None:
+    """Remove an output folder this failed run created, when it holds nothing but the lock file."""
+    with contextlib.suppress(OSError):
+        if [p.name for p in region_out.iterdir()] == [LOCK_FILE]:
+            (region_out / LOCK_FILE).unlink()
+            region_out.rmdir()
 
 
 def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.date, lang: str = RUN.lang) -> list[NotebookJob]:

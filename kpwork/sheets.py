@@ -10,18 +10,24 @@ at the first one.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+import stat
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from kpwork.config import SHEET_EXTENSIONS
+from kpwork.config import LIMITS, SHEET_EXTENSIONS
 from kpwork.errors import Problem
 from kpwork.taxonomy import fold
 
@@ -75,14 +81,17 @@ def decode(raw: bytes) -> str:
     >>> decode("\\ufeffBělov".encode("utf-8"))
     'Bělov'
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        return raw.decode("utf-16")
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1250")
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return raw[3:].decode("utf-8")
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+            return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1250")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"text není v kódování UTF-8 ani cp1250 (bajt 0x{raw[exc.start]:02x} na pozici {exc.start}); uložte soubor v Excelu jako CSV UTF-8 (nebo v editoru v UTF-8)") from exc
 
 
 def sniff_delimiter(text: str) -> str:
@@ -123,12 +132,14 @@ def read_csv_text(text: str, file: str) -> Sheet:
     (['12,5', '3'], [2, 4])
     """
     delimiter = sniff_delimiter(text)
+    _check_rows(text.count("\n"), 1)
     records = read_rows(text, delimiter)
     start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if start == len(records):
         raise ValueError("the file is empty; expected a header row with the column names")
     header = records[start]
     width = len(header)
+    _check_rows(len(records) - start - 1, width)
     problems: list[Problem] = []
     data, rows = [], []
     for i in range(start + 1, len(records)):
@@ -144,9 +155,142 @@ def read_csv_text(text: str, file: str) -> Sheet:
     return sheet
 
 
-def read_xlsx(path: Path, *, sheet_name: str | int = 0) -> Sheet:
-    """Read one worksheet of an XLSX file; numeric cells are remembered."""
-    frame = pd.read_excel(path, sheet_name=sheet_name, dtype=object)
+# --- reading input files: once, recorded, within limits ------------------------------------
+
+
+class UnreadableFile(ValueError):
+    """An input file kpwork cannot or will not read; the message says why and what to do.
+
+    ``file`` names the file when the reader knows it (:func:`read_workbook`).
+    """
+
+    file: str | None = None
+
+
+_DIGESTS: ContextVar[dict[str, tuple[str, int]] | None] = ContextVar("kpwork_input_digests", default=None)
+
+
+@contextlib.contextmanager
+def recording_inputs() -> Iterator[dict[str, tuple[str, int]]]:
+    """Record every file :func:`read_input` reads inside the block: absolute path -> (sha256, bytes).
+
+    The digest is of the bytes that were parsed, taken as they were read: the
+    manifest of a run records exactly what its results came from.
+    """
+    token = _DIGESTS.set({})
+    try:
+        yield _DIGESTS.get()
+    finally:
+        _DIGESTS.reset(token)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, read once, checked against :data:`~kpwork.config.LIMITS` and recorded.
+
+    Raises
+    ------
+    UnreadableFile
+        When the path is not a regular file, is larger than the limit, or
+        changed between two reads of the same load.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("není obyčejný soubor; uložte data do souboru ve složce regionu")
+        if info.st_size > LIMITS.file_bytes:
+            raise UnreadableFile(f"soubor má {info.st_size / 2**20:.0f} MiB, víc než kpwork čte ({LIMITS.file_bytes / 2**20:.0f} MiB); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableFile("soubor zmizel během čtení; spusťte příkaz znovu, až bude složka regionu kompletní") from exc
+    except PermissionError as exc:
+        raise UnreadableFile("soubor nelze číst (chybí oprávnění); povolte čtení souboru") from exc
+    record = _DIGESTS.get()
+    if record is not None:
+        digest = (hashlib.sha256(raw).hexdigest(), len(raw))
+        key = os.path.abspath(path)
+        if record.setdefault(key, digest) != digest:
+            raise UnreadableFile("soubor se změnil během čtení; počkejte, až ho program, který ho ukládá, dopíše, a spusťte příkaz znovu")
+    return raw
+
+
+def check_xlsx(raw: bytes) -> None:
+    """Refuse an XLSX that is not a zip, or whose parts expand beyond :data:`~kpwork.config.LIMITS`.
+
+    Only the zip directory (and the head of each worksheet) is read, so a
+    small file that would expand to gigabytes is refused before any parsing.
+
+    Raises
+    ------
+    UnreadableFile
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            parts = book.infolist()
+            expanded = sum(p.file_size for p in parts)
+            if expanded > LIMITS.xlsx_expanded_bytes:
+                raise UnreadableFile(f"sešit by se rozbalil na {expanded / 2**20:,.0f} MiB, víc než kpwork čte ({LIMITS.xlsx_expanded_bytes / 2**20:.0f} MiB); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+            for part in parts:
+                if part.file_size > 2**20 and part.file_size > LIMITS.xlsx_ratio * max(part.compress_size, 1):
+                    raise UnreadableFile(f"část {part.filename} by se rozbalila {part.file_size // max(part.compress_size, 1):,}krát (víc než {LIMITS.xlsx_ratio}krát); takový sešit Excel neuloží: zkontrolujte, že je to správný soubor")
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    _check_dimension(book, part)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise UnreadableFile("není platný sešit XLSX (poškozený nebo jiný formát); otevřete ho v Excelu a uložte znovu jako Sešit Excelu (.xlsx)") from exc
+
+
+def _check_dimension(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+    """The rows and cells a worksheet declares in its ``<dimension ref="A1:Z900000"/>``."""
+    with book.open(part) as f:
+        head = f.read(4096).decode("utf-8", "replace")
+    match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"', head)
+    if not match:
+        return
+    letters, rows = match.groups()
+    columns = 0
+    for ch in letters:
+        columns = columns * 26 + ord(ch) - 64
+    if int(rows) - 1 > LIMITS.rows or int(rows) * columns > LIMITS.cells:
+        raise UnreadableFile(f"list má {int(rows):,} řádků a {columns} sloupců, víc než kpwork čte ({LIMITS.rows:,} řádků, {LIMITS.cells:,} buněk); smažte prázdné řádky a sloupce pod a vedle dat")
+
+
+def _check_rows(n_rows: int, width: int) -> None:
+    if n_rows > LIMITS.rows or n_rows * max(width, 1) > LIMITS.cells:
+        raise UnreadableFile(f"tabulka má {n_rows:,} řádků a {width} sloupců, víc než kpwork čte ({LIMITS.rows:,} řádků, {LIMITS.cells:,} buněk); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+
+
+def open_xlsx(path: Path) -> pd.ExcelFile:
+    """An XLSX input read once (:func:`read_input`), checked by :func:`check_xlsx`, opened for its sheets.
+
+    Raises
+    ------
+    UnreadableFile
+    """
+    raw = read_input(path)
+    check_xlsx(raw)
+    try:
+        return pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise UnreadableFile(f"není platný sešit XLSX ({type(exc).__name__}); otevřete ho v Excelu a uložte znovu jako Sešit Excelu (.xlsx)") from exc
+
+
+def read_xlsx(path: Path, *, sheet_name: str | int = 0, book: pd.ExcelFile | None = None) -> Sheet:
+    """Read one worksheet of an XLSX file; numeric cells are remembered.
+
+    ``book`` is the file already opened by :func:`open_xlsx` (to read several sheets of one reading).
+    """
+    if book is None:
+        with open_xlsx(path) as opened:
+            return read_xlsx(path, sheet_name=sheet_name, book=opened)
+    try:
+        frame = pd.read_excel(book, sheet_name=sheet_name, dtype=object)
+    except (KeyError, IndexError, ValueError) as exc:
+        if isinstance(exc, ValueError) and "not found" not in str(exc):
+            raise UnreadableFile(f"list {sheet_name} nelze přečíst ({type(exc).__name__}); otevřete sešit v Excelu a uložte ho znovu") from exc
+        raise
+    except Exception as exc:  # broken XML inside a valid zip
+        raise UnreadableFile(f"list {sheet_name} nelze přečíst ({type(exc).__name__}); otevřete sešit v Excelu a uložte ho znovu") from exc
+    _check_rows(len(frame), len(frame.columns))
     numeric: set[tuple[int, str]] = set()
     out = {}
     for col in frame.columns:
@@ -212,26 +356,60 @@ def read_sheet(path: Path) -> Sheet:
     """Read a CSV or XLSX file into a :class:`Sheet`."""
     if path.suffix.lower() == ".xlsx":
         return read_xlsx(path)
-    return read_csv_text(decode(path.read_bytes()), path.name)
+    return read_csv_text(decode(read_input(path)), path.name)
 
 
 class ProblemLog:
-    """Collects problems of one or more files; raised together at the end."""
+    """Collects problems of one or more files; raised together at the end.
 
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
+    At most ``limit`` problems are kept per file (:data:`~kpwork.config.LIMITS`);
+    the rest are counted, and ``problems`` ends each such file with one line
+    saying how many more there are. ``len()`` counts them all.
+
+    Examples
+    --------
+    >>> log = ProblemLog(limit=2)
+    >>> for row in range(2, 7):
+    ...     log.add("usage.csv", row, "klienti", "missing value")
+    >>> len(log), [str(p) for p in log.problems][-1]
+    (5, 'usage.csv:-: -: a dalších 3 problémů v tomto souboru (vypsáno prvních 2); opravte vypsané a spusťte kontrolu znovu')
+    """
+
+    def __init__(self, limit: int = LIMITS.problems_per_file) -> None:
+        self.limit = limit
+        self._kept: list[Problem] = []
+        self._count: Counter[str] = Counter()
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The problems kept, then per file over the limit a line counting the rest."""
+        more = [
+            Problem(file, None, None, f"a dalších {n - self.limit} problémů v tomto souboru (vypsáno prvních {self.limit}); opravte vypsané a spusťte kontrolu znovu")
+            for file, n in self._count.items() if n > self.limit
+        ]
+        return self._kept + more
 
     def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(file, row, column, message))
+        self._keep(Problem(file, row, column, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
+        for problem in problems:
+            self._keep(problem)
+
+    def full(self, file: str) -> bool:
+        """True when ``file`` has as many problems as are listed (work on a message can be skipped)."""
+        return self._count[file] >= self.limit
+
+    def _keep(self, problem: Problem) -> None:
+        self._count[problem.file] += 1
+        if self._count[problem.file] <= self.limit:
+            self._kept.append(problem)
 
     def __bool__(self) -> bool:
-        return bool(self.problems)
+        return bool(self._kept)
 
     def __len__(self) -> int:
-        return len(self.problems)
+        return sum(self._count.values())
 
 
 def require_columns(sheet: Sheet, columns: Iterable[str], log: ProblemLog) -> bool:
@@ -345,9 +523,12 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
     """
     xlsx = folder / f"{base}.xlsx"
     if xlsx.exists():
-        with pd.ExcelFile(xlsx) as book:
-            names = book.sheet_names
-        return [xlsx], {normalise_header(n): read_xlsx(xlsx, sheet_name=n) for n in names}
+        try:
+            with open_xlsx(xlsx) as book:
+                return [xlsx], {normalise_header(n): read_xlsx(xlsx, sheet_name=n, book=book) for n in book.sheet_names}
+        except UnreadableFile as exc:
+            exc.file = xlsx.name
+            raise
     paths = sorted(folder.glob(f"{base}_*.csv"))
     single = folder / f"{base}.csv"
     if single.exists():
@@ -357,7 +538,11 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
     tables = {}
     for p in paths:
         key = base if p == single else p.stem[len(base) + 1 :]
-        tables[normalise_header(key)] = read_sheet(p)
+        try:
+            tables[normalise_header(key)] = read_sheet(p)
+        except UnreadableFile as exc:
+            exc.file = p.name
+            raise
     return paths, tables
 
 
@@ -396,6 +581,9 @@ def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path]
     for path in paths:
         try:
             sheets.append((path, read_sheet(path)))
+        except UnreadableFile as exc:
+            problems.add(path.name, None, None, str(exc))
+            return None
         except Exception as exc:  # a broken file is one problem, not a crash
             problems.add(path.name, None, None, f"cannot read the file: {exc}")
             return None

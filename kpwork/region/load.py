@@ -10,9 +10,12 @@ every file is collected and raised once, as :class:`~kpwork.errors.InvalidRegion
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
+import os
 import re
 import tomllib
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ import pandas as pd
 import shapely
 
 from kpwork import sheets as sh
-from kpwork.config import ANALYSIS_CRS, FILES
+from kpwork.config import ANALYSIS_CRS, FILES, LIMITS
 from kpwork.conversions import parse_conversions
 from kpwork.errors import InvalidRegion, Problem
 from kpwork.funding.inputs import parse_coalition_costs, parse_funding
@@ -54,6 +57,13 @@ def load_region(path: str | Path) -> Region:
         column (``<file>:<row>: <column>: <what is wrong>``).
     """
     folder = Path(path)
+    with sh.recording_inputs() as digests:
+        region = _load(folder)
+    recorded = {p.relative_to(folder).as_posix(): digests[os.path.abspath(p)] for p in region.inputs if os.path.abspath(p) in digests}
+    return dataclasses.replace(region, input_digests=recorded)
+
+
+def _load(folder: Path) -> Region:
     problems = sh.ProblemLog()
     if not folder.is_dir():
         problems.add(str(folder), None, None, "region folder not found")
@@ -112,9 +122,12 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
         problems.add(FILES.config, None, None, "file not found; it needs [region] with id and name")
         return default
     inputs.append(file)
-    text = sh.decode(file.read_bytes())
     try:
-        data = tomllib.loads(text)
+        text = sh.decode(sh.read_input(file))
+        data = _parse_toml(text)
+    except sh.UnreadableFile as exc:
+        problems.add(FILES.config, None, None, str(exc))
+        return default
     except tomllib.TOMLDecodeError as exc:
         row = _toml_line(str(exc))
         problems.add(FILES.config, row, None, f"not valid TOML: {exc}")
@@ -221,6 +234,27 @@ def _value_line(lines: list[str], value: str, after: int | None) -> int | None:
     return after
 
 
+def _parse_toml(text: str) -> dict:
+    """TOML of region.toml; nesting deeper than a region needs is refused before parsing.
+
+    Python's TOML parser recurses per level of nested arrays and inline tables:
+    thousands of ``[`` would crash it (RecursionError).
+    """
+    depth = deepest = 0
+    for ch in re.sub(r'"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*', "", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    if deepest > LIMITS.toml_depth:
+        raise sh.UnreadableFile(f"pole nebo tabulky jsou vnořené {deepest}krát, víc než kpwork čte ({LIMITS.toml_depth}); region.toml takové vnoření nepotřebuje: opravte ho podle docs/data-format.md")
+    try:
+        return tomllib.loads(text)
+    except RecursionError as exc:
+        raise sh.UnreadableFile("pole nebo tabulky jsou vnořené příliš hluboko; opravte region.toml podle docs/data-format.md") from exc
+
+
 def _toml_line(message: str) -> int | None:
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
@@ -238,7 +272,13 @@ def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Pat
         return empty, False
     inputs.append(file)
     try:
-        gdf = gpd.read_file(file)
+        raw = sh.read_input(file)
+        with warnings.catch_warnings():  # GDAL notes that the in-memory copy has no .gpkg extension
+            warnings.filterwarnings("ignore", "File /vsimem/", RuntimeWarning)
+            gdf = gpd.read_file(io.BytesIO(raw))
+    except sh.UnreadableFile as exc:
+        problems.add(file.name, None, None, str(exc))
+        return empty, False
     except Exception as exc:  # pyogrio raises several types for unreadable files
         problems.add(file.name, None, None, f"cannot read geometry file: {exc}")
         return empty, False
@@ -376,7 +416,11 @@ def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: 
     # in registry order: a later input may check itself against an earlier one
     # (funding checks that coalition_costs quote what its methods need)
     for name, (base, parse) in OPTIONAL_INPUTS.items():
-        found = sh.read_workbook(folder, base)
+        try:
+            found = sh.read_workbook(folder, base)
+        except sh.UnreadableFile as exc:
+            problems.add(exc.file or base, None, None, str(exc))
+            continue
         if found is None:
             continue
         paths, sheets = found

@@ -67,6 +67,10 @@ class Region:
     extras : mapping
         Optional inputs parsed by their modules: ``norms``, ``conversions``,
         ``survey``, ``funding``, ``coalition_costs``, ``plan``.
+    input_digests : mapping
+        Path of each input relative to the region folder -> (SHA-256, bytes)
+        of the bytes that were parsed, taken when they were read (the run's
+        manifest records these).
     vocabulary : Vocabulary
         kpwork's spellings of service types and target groups with the
         region's own terms (``[pojmy]`` in ``region.toml``); every parser of
@@ -86,6 +90,7 @@ class Region:
     usage: pd.DataFrame
     inputs: tuple[Path, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
+    input_digests: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     vocabulary: Vocabulary = DEFAULT_VOCABULARY
     settings: Mapping[str, Any] = field(default_factory=default_settings)
 
