@@ -40,6 +40,8 @@ KEY_PACKAGES = (
 #: (:func:`kpwork.need.default_norms`), the terms (:func:`kpwork.taxonomy.package_terms`)
 #: and unit conversions where the installation has them.
 PACKAGE_DATA = ("norms.csv", "terms.csv", "conversions.csv")
+#: A manifest larger than this is not one kpwork wrote (a run's is tens of kB).
+MANIFEST_BYTES = 64 * 1024 * 1024
 #: Fields :func:`read_manifest` requires (what reproducing a run needs).
 REQUIRED = ("run_id", "parameters", "inputs", "started")
 
@@ -229,6 +231,8 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     path = run / MANIFEST
     if not path.is_file():
         raise KpworkError(f"{run}: no {MANIFEST}; expected a run folder written by `kpwork run`")
+    if path.stat().st_size > MANIFEST_BYTES:
+        raise KpworkError(f"{path}: {path.stat().st_size / 2**20:.0f} MiB, víc než manifest běhu kdy má ({MANIFEST_BYTES / 2**20:.0f} MiB); použijte původní manifest")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

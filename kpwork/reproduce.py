@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +27,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpwork.config import FILES
 from kpwork.environment import EnvironmentChange, environment_changes
-from kpwork.errors import InvalidRegion
+from kpwork.errors import InvalidRegion, KpworkError
 from kpwork.manifest import (
+    MANIFEST,
     git_commit,
     package_data,
     read_manifest,
     reference_date,
     sha256,
 )
+from kpwork.region.load import OPTIONAL_INPUTS
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +97,8 @@ class ReproduceReport:
 
     @property
     def ok(self) -> bool:
-        """True when every result table was reproduced."""
-        return not self.differences and not self.problems
+        """True when every result table was reproduced from the run's very inputs."""
+        return not self.differences and not self.problems and not self.inputs
 
     def lines(self) -> list[str]:
         """What to tell the user, one finding per line."""
@@ -105,6 +110,8 @@ class ReproduceReport:
             out.append(f"reproduced: {len(self.tables)} result tables identical")
         elif self.problems:
             out.append("not reproduced: the inputs do not load")
+        elif not self.differences:
+            out.append(f"nereprodukováno: vstupy se liší od vstupů běhu ({len(self.inputs)}), i když tabulky ({len(self.tables)}) vyšly stejně")
         else:
             tables = sorted({d.table for d in self.differences})
             out.append(f"not reproduced: {len(tables)} of {len(self.tables)} tables differ ({', '.join(tables)})")
@@ -156,7 +163,10 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
 
     run = Path(run_dir)
     manifest = read_manifest(run)
+    _check_fields(manifest, run)
     source = Path(region_dir or manifest["parameters"]["region_dir"])
+    if not (source / FILES.config).is_file():
+        raise KpworkError(f"{source}: není složka regionu (chybí {FILES.config}); je-li region jinde, zadejte ho: kpwork reproduce {run} --region SLOŽKA")
     report = ReproduceReport(run_dir=run, inputs=_input_changes(manifest, source) + _package_data_changes(manifest))
     report.packages = environment_changes(manifest)
     report.commit = _commit_change(manifest)
@@ -175,10 +185,70 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     return report
 
 
+def _check_fields(manifest: dict, run: Path) -> None:
+    """Refuse a manifest whose inputs or package data are not records of the shape :mod:`kpwork.manifest` writes."""
+    where = run / MANIFEST
+    if not isinstance(manifest["parameters"]["region_dir"], str):
+        raise KpworkError(f"{where}: parameters.region_dir: očekávána cesta (text), je tam {manifest['parameters']['region_dir']!r}; manifest byl změněn, použijte původní")
+    for field_name in ("distributions", "packages", "native", "kpwork"):
+        value = manifest.get(field_name)
+        if value is not None and not (isinstance(value, dict) and all(isinstance(k, str) and (v is None or isinstance(v, str | bool)) for k, v in value.items())):
+            raise KpworkError(f"{where}: {field_name}: očekávány názvy a verze (objekt JSON), je tam {str(value)[:80]!r}; manifest byl změněn, použijte původní")
+    if manifest.get("python") is not None and not isinstance(manifest["python"], str):
+        raise KpworkError(f"{where}: python: očekávána verze (text), je tam {manifest['python']!r}; manifest byl změněn, použijte původní")
+    for field_name in ("inputs", "package_data"):
+        items = manifest.get(field_name, [])
+        if not isinstance(items, list):
+            raise KpworkError(f"{where}: {field_name}: očekáván seznam souborů, je tam {type(items).__name__}; manifest byl změněn, použijte původní")
+        for n, item in enumerate(items):
+            if not (isinstance(item, dict) and isinstance(item.get("path"), str) and isinstance(item.get("sha256"), str) and _SHA256.fullmatch(item["sha256"])):
+                raise KpworkError(f"{where}: {field_name}[{n}]: očekáván záznam s path a sha256 (64 šestnáctkových číslic), je tam {str(item)[:80]!r}; manifest byl změněn, použijte původní")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: Names an input of a region can have: the loader reads only these, at the top of the region folder.
+_INPUT_NAME = re.compile(
+    rf"(?:{re.escape(FILES.config)}|{'|'.join(map(re.escape, FILES.geometry))}"
+    rf"|(?:{'|'.join(re.escape(b) for b in (FILES.population, FILES.services, FILES.usage, *(base for base, _ in OPTIONAL_INPUTS.values())))})\.(?:csv|xlsx)"
+    rf"|(?:{'|'.join(re.escape(base) for base, _ in OPTIONAL_INPUTS.values())})_[^/\\]+\.csv)"
+)
+
+
+def input_path(source: Path, name: str) -> Path:
+    """The file a manifest's input ``name`` stands for, when it may be read: a region input inside ``source``.
+
+    Nothing outside the region folder is touched, and not even its existence
+    is looked at, before the name has passed every check.
+
+    Raises
+    ------
+    KpworkError
+        When ``name`` is not the name of a region input (an absolute path,
+        ``..``, a subfolder), resolves outside the region folder (a symlink
+        out), or is not a regular file (a device, a pipe, a folder).
+
+    Examples
+    --------
+    >>> input_path(Path("data/otrokovicko"), "/etc/shadow")
+    Traceback (most recent call last):
+    ...
+    kpwork.errors.KpworkError: manifest: vstup '/etc/shadow' není soubor složky regionu (kpwork čte jen region.toml, municipalities.* a listy jako services.csv); manifest byl změněn, použijte původní
+    """
+    if not _INPUT_NAME.fullmatch(name):
+        raise KpworkError(f"manifest: vstup {name!r} není soubor složky regionu (kpwork čte jen region.toml, municipalities.* a listy jako services.csv); manifest byl změněn, použijte původní")
+    path = source / name
+    root = source.resolve()
+    if path.resolve().parent != root:
+        raise KpworkError(f"{path}: odkaz vede mimo složku regionu; kpwork čte jen soubory ve složce regionu: nahraďte odkaz souborem")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise KpworkError(f"{path}: není obyčejný soubor; kpwork čte jen soubory: nahraďte ho souborem s daty běhu")
+    return path
+
+
 def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
     changes = []
     for item in manifest["inputs"]:
-        path = source / item["path"]
+        path = input_path(source, item["path"])
         if not path.exists():
             changes.append(InputChange(item["path"], "missing", item["sha256"]))
             continue
@@ -189,7 +259,10 @@ def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
 
 
 def _package_data_changes(manifest: dict) -> list[InputChange]:
-    """Changes of kpwork's package data since the run (none for a manifest without ``package_data``)."""
+    """Changes of kpwork's package data since the run (none for a manifest without ``package_data``).
+
+    Only this installation's files are hashed; the manifest's paths are compared as names.
+    """
     recorded = manifest.get("package_data")
     if recorded is None:
         return []
@@ -218,6 +291,7 @@ def compare_results(expected: Path, found: Path, *, max_cells: int = 20) -> tupl
     """
     from kpwork.results import GEOPACKAGE, META, read_table
 
+    _check_result_files(expected)
     differences: list[CellDifference] = []
     names = sorted({p.stem for p in expected.glob("*.csv")} | {p.stem for p in found.glob("*.csv")})
     for name in names:
@@ -238,6 +312,16 @@ def compare_results(expected: Path, found: Path, *, max_cells: int = 20) -> tupl
         keys = sorted(set(old or {}) | set(new or {}))
         differences += [CellDifference(META, None, k, (old or {}).get(k), (new or {}).get(k)) for k in keys if (old or {}).get(k) != (new or {}).get(k)]
     return tables, differences
+
+
+def _check_result_files(folder: Path) -> None:
+    """Refuse a run's results folder holding a link or anything but regular files (nothing outside the run is read)."""
+    if folder.is_symlink():
+        raise KpworkError(f"{folder}: odkaz; výsledky běhu jsou složka, kterou běh zapsal: složka běhu byla změněna, použijte původní")
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
+            what = "odkaz" if path.is_symlink() else "není obyčejný soubor"
+            raise KpworkError(f"{path}: {what}; výsledky běhu jsou jen soubory, které běh zapsal: složka běhu byla změněna, použijte původní")
 
 
 def _layers(path: Path) -> set[str]:
