@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,14 @@ from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
 from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
 
 log = logging.getLogger("kpwork")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: cleaned up like Ctrl-C (a run removes its temporary folder), then exit status 143."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
 
 
 def _user_errors(func: Callable) -> Callable:
@@ -36,11 +46,29 @@ def _user_errors(func: Callable) -> Callable:
         except KpworkError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except Terminated:
+            _quiet_shutdown()
+            click.echo("ukončeno signálem SIGTERM; nic nebylo zveřejněno.", err=True)
+            sys.exit(143)
         except KeyboardInterrupt:
+            _quiet_shutdown()
             click.echo("interrupted; nothing was published.", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _quiet_shutdown() -> None:
+    """After Ctrl-C or SIGTERM, the message is the last line: no traceback of a library shutting down.
+
+    Dask closes a cluster caught half started at interpreter exit and asyncio
+    reports the tasks it abandoned; both would print tracebacks after
+    kpwork's message. Their loggers and the hook of exceptions raised at
+    exit are silenced (the processes are stopped either way).
+    """
+    sys.unraisablehook = lambda unraisable: None
+    for name in ("asyncio", "distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -89,6 +117,8 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
     """Validate, analyse, execute the notebooks and export the pages of a region."""
     from kpwork.runs import run_region
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # a run stopped by SIGTERM cleans up like Ctrl-C
     result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress)
     latest = result.run_dir.parent / "latest"
     click.echo(f"run complete: {result.run_dir}")

@@ -284,7 +284,22 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
             client.register_plugin(_pool_plugin())
             yield client
     finally:
+        _close_cluster(cluster)
+
+
+def _close_cluster(cluster) -> None:
+    """Close a LocalCluster, quietly when a Ctrl-C or SIGTERM caught it half started or half stopped.
+
+    Dask would otherwise retry at interpreter exit and print a traceback
+    after kpwork's one-line message; the nanny processes kill their workers
+    (and the workers their kernels) either way.
+    """
+    try:
         cluster.close()
+    except Exception as exc:  # a worker still starting: Dask asserts on its status
+        log.debug("closing the Dask cluster: %s: %s", type(exc).__name__, exc)
+    finally:
+        cluster.shutdown_on_close = False  # no second attempt (and traceback) at exit
 
 
 def execute_tasks(tasks: Sequence[NotebookTask], *, workers: int | None = None, scheduler: str | None = None, progress: bool = True) -> list[NotebookOutcome]:

@@ -185,3 +185,27 @@ def test_a_read_only_output_folder_is_named(setup):
     finally:
         (tmp / "out").chmod(0o755)
     assert result.exit_code == 1 and "nelze zapisovat" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("sig", "status", "message"), [(signal.SIGINT, 130, "interrupted; nothing was published."), (signal.SIGTERM, 143, "ukončeno signálem SIGTERM; nic nebylo zveřejněno.")])
+def test_ctrl_c_or_sigterm_during_notebooks_ends_with_the_message_and_nothing_partial(setup, sig, status, message):
+    import nbformat
+
+    tmp, region, notebooks = setup
+    slow = nbformat.read(notebooks / "municipality.ipynb", as_version=4)
+    slow.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
+    nbformat.write(slow, notebooks / "municipality.ipynb")
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from kpwork.cli import main; main()", "run", str(region), "--out", str(tmp / "out"), "--only", PAGES[0], "--workers", "1", "--no-progress"],
+        env={**os.environ, "PYTHONPATH": str(Path(kpwork.runs.__file__).parents[1])}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    out = tmp / "out" / "otrokovicko"
+    assert _wait_for(lambda: any(out.glob(".tmp-*/results/region.json")), 120)
+    time.sleep(3)  # the cluster is starting or the notebooks run: the most to clean up
+    child.send_signal(sig)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == status, stderr
+    assert stderr.strip().splitlines()[-1] == message, stderr
+    assert "Traceback" not in stderr and "CancelledError" not in stderr, stderr
+    assert not out.exists(), "nothing partial: the output folder this run created is gone"
