@@ -87,6 +87,19 @@ def main(verbose: bool) -> None:
     # Dask logs every worker start and stop at INFO; it reads its level when first imported
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if verbose else "warning")
     warnings.showwarning = _show_warning
+    _show_progress(True)
+
+
+def _show_progress(on: bool) -> None:
+    """Lines of ``kpwork.progress`` (what a long load reads) on stderr, plain; off with ``--no-progress``."""
+    progress = logging.getLogger("kpwork.progress")
+    for handler in list(progress.handlers):
+        progress.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("kpwork: %(message)s"))
+    progress.addHandler(handler)
+    progress.propagate = False
+    progress.setLevel(logging.INFO if on else logging.WARNING)
 
 
 region_argument = click.argument("region_dir", required=False, default=DEFAULT_REGION, type=click.Path(path_type=Path))
@@ -117,6 +130,7 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
     """Validate, analyse, execute the notebooks and export the pages of a region."""
     from kpwork.runs import run_region
 
+    _show_progress(not no_progress)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # a run stopped by SIGTERM cleans up like Ctrl-C
     result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress)

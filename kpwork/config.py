@@ -114,6 +114,8 @@ class InputLimits:
     file_bytes: int = 256 * 1024 * 1024
     #: Data rows of one sheet.
     rows: int = 1_000_000
+    #: Rows of the services sheet (the whole country has about 6,000 registered services).
+    service_rows: int = 100_000
     #: Cells (rows x columns) of one sheet.
     cells: int = 30_000_000
     #: Bytes the parts of an XLSX file expand to, all together (read from the zip directory).

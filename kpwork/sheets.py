@@ -132,7 +132,6 @@ def read_csv_text(text: str, file: str) -> Sheet:
     (['12,5', '3'], [2, 4])
     """
     delimiter = sniff_delimiter(text)
-    _check_rows(text.count("\n"), 1)
     records = read_rows(text, delimiter)
     start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if start == len(records):
@@ -214,6 +213,11 @@ def read_input(path: Path) -> bytes:
     return raw
 
 
+def _count(n: float) -> str:
+    """A count as Czech writes it in messages: ``1 000 000``."""
+    return f"{round(n):,}".replace(",", " ")
+
+
 def check_xlsx(raw: bytes) -> None:
     """Refuse an XLSX that is not a zip, or whose parts expand beyond :data:`~kpwork.config.LIMITS`.
 
@@ -229,10 +233,10 @@ def check_xlsx(raw: bytes) -> None:
             parts = book.infolist()
             expanded = sum(p.file_size for p in parts)
             if expanded > LIMITS.xlsx_expanded_bytes:
-                raise UnreadableFile(f"sešit by se rozbalil na {expanded / 2**20:,.0f} MiB, víc než kpwork čte ({LIMITS.xlsx_expanded_bytes / 2**20:.0f} MiB); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+                raise UnreadableFile(f"sešit by se rozbalil na {_count(expanded / 2**20)} MiB, víc než kpwork čte ({LIMITS.xlsx_expanded_bytes / 2**20:.0f} MiB); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
             for part in parts:
                 if part.file_size > 2**20 and part.file_size > LIMITS.xlsx_ratio * max(part.compress_size, 1):
-                    raise UnreadableFile(f"část {part.filename} by se rozbalila {part.file_size // max(part.compress_size, 1):,}krát (víc než {LIMITS.xlsx_ratio}krát); takový sešit Excel neuloží: zkontrolujte, že je to správný soubor")
+                    raise UnreadableFile(f"část {part.filename} by se rozbalila {_count(part.file_size // max(part.compress_size, 1))}krát (víc než {LIMITS.xlsx_ratio}krát); takový sešit Excel neuloží: zkontrolujte, že je to správný soubor")
                 if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
                     _check_dimension(book, part)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
@@ -251,12 +255,12 @@ def _check_dimension(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
     for ch in letters:
         columns = columns * 26 + ord(ch) - 64
     if int(rows) - 1 > LIMITS.rows or int(rows) * columns > LIMITS.cells:
-        raise UnreadableFile(f"list má {int(rows):,} řádků a {columns} sloupců, víc než kpwork čte ({LIMITS.rows:,} řádků, {LIMITS.cells:,} buněk); smažte prázdné řádky a sloupce pod a vedle dat")
+        raise UnreadableFile(f"list má {_count(int(rows))} řádků a {columns} sloupců, víc než kpwork čte ({_count(LIMITS.rows)} řádků, {_count(LIMITS.cells)} buněk); smažte prázdné řádky a sloupce pod a vedle dat")
 
 
-def _check_rows(n_rows: int, width: int) -> None:
-    if n_rows > LIMITS.rows or n_rows * max(width, 1) > LIMITS.cells:
-        raise UnreadableFile(f"tabulka má {n_rows:,} řádků a {width} sloupců, víc než kpwork čte ({LIMITS.rows:,} řádků, {LIMITS.cells:,} buněk); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+def _check_rows(n_rows: int, width: int, max_rows: int = LIMITS.rows) -> None:
+    if n_rows > max_rows or n_rows * max(width, 1) > LIMITS.cells:
+        raise UnreadableFile(f"tabulka má {_count(n_rows)} řádků a {width} sloupců, víc než kpwork v tomto souboru čte ({_count(max_rows)} řádků, {_count(LIMITS.cells)} buněk); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
 
 
 def open_xlsx(path: Path) -> pd.ExcelFile:
@@ -352,11 +356,21 @@ def find_sheet(folder: Path, base: str) -> Path | None:
     return None
 
 
-def read_sheet(path: Path) -> Sheet:
-    """Read a CSV or XLSX file into a :class:`Sheet`."""
+def read_sheet(path: Path, *, max_rows: int = LIMITS.rows) -> Sheet:
+    """Read a CSV or XLSX file into a :class:`Sheet` (:func:`read_input`: once, recorded, within limits).
+
+    Raises
+    ------
+    UnreadableFile
+        When the file is not readable as a sheet or holds more than ``max_rows`` rows.
+    """
     if path.suffix.lower() == ".xlsx":
-        return read_xlsx(path)
-    return read_csv_text(decode(read_input(path)), path.name)
+        sheet = read_xlsx(path)
+        _check_rows(len(sheet.frame), len(sheet.frame.columns), max_rows)
+        return sheet
+    text = decode(read_input(path))
+    _check_rows(text.count("\n") - 1, 1, max_rows)  # before parsing: lines bound the rows
+    return read_csv_text(text, path.name)
 
 
 class ProblemLog:
@@ -546,6 +560,34 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
     return paths, tables
 
 
+_MARKUP = re.compile(r"[<>]|(?:java|vb)\s*script\s*:", re.IGNORECASE)
+
+
+def plain_name(text: str) -> str:
+    """A name shown on pages and maps: text without markup.
+
+    A name is never HTML: ``<``, ``>`` and ``javascript:`` in one are refused,
+    so that no page or map tooltip can be made to run a script by the data.
+
+    Raises
+    ------
+    ValueError
+        Naming the name and what to write instead.
+
+    Examples
+    --------
+    >>> plain_name("Domov pro seniory Napajedla")
+    'Domov pro seniory Napajedla'
+    >>> plain_name("Obec<img src=x onerror=alert(1)>")
+    Traceback (most recent call last):
+    ...
+    ValueError: název 'Obec<img src=x onerror=alert(1)>' obsahuje značky (<, > nebo javascript:); název je prostý text: napište ho bez nich
+    """
+    if _MARKUP.search(text):
+        raise ValueError(f"název {text!r} obsahuje značky (<, > nebo javascript:); název je prostý text: napište ho bez nich")
+    return text
+
+
 def year(text: str, *, first: int = 1900, last: int = 2100) -> int:
     """A calendar year between ``first`` and ``last``.
 
@@ -565,12 +607,13 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
-def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path], *, required: bool = True) -> Sheet | None:
+def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path], *, required: bool = True, max_rows: int = LIMITS.rows) -> Sheet | None:
     """The sheet ``base.csv`` or ``base.xlsx`` of a folder, its problems added to ``problems``.
 
     When both exist, the one with rows is read (``kpwork init`` writes both
     empty); both holding rows is a problem. The path read is appended to
-    ``inputs``. A missing file is a problem when ``required``.
+    ``inputs``. A missing file is a problem when ``required``. A sheet of
+    more than ``max_rows`` rows is one problem (a CSV is refused before it is parsed).
     """
     paths = [folder / f"{base}{ext}" for ext in SHEET_EXTENSIONS if (folder / f"{base}{ext}").exists()]
     if not paths:
@@ -580,7 +623,7 @@ def open_sheet(folder: Path, base: str, problems: ProblemLog, inputs: list[Path]
     sheets = []
     for path in paths:
         try:
-            sheets.append((path, read_sheet(path)))
+            sheets.append((path, read_sheet(path, max_rows=max_rows)))
         except UnreadableFile as exc:
             problems.add(path.name, None, None, str(exc))
             return None

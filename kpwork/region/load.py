@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import re
+import time
 import tomllib
 import warnings
 from collections.abc import Callable
@@ -69,14 +70,19 @@ def _load(folder: Path) -> Region:
         problems.add(str(folder), None, None, "region folder not found")
         raise InvalidRegion(_reading_order(problems.problems))
     inputs: list[Path] = []
+    progress = _Progress()
     config = _read_config(folder, problems, inputs)
+    progress(FILES.geometry[0])
     municipalities, complete = _read_municipalities(folder, problems, inputs)
     members = _members(config, municipalities, complete, problems)
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
+    progress(FILES.population)
     population = _read_population(folder, members if known else [], problems, inputs)
     vocabulary = Vocabulary(config["terms"]) if config["terms"] else DEFAULT_VOCABULARY
+    progress(FILES.services)
     services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs, vocabulary=vocabulary)
+    progress(FILES.usage)
     usage = read_usage(folder, service_ids, problems, inputs)
     if problems:
         raise InvalidRegion(_reading_order(problems.problems))
@@ -93,10 +99,33 @@ def _load(folder: Path) -> Region:
         vocabulary=vocabulary,
         settings=config["settings"],
     )
+    progress("volitelné vstupy")
     extras = _read_extras(folder, region, problems, inputs)
+    progress.done()
     if problems:
         raise InvalidRegion(_reading_order(problems.problems))
     return dataclasses.replace(region, inputs=tuple(sorted(set(inputs))), extras=extras)
+
+
+#: The logger through which loading says what it reads once it takes a while (the CLI shows it).
+progress_log = logging.getLogger("kpwork.progress")
+
+
+class _Progress:
+    """Says what the loader reads next, once loading has taken longer than :data:`~kpwork.config.LIMITS` ``progress_after_s``."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, what: str) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed > LIMITS.progress_after_s:
+            progress_log.info("kontroluji %s (zatím %.0f s)", what, elapsed)
+
+    def done(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed > LIMITS.progress_after_s:
+            progress_log.info("vstupy načteny za %.0f s", elapsed)
 
 
 def _reading_order(problems: list[Problem]) -> list[Problem]:
@@ -143,7 +172,10 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
         if not isinstance(value, str) or not value.strip():
             problems.add(FILES.config, _key_line(lines, key), key, f"[region] {key} must be a non-empty text, e.g. {key} = \"otrokovicko\"")
         else:
-            config[key] = value.strip()
+            try:
+                config[key] = sh.plain_name(value.strip())
+            except ValueError as exc:
+                problems.add(FILES.config, _key_line(lines, key), key, str(exc))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", config["id"]):
         problems.add(FILES.config, _key_line(lines, "id"), "id", f"must be lower-case letters, digits, - or _ (it names the output folder), got '{config['id']}'")
     config["member_lines"] = []
@@ -307,6 +339,11 @@ def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Pat
         good.append(len(problems) == before)
         if sh.is_blank(label):  # a missing name does not stop the spatial checks
             problems.add(name, feature, "nazev", "missing municipality name; expected the name of the municipality")
+        else:
+            try:
+                sh.plain_name(str(label))
+            except ValueError as exc:
+                problems.add(name, feature, "nazev", str(exc))
     gdf["kod_obce"] = codes
     gdf["nazev"] = [("" if sh.is_blank(v) else str(v).strip()) for v in gdf["nazev"]]
     gdf = gdf.loc[good].set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)

@@ -18,7 +18,7 @@ import shapely
 from pyproj import Transformer
 
 from kpwork import sheets as sh
-from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
+from kpwork.config import ANALYSIS_CRS, FILES, LIMITS, THRESHOLDS, WEB_CRS
 from kpwork.errors import KpworkWarning
 from kpwork.region.model import SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS
 from kpwork.taxonomy import (
@@ -47,7 +47,7 @@ def read_services(
     ``druh`` and ``cilove_skupiny`` are read through the region's ``vocabulary``
     (an umbrella term in ``cilove_skupiny`` expands to all its groups).
     """
-    sheet = sh.open_sheet(folder, FILES.services, problems, inputs)
+    sheet = sh.open_sheet(folder, FILES.services, problems, inputs, max_rows=LIMITS.service_rows)
     if sheet is None or not sh.require_columns(sheet, SERVICE_COLUMNS, problems):
         return gpd.GeoDataFrame(), None
     frame = sheet.frame.copy()
@@ -65,7 +65,7 @@ def read_services(
         first = sheet.row(int(np.flatnonzero(frame["id"] == frame["id"].iloc[i])[0]))
         problems.add(sheet.file, sheet.row(int(i)), "id", f"duplicate service id '{frame['id'].iloc[i]}' (also row {first}); expected a unique id per service")
     for column in ("nazev", "poskytovatel"):
-        out[column] = sh.parse_column(sheet, column, str, problems, expected="a name")
+        out[column] = sh.parse_column(sheet, column, sh.plain_name, problems, expected="a name")
     out["ico"] = sh.parse_column(sheet, "ico", _ico, problems, required=False, default="")
     out["druh"] = sh.parse_column(sheet, "druh", vocabulary.service_type, problems, expected="a service type such as 40 or pečovatelská služba")
     out["forma"] = sh.parse_column(sheet, "forma", normalise_form, problems, expected="pobytová, ambulantní or terénní")
