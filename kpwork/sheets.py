@@ -258,9 +258,11 @@ def _check_dimension(book: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
         raise UnreadableFile(f"list má {_count(int(rows))} řádků a {columns} sloupců, víc než kpwork čte ({_count(LIMITS.rows)} řádků, {_count(LIMITS.cells)} buněk); smažte prázdné řádky a sloupce pod a vedle dat")
 
 
-def _check_rows(n_rows: int, width: int, max_rows: int = LIMITS.rows) -> None:
-    if n_rows > max_rows or n_rows * max(width, 1) > LIMITS.cells:
-        raise UnreadableFile(f"tabulka má {_count(n_rows)} řádků a {width} sloupců, víc než kpwork v tomto souboru čte ({_count(max_rows)} řádků, {_count(LIMITS.cells)} buněk); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
+def _check_rows(n_rows: int, width: int | None, max_rows: int = LIMITS.rows) -> None:
+    """Refuse a table beyond the limits; ``width`` None before parsing (lines counted, columns not yet known)."""
+    if n_rows > max_rows or n_rows * (width or 1) > LIMITS.cells:
+        columns = f" a {width} sloupců" if width is not None else ""
+        raise UnreadableFile(f"tabulka má {_count(n_rows)} řádků{columns}, víc než kpwork v tomto souboru čte ({_count(max_rows)} řádků, {_count(LIMITS.cells)} buněk); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
 
 
 def open_xlsx(path: Path) -> pd.ExcelFile:
@@ -369,7 +371,7 @@ def read_sheet(path: Path, *, max_rows: int = LIMITS.rows) -> Sheet:
         _check_rows(len(sheet.frame), len(sheet.frame.columns), max_rows)
         return sheet
     text = decode(read_input(path))
-    _check_rows(text.count("\n") - 1, 1, max_rows)  # before parsing: lines bound the rows
+    _check_rows(text.count("\n") - 1, None, max_rows)  # before parsing: lines bound the rows
     return read_csv_text(text, path.name)
 
 
