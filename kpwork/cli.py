@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
-from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
+from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning, write_failure
 
 log = logging.getLogger("kpwork")
 
@@ -45,6 +45,12 @@ def _user_errors(func: Callable) -> Callable:
             sys.exit(1)
         except KpworkError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            failure = write_failure(exc)
+            if failure is None:
+                raise
+            click.echo(f"error: {failure}", err=True)
             sys.exit(1)
         except Terminated:
             _quiet_shutdown()

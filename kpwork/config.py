@@ -119,7 +119,7 @@ class InputLimits:
     #: Cells (rows x columns) of one sheet.
     cells: int = 30_000_000
     #: Bytes the parts of an XLSX file expand to, all together (read from the zip directory).
-    xlsx_expanded_bytes: int = 512 * 1024 * 1024
+    xlsx_expanded_bytes: int = 200 * 1024 * 1024
     #: How many times larger than stored one part of an XLSX may expand (above 1 MiB).
     xlsx_ratio: int = 200
     #: Nesting depth of tables and arrays in region.toml.

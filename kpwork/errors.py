@@ -7,7 +7,9 @@ its message and exits with status 1. Input problems are collected as
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class KpworkError(Exception):
@@ -84,3 +86,40 @@ class RunError(KpworkError):
             where.append(f"municipality {kod_obce}")
         prefix = f"{', '.join(where)}: " if where else ""
         super().__init__(prefix + message)
+
+
+#: What the operating system says when writing fails, in words for the user.
+WRITE_ERRORS = {
+    errno.ENOSPC: "na disku došlo místo",
+    errno.EDQUOT: "byla překročena kvóta disku",
+    errno.EROFS: "složka je jen pro čtení",
+    errno.EACCES: "do složky nelze zapisovat (chybí oprávnění)",
+    errno.EPERM: "do složky nelze zapisovat (chybí oprávnění)",
+}
+
+
+def write_failure(exc: OSError, where: str | Path | None = None, *, what: str = "nic nebylo zapsáno") -> KpworkError | None:
+    """A one-line error for a write that failed for a reason the user can fix (full disk, read-only or forbidden folder).
+
+    Parameters
+    ----------
+    exc
+        The error of the write.
+    where
+        The path to name when ``exc`` names none.
+    what
+        What was (not) left behind, for the end of the message.
+
+    Returns
+    -------
+    KpworkError or None
+        None when ``exc`` is another kind of error (a bug keeps its traceback).
+
+    Examples
+    --------
+    >>> str(write_failure(OSError(errno.ENOSPC, "No space left on device", "out/mezery.csv")))
+    'out/mezery.csv: na disku došlo místo; uvolněte místo nebo zvolte jinou složku (u běhu --out) a spusťte příkaz znovu; nic nebylo zapsáno'
+    """
+    if exc.errno not in WRITE_ERRORS:
+        return None
+    return KpworkError(f"{exc.filename or where}: {WRITE_ERRORS[exc.errno]}; uvolněte místo nebo zvolte jinou složku (u běhu --out) a spusťte příkaz znovu; {what}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import logging
 import os
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
 from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
-from kpwork.errors import InvalidParameter, KpworkWarning, RunError
+from kpwork.errors import InvalidParameter, KpworkWarning, RunError, write_failure
 from kpwork.kernels import notebook_kernel
 from kpwork.manifest import build_manifest, changed_inputs, utc_now, write_manifest
 from kpwork.region import Region, load_region
@@ -289,16 +288,6 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-#: What the operating system says when writing fails, in words for the user.
-_WRITE_ERRORS = {
-    errno.ENOSPC: "na disku došlo místo",
-    errno.EDQUOT: "byla překročena kvóta disku",
-    errno.EROFS: "složka je jen pro čtení",
-    errno.EACCES: "do složky nelze zapisovat (chybí oprávnění)",
-    errno.EPERM: "do složky nelze zapisovat (chybí oprávnění)",
-}
-
-
 @contextlib.contextmanager
 def _writing_to(region_out: Path) -> Iterator[None]:
     """Turn a failed write of a run (full disk, read-only or forbidden folder) into a one-line RunError."""
@@ -308,9 +297,9 @@ def _writing_to(region_out: Path) -> Iterator[None]:
     except BaseException as exc:
         if created:
             _remove_if_only_lock(region_out)
-        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
-            where = exc.filename or region_out
-            raise RunError(f"{where}: {_WRITE_ERRORS[exc.errno]}; uvolněte místo nebo zvolte jinou výstupní složku (--out) a spusťte běh znovu; nic nebylo zveřejněno") from exc
+        failure = write_failure(exc, region_out, what="nic nebylo zveřejněno") if isinstance(exc, OSError) else None
+        if failure:
+            raise RunError(str(failure)) from exc
         raise
 
 

@@ -209,3 +209,21 @@ def test_ctrl_c_or_sigterm_during_notebooks_ends_with_the_message_and_nothing_pa
     assert stderr.strip().splitlines()[-1] == message, stderr
     assert "Traceback" not in stderr and "CancelledError" not in stderr, stderr
     assert not out.exists(), "nothing partial: the output folder this run created is gone"
+
+
+def test_a_full_disk_in_other_commands_is_one_line_and_keeps_the_old_file(region_copy, monkeypatch):
+    """``import-rpss`` writes services.csv through sheets.replace_file: a full disk leaves the old file whole."""
+    import kpwork.sheets
+
+    before = (region_copy / "services.csv").read_bytes()
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+
+    monkeypatch.setattr(kpwork.sheets.os, "replace", full)
+    rpss = Path(__file__).parent / "data" / "rpss" / "rpss.json"
+    result = CliRunner().invoke(main, ["import-rpss", str(region_copy), str(rpss)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [f"error: {region_copy / 'services.csv'}: na disku došlo místo; uvolněte místo nebo zvolte jinou složku (u běhu --out) a spusťte příkaz znovu; nic nebylo zapsáno"]
+    assert (region_copy / "services.csv").read_bytes() == before
+    assert sorted(p.name for p in region_copy.iterdir() if p.name.startswith(".")) == [], "no temporary file left"
