@@ -99,7 +99,9 @@ def run_region(
     ------
     InvalidRegion, InvalidParameter, RunError
         Nothing is written and ``latest`` does not move; the same holds for
-        ``KeyboardInterrupt``.
+        ``KeyboardInterrupt``. RunError also when another run writes into
+        the same output folder, when an input changed or was deleted during
+        the run, and when the disk is full or the folder read-only.
     """
     started = utc_now()
     clock = _Stopwatch()

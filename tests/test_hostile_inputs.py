@@ -217,3 +217,17 @@ def test_unknown_ids_in_a_big_usage_file_are_reported_quickly(region_copy):
     found = problems(region_copy)
     assert time.perf_counter() - t0 < 60
     assert sum(p.startswith("usage.csv") for p in found) == LIMITS.problems_per_file + 1
+
+
+def test_a_long_load_says_what_it_reads(region_copy, monkeypatch):
+    import kpwork.region.load
+
+    monkeypatch.setattr(kpwork.region.load, "LIMITS", dataclasses.replace(LIMITS, progress_after_s=-1.0))  # every load is "long"
+    result = CliRunner().invoke(main, ["validate", str(region_copy)])
+    assert result.exit_code == 0, result.output
+    for what in ("municipalities.geojson", "population", "services", "usage"):
+        assert f"kpwork: kontroluji {what} (zatím" in result.output
+    assert "kpwork: vstupy načteny za" in result.output
+    monkeypatch.setattr(kpwork.region.load, "LIMITS", LIMITS)
+    quiet = CliRunner().invoke(main, ["validate", str(region_copy)])
+    assert "kontroluji" not in quiet.output, "a short load says nothing"

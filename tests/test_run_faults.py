@@ -127,22 +127,23 @@ def test_an_input_deleted_during_the_run_gives_a_message(setup, monkeypatch):
     assert "usage.csv: soubor byl během běhu smazán" in result.output and "Traceback" not in result.output
 
 
-def test_the_manifest_records_the_bytes_that_were_read(setup, monkeypatch):
+def test_the_manifest_records_the_bytes_that_were_read_not_those_at_the_end(setup, monkeypatch):
+    import hashlib
+
     tmp, region, notebooks = setup
     original = (region / "services.csv").read_bytes()
     analyse = kpwork.runs.analyse_region
 
     def edit_after_reading(loaded, **kwargs):
         (region / "services.csv").write_bytes(original + b"\n")
-        (region / "services.csv").write_bytes(original)  # and back: same bytes, the run may go on
         return analyse(loaded, **kwargs)
 
     monkeypatch.setattr(kpwork.runs, "analyse_region", edit_after_reading)
+    monkeypatch.setattr(kpwork.runs, "changed_inputs", lambda region: [])  # let the run publish, to see what it records
     result = _run(region, tmp / "out", notebooks)
-    import hashlib
-
-    recorded = {i["path"]: i["sha256"] for i in result.manifest["inputs"]}
-    assert recorded["services.csv"] == hashlib.sha256(original).hexdigest()
+    recorded = {i["path"]: (i["sha256"], i["bytes"]) for i in result.manifest["inputs"]}
+    assert recorded["services.csv"] == (hashlib.sha256(original).hexdigest(), len(original))
+    assert hashlib.sha256((region / "services.csv").read_bytes()).hexdigest() != recorded["services.csv"][0]
 
 
 def test_latest_that_is_a_real_folder_is_moved_aside(setup):
