@@ -231,3 +231,29 @@ def test_a_long_load_says_what_it_reads(region_copy, monkeypatch):
     monkeypatch.setattr(kpwork.region.load, "LIMITS", LIMITS)
     quiet = CliRunner().invoke(main, ["validate", str(region_copy)])
     assert "kontroluji" not in quiet.output, "a short load says nothing"
+
+
+def test_a_returned_form_that_is_a_zip_bomb_or_has_a_broken_hidden_sheet_is_one_problem(region_copy, tmp_path):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from kpwork.catalogue import merge_forms, write_forms
+    from kpwork.catalogue.form import META_SHEET
+
+    write_forms(region_copy, tmp_path / "forms", today=dt.date(2026, 1, 10))
+    form = sorted((tmp_path / "forms").glob("*.xlsx"))[0]
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(_rezip(form.read_bytes(), lambda part, data: data[:-20] + b"<c/>" * (12 * 2**20) + data[-20:] if part == "xl/worksheets/sheet1.xml" else data))
+    book = load_workbook(form)
+    for row in book[META_SHEET].iter_rows():
+        if row[0].value == "radek":
+            row[1].value = "{not json"
+            break
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    report = merge_forms(region_copy, [bomb, broken])
+    found = {p.file: str(p) for f in report.forms for p in f.problems}
+    assert "krát (víc než 200krát)" in found["bomb.xlsx"]
+    assert "skrytý list kpwork byl změněn" in found[f"broken.xlsx[{META_SHEET}]"]
+    assert not report.ok

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import logging
 from collections.abc import Iterable
@@ -170,7 +171,12 @@ def _read_meta(path: Path, problems: list[Problem]) -> dict[str, object] | None:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path)
+        raw = sh.read_input(path)
+        sh.check_xlsx(raw)  # a returned form is input from outside: limits before parsing
+        book = load_workbook(io.BytesIO(raw))
+    except sh.UnreadableFile as exc:
+        problems.append(Problem(path.name, None, None, str(exc)))
+        return None
     except Exception as exc:  # not an XLSX: the user's to fix
         problems.append(Problem(path.name, None, None, f"soubor nelze otevřít jako XLSX ({exc})"))
         return None
@@ -178,12 +184,17 @@ def _read_meta(path: Path, problems: list[Problem]) -> dict[str, object] | None:
         problems.append(Problem(path.name, None, None, f"není to formulář kpwork (chybí list {META_SHEET} nebo {DATA_SHEET}); pošlete poskytovateli nový formulář"))
         return None
     meta: dict[str, object] = {"radek": []}
-    for key, value in book[META_SHEET].iter_rows(values_only=True, max_col=2):
-        if key == "radek":
-            meta["radek"].append(json.loads(value))
-        elif key:
-            meta[str(key)] = "" if value is None else str(value)
-    if checksum(meta["radek"]) != meta.get("kontrolni_soucet"):
+    try:
+        for key, value in book[META_SHEET].iter_rows(values_only=True, max_col=2):
+            if key == "radek":
+                meta["radek"].append(json.loads(value))
+            elif key:
+                meta[str(key)] = "" if value is None else str(value)
+    except (TypeError, ValueError):  # a row that is not JSON: the hidden sheet was edited
+        meta["radek"] = None
+    if meta["radek"] is not None and not all(isinstance(r, dict) for r in meta["radek"]):
+        meta["radek"] = None
+    if meta["radek"] is None or checksum(meta["radek"]) != meta.get("kontrolni_soucet"):
         problems.append(Problem(f"{path.name}[{META_SHEET}]", None, None, "skrytý list kpwork byl změněn; formulář nelze rozpoznat, pošlete poskytovateli nový"))
         return None
     return meta
