@@ -201,7 +201,7 @@ def read_input(path: Path) -> bytes:
             raise UnreadableFile(f"soubor má {info.st_size / 2**20:.0f} MiB, víc než kpwork čte ({LIMITS.file_bytes / 2**20:.0f} MiB); žádný region tolik dat nemá: zkontrolujte, že je to správný soubor")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise UnreadableFile("soubor zmizel během čtení; spusťte příkaz znovu, až bude složka regionu kompletní") from exc
+        raise UnreadableFile("soubor nebyl nalezen (smazán nebo přesunut?); zkontrolujte, že je na svém místě, a spusťte příkaz znovu") from exc
     except PermissionError as exc:
         raise UnreadableFile("soubor nelze číst (chybí oprávnění); povolte čtení souboru") from exc
     record = _DIGESTS.get()
