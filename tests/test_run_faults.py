@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from filelock import FileLock
 from test_runs import PAGES, core_copy, write_notebooks
 
 import kpwork.runs

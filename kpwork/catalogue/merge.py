@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpwork import inputfiles
 from kpwork import sheets as sh
 from kpwork.catalogue.form import (
     COLUMN_HELP,
@@ -171,10 +172,10 @@ def _read_meta(path: Path, problems: list[Problem]) -> dict[str, object] | None:
     from openpyxl import load_workbook
 
     try:
-        raw = sh.read_input(path)
-        sh.check_xlsx(raw)  # a returned form is input from outside: limits before parsing
+        raw = inputfiles.read_input(path)
+        inputfiles.check_xlsx(raw)  # a returned form is input from outside: limits before parsing
         book = load_workbook(io.BytesIO(raw))
-    except sh.UnreadableFile as exc:
+    except inputfiles.UnreadableFile as exc:
         problems.append(Problem(path.name, None, None, str(exc)))
         return None
     except Exception as exc:  # not an XLSX: the user's to fix

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from kpwork import inputfiles
 from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, FILES, LIMITS
 from kpwork.conversions import parse_conversions
@@ -58,7 +59,7 @@ def load_region(path: str | Path) -> Region:
         column (``<file>:<row>: <column>: <what is wrong>``).
     """
     folder = Path(path)
-    with sh.recording_inputs() as digests:
+    with inputfiles.recording_inputs() as digests:
         region = _load(folder)
     recorded = {p.relative_to(folder).as_posix(): digests[os.path.abspath(p)] for p in region.inputs if os.path.abspath(p) in digests}
     return dataclasses.replace(region, input_digests=recorded)
@@ -152,9 +153,9 @@ def _read_config(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> d
         return default
     inputs.append(file)
     try:
-        text = sh.decode(sh.read_input(file))
+        text = sh.decode(inputfiles.read_input(file))
         data = _parse_toml(text)
-    except sh.UnreadableFile as exc:
+    except inputfiles.UnreadableFile as exc:
         problems.add(FILES.config, None, None, str(exc))
         return default
     except tomllib.TOMLDecodeError as exc:
@@ -280,11 +281,11 @@ def _parse_toml(text: str) -> dict:
         elif ch in "]}":
             depth = max(depth - 1, 0)
     if deepest > LIMITS.toml_depth:
-        raise sh.UnreadableFile(f"pole nebo tabulky jsou vnořené {deepest}krát, víc než kpwork čte ({LIMITS.toml_depth}); region.toml takové vnoření nepotřebuje: opravte ho podle docs/data-format.md")
+        raise inputfiles.UnreadableFile(f"pole nebo tabulky jsou vnořené {deepest}krát, víc než kpwork čte ({LIMITS.toml_depth}); region.toml takové vnoření nepotřebuje: opravte ho podle docs/data-format.md")
     try:
         return tomllib.loads(text)
     except RecursionError as exc:
-        raise sh.UnreadableFile("pole nebo tabulky jsou vnořené příliš hluboko; opravte region.toml podle docs/data-format.md") from exc
+        raise inputfiles.UnreadableFile("pole nebo tabulky jsou vnořené příliš hluboko; opravte region.toml podle docs/data-format.md") from exc
 
 
 def _toml_line(message: str) -> int | None:
@@ -304,11 +305,11 @@ def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Pat
         return empty, False
     inputs.append(file)
     try:
-        raw = sh.read_input(file)
+        raw = inputfiles.read_input(file)
         with warnings.catch_warnings():  # GDAL notes that the in-memory copy has no .gpkg extension
             warnings.filterwarnings("ignore", "File /vsimem/", RuntimeWarning)
             gdf = gpd.read_file(io.BytesIO(raw))
-    except sh.UnreadableFile as exc:
+    except inputfiles.UnreadableFile as exc:
         problems.add(file.name, None, None, str(exc))
         return empty, False
     except Exception as exc:  # pyogrio raises several types for unreadable files
@@ -455,7 +456,7 @@ def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: 
     for name, (base, parse) in OPTIONAL_INPUTS.items():
         try:
             found = sh.read_workbook(folder, base)
-        except sh.UnreadableFile as exc:
+        except inputfiles.UnreadableFile as exc:
             problems.add(exc.file or base, None, None, str(exc))
             continue
         if found is None:
