@@ -104,14 +104,14 @@ def test_cli_port_taken(run_out, sample_dir, no_voila):
         port = taken.getsockname()[1]
         result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--port", str(port)])
     assert result.exit_code == 1
-    assert f"error: port {port} on 127.0.0.1 is taken" in result.output and "--port" in result.output
+    assert f"chyba: port {port} on 127.0.0.1 is taken" in result.output and "--port" in result.output
     assert not no_voila
 
 
 def test_cli_no_run_yet(tmp_path, sample_dir, no_voila):
     result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert "error: no run of region 'otrokovicko'" in result.output and "kpwork run" in result.output
+    assert "chyba: no run of region 'otrokovicko'" in result.output and "kpwork run" in result.output
     assert not no_voila
 
 

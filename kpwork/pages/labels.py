@@ -414,6 +414,8 @@ UNITS: dict[str, dict[str, dict[str, str]]] = {
               "en": {"one": "call", "other": "calls"}},
     "služba": {"cs": {"one": "služba", "few": "služby", "many": "služby", "other": "služeb"},
                "en": {"one": "service", "other": "services"}},
+    "obyvatel": {"cs": {"one": "obyvatel", "few": "obyvatelé", "many": "obyvatele", "other": "obyvatel"},
+                 "en": {"one": "inhabitant", "other": "inhabitants"}},
     "hodina": {"cs": {"one": "hodina", "few": "hodiny", "many": "hodiny", "other": "hodin"},
                "en": {"one": "hour", "other": "hours"}},
     "problém": {"cs": {"one": "problém", "few": "problémy", "many": "problému", "other": "problémů"},

@@ -64,7 +64,8 @@ def load_region(path: str | Path) -> Region:
     members = _members(config, municipalities, complete, problems)
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
-    population = _read_population(folder, members if known else [], problems, inputs)
+    names = dict(zip(municipalities.index.astype(str), municipalities["nazev"].astype(str), strict=True)) if "nazev" in municipalities else {}
+    population = _read_population(folder, members if known else [], problems, inputs, names=names)
     vocabulary = Vocabulary(config["terms"]) if config["terms"] else DEFAULT_VOCABULARY
     services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs, vocabulary=vocabulary)
     usage = read_usage(folder, service_ids, problems, inputs)
@@ -324,7 +325,7 @@ def _members(config: dict, municipalities: gpd.GeoDataFrame, complete: bool, pro
 # --- population ----------------------------------------------------------------------------
 
 
-def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
+def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path], *, names: dict[str, str] | None = None) -> pd.DataFrame:
     sheet = sh.open_sheet(folder, FILES.population, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, ("kod_obce", "rok", *AGE_BANDS), problems):
         return pd.DataFrame(columns=["kod_obce", "rok", *AGE_BANDS])
@@ -346,6 +347,7 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
     for code in members:
         if code not in known:
             problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row; expected a row per member and year")
+    problems.name_subjects(sheet, "municipality", "kod_obce", names=names)
     if problems:
         return out
     out[bands] = out[bands].astype("int64")
