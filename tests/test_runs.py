@@ -269,3 +269,18 @@ def _kernels_in(folder: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@pytest.mark.e2e
+def test_a_successful_run_leaves_the_terminal_quiet(tmp_path):
+    """No Dask worker warnings ("still alive ..., killing") after a run that went well, on a busy machine too."""
+    import subprocess
+    import sys
+
+    region = core_copy(tmp_path)
+    kpwork = Path(sys.executable).with_name("kpwork")
+    command = [str(kpwork), "run", str(region), "--out", str(tmp_path / "out"), "--only", "585599", "--workers", "2", "--no-progress", "--lang", "en"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "LANG": "C.UTF-8"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "nothing but the result lines"
+    assert done.stdout.splitlines()[0].startswith("run complete: ")
