@@ -18,7 +18,7 @@ import click
 
 from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
 from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
-from kpwork.messages import command_language, problem_text, say, without_follow_ons
+from kpwork.messages import command_language, czech, problem_text, say, without_follow_ons
 from kpwork.pages.format import count
 
 log = logging.getLogger("kpwork")
@@ -55,7 +55,8 @@ def _user_errors(func: Callable) -> Callable:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, KpworkWarning):
-        click.echo(say("warning", _lang(), message=message), err=True)
+        lang = _lang()
+        click.echo(say("warning", lang, message=czech(str(message)) if lang == "cs" else message), err=True)
     else:
         log.debug("%s: %s", category.__name__, message)
 

@@ -93,6 +93,9 @@ RULES: list[tuple[str, str]] = [
     (r"file not found \(nor (?P<base>.+)\.xlsx\)", "soubor nenalezen (ani {base}.xlsx)"),
     (r"cannot read the file: (?P<detail>.+)", "soubor nelze přečíst: {detail}"),
     (r"the file is empty; expected a header row with the column names", "soubor je prázdný; první řádek má obsahovat názvy sloupců"),
+    (r"(?P<n>\d+) values but the header has (?P<m>\d+) columns; values beyond the last column are ignored \((?P<values>.*)\)",
+     "hodnot je {n}, ale záhlaví má sloupců {m}; hodnoty za posledním sloupcem se nečtou ({values}); doplňte záhlaví sloupce"),
+    (r"column '(?P<column>.+)' appears twice; only the first is read", "sloupec ‚{column}‘ je v záhlaví dvakrát; čte se jen první"),
     (r"(?P<names>.+) both hold rows; kpwork reads one of them: keep the rows in one file and delete the other",
      "{names} obsahují řádky oba; čte se jen jeden: nechte řádky v jednom souboru a druhý smažte"),
     # region.toml
@@ -117,6 +120,7 @@ RULES: list[tuple[str, str]] = [
      "‚{term}‘ označuje zároveň cílové skupiny i druhy služeb; pojem smí označovat jen jedno z toho"),
     (r"'(?P<term>.+)' names several service types \((?P<types>.+)\); a service-type term names one",
      "‚{term}‘ označuje více druhů služeb ({types}); pojem pro druh služby označuje jeden"),
+    (r'"(?P<term>[^"]+)": (?P<inner>.+)', '„{term}“: {inner}'),
     # municipalities
     (r"file not found \(or (?P<other>.+)\); it needs municipality polygons with kod_obce and nazev",
      "soubor nenalezen (ani {other}); musí obsahovat polygony obcí s vlastnostmi kod_obce a nazev"),
@@ -173,10 +177,13 @@ RULES: list[tuple[str, str]] = [
     (r"expected one or more target groups", "napište jednu nebo více cílových skupin"),
     (r"'(?P<value>.+)' names several target groups \((?P<names>.+)\); give one here, a row per group",
      "‚{value}‘ označuje více cílových skupin ({names}); zde uveďte jednu, každou skupinu na vlastní řádek"),
+    (r"lat/lon missing; using the centre of (?P<code>\d+)", "chybí lat/lon; služba se umístí do středu obce {code}"),
     (r"§(?P<druh>\w+): converts (?P<unit>.+) to itself; expected two different units", "§{druh}: převádí {unit} samo na sebe; napište dvě různé jednotky"),
     (r"§(?P<druh>\w+): a second conversion between (?P<a>.+) and (?P<b>.+) \(also row (?P<other>\d+)\); give one per type and pair of units",
      "§{druh}: druhý převod mezi {a} a {b} (také řádek {other}); pro druh a dvojici jednotek uveďte jeden"),
 ]
+#: Last: a warning's ``file:row: message`` (warnings name their place in the text).
+RULES.append((r"(?P<file>[\w.\[\]-]+):(?P<row>\d+): (?P<inner>.+)", "{file}, řádek {row}: {inner}"))
 _RULES = [(re.compile(pattern, re.S), template) for pattern, template in RULES]
 
 #: Czech of the hint words of "did you mean 'x' or 'y'".
@@ -264,8 +271,8 @@ def czech(message: str) -> str:
                 value = _expected(value)
             elif name == "what":
                 value = WHAT.get(value, value)
-            elif name in ("hint", "options"):
-                value = _OR.sub(lambda m: f"‚{m['a']}‘", value).replace(" or ", " nebo ")
+            elif name in ("hint", "options", "names"):
+                value = _OR.sub(lambda m: f"‚{m['a']}‘", value).replace(" or ", " nebo ").replace(" and ", " a ")
             parts[name] = value
         return template.format(**parts)
     return message
