@@ -115,7 +115,8 @@ def test_english_pages_have_english_words_and_number_formats(runs, page):
     _open(page, runs["en"] / "html" / "financovani.html")
     text = _text(page)
     assert "3,780,000" in text and "Funding the shared services" in text
-    assert re.search(r"\d%", text)
+    _open(page, runs["en"] / "html" / "monitoring.html")
+    assert re.search(r"\b\d{1,3}% on track", _text(page)), "English percent: 98%"
 
 
 def test_methods_and_the_core_check_are_explained_in_one_sentence_each(runs, page):
@@ -168,3 +169,12 @@ def test_screenshots_of_the_exported_pages(runs, browser, name):
         assert nav["y"] < 60 and nav["width"] <= width, "the bar is at the top and fits"
         assert pg.evaluate("document.documentElement.scrollWidth") <= width, "no horizontal scrolling"
         context.close()
+
+
+@pytest.mark.parametrize(("notebook", "ready"), [("meeting.ipynb", "iframe.kp-map"), ("catalogue.ipynb", ".kp-app")])
+def test_the_meeting_pages_name_no_tools_or_files(server, page, notebook, ready):
+    page.goto(f"{server.url}/voila/render/{notebook}", timeout=60_000)
+    page.locator(ready).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    found = TOOL_WORDS.findall(_text(page))
+    assert not found, (notebook, found)
