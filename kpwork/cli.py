@@ -17,8 +17,15 @@ from pathlib import Path
 import click
 
 from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
-from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning
-from kpwork.messages import command_language, czech, problem_text, say, without_follow_ons
+from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning, RunError
+from kpwork.messages import (
+    command_language,
+    czech,
+    problem_text,
+    run_error_text,
+    say,
+    without_follow_ons,
+)
 from kpwork.pages.format import count
 
 log = logging.getLogger("kpwork")
@@ -42,6 +49,9 @@ def _user_errors(func: Callable) -> Callable:
             for problem in problems:
                 click.echo(problem_text(problem, lang), err=True)
             click.echo(say("found", lang, problems=count(len(problems), lang, "problém").replace("\u00a0", " ")), err=True)
+            sys.exit(1)
+        except RunError as exc:
+            click.echo(run_error_text(exc, lang), err=True)
             sys.exit(1)
         except KpworkError as exc:
             click.echo(say("error", lang, message=exc), err=True)

@@ -78,6 +78,7 @@ class RunError(KpworkError):
         self.notebook = notebook
         self.cell = cell
         self.kod_obce = kod_obce
+        self.detail = message
         where = []
         if notebook:
             where.append(f"notebook {notebook}")

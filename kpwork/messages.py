@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
-from kpwork.errors import Problem
+from kpwork.errors import Problem, RunError
 
 LANGS = ("cs", "en")
 
@@ -220,6 +220,20 @@ def say(key: str, lang: str = "cs", **fields: object) -> str:
     """
     text = WORDS[key][LANGS.index(lang)]
     return text.format(**fields) if fields else text
+
+
+def run_error_text(exc: RunError, lang: str = "cs") -> str:
+    """A failed run as the user reads it: where (page, cell, municipality), then what.
+
+    Examples
+    --------
+    >>> run_error_text(RunError("ValueError: no data", notebook="municipality.ipynb", cell=3, kod_obce="585599"))
+    'chyba: stránka municipality.ipynb, buňka 3, obec 585599: ValueError: no data'
+    """
+    if lang != "cs":
+        return say("error", lang, message=exc)
+    where = [f"{label} {value}" for label, value in (("stránka", exc.notebook), ("buňka", exc.cell), ("obec", exc.kod_obce)) if value is not None]
+    return say("error", lang, message=(", ".join(where) + ": " if where else "") + exc.detail)
 
 
 def command_language(option: str | None = None, environ: Mapping[str, str] | None = None) -> str:

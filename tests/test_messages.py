@@ -55,3 +55,13 @@ def test_command_language_follows_the_locale(environ, lang):
 
 def test_problem_counts_use_czech_plurals():
     assert [fmt.count(n, "cs", "problém").replace("\u00a0", " ") for n in (1, 3, 5)] == ["1 problém", "3 problémy", "5 problémů"]
+
+
+def test_a_failed_run_says_where_in_czech_and_in_english():
+    from kpwork.errors import RunError
+    from kpwork.messages import run_error_text
+
+    exc = RunError("ValueError: no data", notebook="municipality.ipynb", cell=3, kod_obce="585599")
+    assert run_error_text(exc) == "chyba: stránka municipality.ipynb, buňka 3, obec 585599: ValueError: no data"
+    assert run_error_text(exc, "en") == "error: notebook municipality.ipynb, cell 3, municipality 585599: ValueError: no data"
+    assert run_error_text(RunError("timeout")) == "chyba: timeout"
