@@ -177,6 +177,8 @@ RULES: list[tuple[str, str]] = [
     (r"expected one or more target groups", "napište jednu nebo více cílových skupin"),
     (r"'(?P<value>.+)' names several target groups \((?P<names>.+)\); give one here, a row per group",
      "‚{value}‘ označuje více cílových skupin ({names}); zde uveďte jednu, každou skupinu na vlastní řádek"),
+    (r"serving on (?P<host>.+): other computers on the network can open the pages \(there is no password\)",
+     "stránky na adrese {host} mohou otevřít i ostatní počítače v síti (bez hesla)"),
     (r"lat/lon missing; using the centre of (?P<code>\d+)", "chybí lat/lon; služba se umístí do středu obce {code}"),
     (r"§(?P<druh>\w+): converts (?P<unit>.+) to itself; expected two different units", "§{druh}: převádí {unit} samo na sebe; napište dvě různé jednotky"),
     (r"§(?P<druh>\w+): a second conversion between (?P<a>.+) and (?P<b>.+) \(also row (?P<other>\d+)\); give one per type and pair of units",

@@ -92,9 +92,11 @@ def test_cli_serves_on_localhost_by_default(run_out, sample_dir, no_voila):
 
 
 def test_cli_warns_when_the_lan_can_see_it(run_out, sample_dir, no_voila):
-    result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port())])
+    result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port()), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "warning: serving on 0.0.0.0: other computers on the network can open the pages" in result.output
+    czech = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port())], env={"LANG": "C.UTF-8", "LC_ALL": ""})
+    assert "upozornění: stránky na adrese 0.0.0.0 mohou otevřít i ostatní počítače v síti (bez hesla)" in czech.output
 
 
 def test_cli_port_taken(run_out, sample_dir, no_voila):
