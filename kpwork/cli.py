@@ -19,7 +19,16 @@ from pathlib import Path
 import click
 
 from kpwork.config import DEFAULT_REGION, OUTPUTS_DIR, RUN, SERVE
-from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning, write_failure
+from kpwork.errors import InvalidRegion, KpworkError, KpworkWarning, RunError, write_failure
+from kpwork.messages import (
+    command_language,
+    czech,
+    problem_text,
+    run_error_text,
+    say,
+    without_follow_ons,
+)
+from kpwork.pages.format import count
 
 log = logging.getLogger("kpwork")
 
@@ -32,33 +41,44 @@ def _terminate(signum, frame) -> None:
     raise Terminated
 
 
+def _lang() -> str:
+    """The language of this command's messages (set by :func:`_user_errors` from ``--lang`` and the locale)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("kpwork.lang", "cs") if ctx else command_language()
+
+
 def _user_errors(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        lang = command_language(kwargs.get("lang"))
+        click.get_current_context().meta["kpwork.lang"] = lang
         try:
             return func(*args, **kwargs)
         except InvalidRegion as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            n = len(exc.problems)
-            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
+            problems = without_follow_ons(exc.problems)
+            for problem in problems:
+                click.echo(problem_text(problem, lang), err=True)
+            click.echo(say("found", lang, problems=count(len(problems), lang, "problém").replace("\u00a0", " ")), err=True)
+            sys.exit(1)
+        except RunError as exc:
+            click.echo(run_error_text(exc, lang), err=True)
             sys.exit(1)
         except KpworkError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(say("error", lang, message=exc), err=True)
             sys.exit(1)
         except OSError as exc:
             failure = write_failure(exc)
             if failure is None:
                 raise
-            click.echo(f"error: {failure}", err=True)
+            click.echo(say("error", lang, message=failure), err=True)
             sys.exit(1)
         except Terminated:
             _quiet_shutdown()
-            click.echo("ukončeno signálem SIGTERM; nic nebylo zveřejněno.", err=True)
+            click.echo(say("terminated", lang), err=True)
             sys.exit(143)
         except KeyboardInterrupt:
             _quiet_shutdown()
-            click.echo("interrupted; nothing was published.", err=True)
+            click.echo(say("interrupted", lang), err=True)
             sys.exit(130)
 
     return wrapper
@@ -79,9 +99,13 @@ def _quiet_shutdown() -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, KpworkWarning):
-        click.echo(f"warning: {message}", err=True)
+        lang = _lang()
+        click.echo(say("warning", lang, message=czech(str(message)) if lang == "cs" else message), err=True)
     else:
         log.debug("%s: %s", category.__name__, message)
+
+
+lang_option = click.option("--lang", type=click.Choice(["cs", "en"]), default=None, help="Language of the messages (default: Czech, English when LANG/LC_ALL is English).")
 
 
 @click.group()
@@ -113,14 +137,15 @@ region_argument = click.argument("region_dir", required=False, default=DEFAULT_R
 
 @main.command()
 @region_argument
+@lang_option
 @_user_errors
-def validate(region_dir: Path) -> None:
-    """Check a region folder; list every problem as file:row: column: message."""
+def validate(region_dir: Path, lang: str | None) -> None:
+    """Check a region folder; list every problem with its file, row, column and the service or municipality it concerns."""
     from kpwork.region import load_region
     from kpwork.summary import describe_region
 
     region = load_region(region_dir)
-    click.echo(describe_region(region))
+    click.echo(describe_region(region, lang=_lang()))
 
 
 @main.command()
@@ -129,21 +154,22 @@ def validate(region_dir: Path) -> None:
 @click.option("--only", multiple=True, metavar="KOD_OBCE", help="Render pages only for these municipalities (repeatable).")
 @click.option("--workers", type=int, default=None, help="Parallel notebook workers (default: sized to the machine).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://host:8786.")
-@click.option("--lang", type=click.Choice(["cs", "en"]), default=RUN.lang, show_default=True, help="Language of the pages.")
+@click.option("--lang", type=click.Choice(["cs", "en"]), default=None, help="Language of the pages and messages (pages: Czech by default; messages: Czech, English when LANG/LC_ALL is English).")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @_user_errors
-def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str, no_progress: bool) -> None:
+def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str | None, no_progress: bool) -> None:
     """Validate, analyse, execute the notebooks and export the pages of a region."""
     from kpwork.runs import run_region
 
     _show_progress(not no_progress)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # a run stopped by SIGTERM cleans up like Ctrl-C
-    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress)
+    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang or RUN.lang, progress=not no_progress)
     latest = result.run_dir.parent / "latest"
-    click.echo(f"run complete: {result.run_dir}")
-    click.echo(f"  results (CSV for Excel, GeoPackage for QGIS): {result.run_dir / 'results'}")
-    click.echo(f"  pages: open {latest / 'html' / 'index.html'} in a browser")
+    said = _lang()
+    click.echo(say("run_done", said, path=result.run_dir))
+    click.echo(say("run_results", said, path=result.run_dir / "results"))
+    click.echo(say("run_pages", said, path=latest / "html" / "index.html"))
 
 
 @main.command()
@@ -153,16 +179,18 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
 @click.option("--out", "out_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
 @click.option("--cull-idle", "cull_idle", default=SERVE.cull_idle, show_default=True, type=click.IntRange(0), help="Seconds after which an idle kernel with no page open is shut (0: never).")
 @click.option("--cull-interval", default=SERVE.cull_interval, show_default=True, type=click.IntRange(1), help="Seconds between culling checks.")
+@lang_option
 @_user_errors
-def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int, cull_interval: int) -> None:
+def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int, cull_interval: int, lang: str | None) -> None:
     """Serve the meeting pages (map, catalogue) of the latest run with Voila until Ctrl-C."""
     from kpwork.serve import Culling, latest_results
     from kpwork.serve import serve as serve_pages
 
     results = latest_results(region_dir, out_dir)
-    click.echo(f"kpwork: pages of {results.parent} on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)", err=True)
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    click.echo(say("serve_on", _lang(), run=results.parent, url=url), err=True)
     serve_pages(region_dir, host=host, port=port, out_dir=out_dir, culling=Culling(idle_timeout=cull_idle, interval=cull_interval))
-    click.echo("kpwork: server stopped.", err=True)
+    click.echo(say("serve_stopped", _lang()), err=True)
 
 
 @main.command()
@@ -220,8 +248,9 @@ def synth(out_dir: Path, n: int | None, seed: int, services: int | None, real: b
 @click.option("--populace", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help="A newer ČSÚ age table (CSV or XLSX) instead of the shipped 2020 figures (repeatable; docs/reference.md).")
 @click.option("--rok", type=click.IntRange(1900, 2100), default=None, help="Year of the --populace figures when the table has no rok column.")
 @click.option("--force", is_flag=True, help="Write into an existing, non-empty folder (its other files are kept).")
+@lang_option
 @_user_errors
-def init(region_dir: Path, obce: tuple[str, ...], okres: tuple[str, ...], kraj: tuple[str, ...], nazev: str | None, populace: tuple[Path, ...], rok: int | None, force: bool) -> None:
+def init(region_dir: Path, obce: tuple[str, ...], okres: tuple[str, ...], kraj: tuple[str, ...], nazev: str | None, populace: tuple[Path, ...], rok: int | None, force: bool, lang: str | None) -> None:
     """Create a region folder from the national reference: boundaries, ages, templates."""
     from kpwork.create import FILE_NOTES, create_region
     from kpwork.reference import read_population_table, select_members
@@ -230,10 +259,11 @@ def init(region_dir: Path, obce: tuple[str, ...], okres: tuple[str, ...], kraj: 
     population = read_population_table(populace, rok=rok) if populace else None
     source = f"ČSÚ, {', '.join(p.name for p in populace)}" if populace else None
     written = create_region(region_dir, members["kod_obce"], name=nazev, force=force, population=population, population_source=source)
-    click.echo(f"region zapsán do {region_dir} (členské obce: {len(members)}):")
+    said = _lang()
+    click.echo(say("init_done", said, path=region_dir, members=count(len(members), said, "obec").replace("\u00a0", " ")))
     for path in written:
         click.echo(f"  {path.name:24} {FILE_NOTES.get(path.name, '')}")
-    click.echo(f"další kroky: vyplňte services.xlsx a usage.xlsx (nebo CSV), pak kpwork validate {region_dir} a kpwork run {region_dir}")
+    click.echo(say("init_next", said, path=region_dir))
 
 
 @main.command("import-rpss")

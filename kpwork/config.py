@@ -53,6 +53,9 @@ class RunDefaults:
     cell_timeout: int = 600
     #: Language of the pages, ``"cs"`` or ``"en"``.
     lang: str = "cs"
+    #: Seconds a worker of a finished run has to exit before its nanny kills it
+    #: (Dask's own default, 5 s, is too short on a loaded machine).
+    worker_close_timeout: int = 30
 
 
 RUN = RunDefaults()

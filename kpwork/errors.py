@@ -8,7 +8,7 @@ its message and exits with status 1. Input problems are collected as
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -37,6 +37,9 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    #: What the row is about, ``(kind, code, name)``: ``("service", "S03", "Domov …")``
+    #: or ``("municipality", "585599", "Otrokovice")``; the commands name it (:mod:`kpwork.messages`).
+    subject: tuple[str, str, str] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         row = "-" if self.row is None else str(self.row)
@@ -77,6 +80,7 @@ class RunError(KpworkError):
         self.notebook = notebook
         self.cell = cell
         self.kod_obce = kod_obce
+        self.detail = message
         where = []
         if notebook:
             where.append(f"notebook {notebook}")

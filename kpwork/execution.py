@@ -266,7 +266,14 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
 
     The LocalCluster has ``workers`` spawned worker processes (sized to the
     machine by default), one thread each, no dashboard and a free port; it
-    is closed, with every kernel of its workers, on exit.
+    is closed, with every kernel of its workers, on exit. After a run that
+    went well the workers shut their kernels down first, while the client
+    waits for them; then the workers close, with
+    :attr:`~kpwork.config.RunDefaults.worker_close_timeout` seconds to exit,
+    and only then the scheduler: on a loaded machine a worker needs more than
+    the nanny's default 4 seconds to exit, and would be killed with a warning
+    on the coordinator's terminal. On an error the workers' plugin stops the
+    kernels as the cluster closes.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -283,6 +290,8 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
         with Client(cluster, set_as_default=False) as client:
             client.register_plugin(_pool_plugin())
             yield client
+            client.run(close_pools)
+        cluster.sync(_close_workers, cluster, RUN.worker_close_timeout)
     finally:
         _close_cluster(cluster)
 
@@ -300,6 +309,13 @@ def _close_cluster(cluster) -> None:
         log.debug("closing the Dask cluster: %s: %s", type(exc).__name__, exc)
     finally:
         cluster.shutdown_on_close = False  # no second attempt (and traceback) at exit
+
+
+async def _close_workers(cluster, timeout: float) -> None:
+    """Close the workers of ``cluster`` at once, giving each ``timeout`` seconds to exit before its nanny kills it."""
+    import asyncio
+
+    await asyncio.gather(*(worker.close(timeout=timeout) for worker in list(cluster.workers.values())))
 
 
 def execute_tasks(tasks: Sequence[NotebookTask], *, workers: int | None = None, scheduler: str | None = None, progress: bool = True) -> list[NotebookOutcome]:

@@ -25,6 +25,7 @@ from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
 from kpwork.errors import InvalidParameter, KpworkWarning, RunError, write_failure
 from kpwork.kernels import notebook_kernel
 from kpwork.manifest import build_manifest, changed_inputs, utc_now, write_manifest
+from kpwork.pages.navigation import PageLink, page_link
 from kpwork.region import Region, load_region
 from kpwork.results import write_results
 
@@ -45,6 +46,13 @@ class NotebookJob:
     title: str
     parameters: dict
     kod_obce: str | None = None
+    kind: str = "region"
+    about: str = ""
+
+    @property
+    def link(self) -> PageLink:
+        """The page of this job in the navigation bar and the index."""
+        return PageLink(self.name, self.kind, self.title, self.about)
 
 
 @dataclass
@@ -124,6 +132,7 @@ def run_region(
             "only": list(pages_for) if only else None,
             "lang": lang,
             "today": today.isoformat(),
+            "rok": next((job.parameters["rok"] for job in jobs if "rok" in job.parameters), None),
             "timeout": timeout,
             "notebooks_dir": str(source) if notebooks_dir else None,
             "workers": workers,
@@ -144,7 +153,7 @@ def _publish(region: Region, region_out: Path, jobs: list[NotebookJob], analysis
                 _write_council_workbook(analysis.tables, tmp / "results", lang=lang)
         with clock("notebooks"):
             footer = page_footer(analysis.meta, today, lang=lang)
-            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer)
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, lang=lang)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
         changed = changed_inputs(region)
@@ -338,15 +347,20 @@ def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.d
         ``kod_obce`` or ``rok`` where the page needs one).
     """
     common = {"results_dir": "../results", "lang": lang}
-    jobs = [NotebookJob("region.ipynb", "region", f"{region.name}: přehled", dict(common))]
+
+    def job(template: str, name: str, kind: str, parameters: dict, **link) -> NotebookJob:
+        page = page_link(name, kind, region=region.name, lang=lang, **link)
+        return NotebookJob(template, name, page.title, parameters, kod_obce=parameters.get("kod_obce"), kind=kind, about=page.about)
+
+    jobs = [job("region.ipynb", "region", "region", dict(common))]
     if meta.get("has_funding"):
-        jobs.append(NotebookJob("funding.ipynb", "financovani", f"{region.name}: financování společných služeb", dict(common)))
+        jobs.append(job("funding.ipynb", "financovani", "funding", dict(common)))
     if meta.get("has_plan"):
         rok = monitoring_year(region.extras["plan"].years, today)
-        jobs.append(NotebookJob("monitoring.ipynb", "monitoring", f"{region.name}: plnění plánu", {**common, "rok": rok}))
+        jobs.append(job("monitoring.ipynb", "monitoring", "monitoring", {**common, "rok": rok}, rok=rok))
     names = meta["names"]
     for code in members:
-        jobs.append(NotebookJob("municipality.ipynb", f"obec_{code}", names[code], {**common, "kod_obce": code}, kod_obce=code))
+        jobs.append(job("municipality.ipynb", f"obec_{code}", "member", {**common, "kod_obce": code}, title=names[code]))
     return jobs
 
 
@@ -388,6 +402,7 @@ def execute_jobs(
     timeout: int = RUN.cell_timeout,
     progress: bool = True,
     footer: str = "",
+    lang: str = RUN.lang,
 ) -> dict:
     """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
 
@@ -396,7 +411,9 @@ def execute_jobs(
     ``run_dir/notebooks`` (this process never changes directory), so
     ``results_dir = "../results"`` points at the run's results. Workers
     return the executed notebook and its page; only this process writes,
-    ending every page with ``footer`` (HTML, see :func:`page_footer`).
+    starting every page with the navigation bar of the run's pages in
+    ``lang`` (:func:`kpwork.pages.navigation.nav_bar`) and ending it with
+    ``footer`` (HTML, see :func:`page_footer`).
 
     Returns
     -------
@@ -409,6 +426,7 @@ def execute_jobs(
         Naming the notebook, the failing cell and the municipality.
     """
     from kpwork.execution import default_workers, execute_tasks, tasks_for
+    from kpwork.pages.navigation import nav_bar, with_nav
 
     out = run_dir / "notebooks"
     html_dir = run_dir / "html"
@@ -419,11 +437,13 @@ def execute_jobs(
     n = workers or default_workers()
     outcomes = execute_tasks(tasks, workers=n, scheduler=scheduler, progress=progress)
     by_name = {job.name: job for job in jobs}
+    links = [job.link for job in jobs]
     for outcome in outcomes:
         if outcome.error:
             raise _run_error(by_name[outcome.name], outcome.error)
         (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
-        (html_dir / f"{outcome.name}.html").write_text(_with_footer(outcome.html, footer), encoding="utf-8")
+        page = with_nav(_with_footer(outcome.html, footer), nav_bar(links, current=outcome.name, lang=lang))
+        (html_dir / f"{outcome.name}.html").write_text(page, encoding="utf-8")
     return {
         "backend": "dask",
         "cluster": scheduler or f"LocalCluster({min(n, len(jobs))} workers)",
@@ -470,22 +490,11 @@ def _with_footer(page: str, footer: str) -> str:
 
 
 def write_index(jobs: Sequence[NotebookJob], meta: dict, html_dir: Path, *, lang: str = RUN.lang, today: dt.date | None = None) -> Path:
-    """``html/index.html``: the region's name, the run's date and data year, the list of its pages, the sources."""
-    import html as html_lib
-
-    from kpwork.pages.labels import word
+    """``html/index.html``: the region's name, the run's date and data year, every page with one line on it, the sources."""
+    from kpwork.pages.navigation import index_page
     from kpwork.pages.views import footer, run_facts
 
-    name = html_lib.escape(meta["region_name"])
-    facts = html_lib.escape(run_facts(meta, lang=lang, run_date=today))
-    items = "\n".join(f'<li><a href="{html_lib.escape(j.name)}.html">{html_lib.escape(j.title)}</a></li>' for j in jobs)
-    page = (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{name}</title>'
-        '<style>body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:760px;margin:2em auto;line-height:1.5}'
-        ".kp-footer{margin-top:2em;padding-top:.5em;border-top:1px solid #ccc;color:#555;font-size:13px}</style></head>"
-        f'<body><h1>{name}</h1><p class="kp-run">{facts}</p><h2>{html_lib.escape(word("run_pages", lang))}</h2><ul>\n{items}\n</ul>'
-        f"{footer(meta, lang=lang, run_date=today).html}</body></html>\n"
-    )
+    page = index_page([job.link for job in jobs], meta, facts=run_facts(meta, lang=lang, run_date=today), footer=footer(meta, lang=lang, run_date=today), lang=lang)
     path = html_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -11,12 +11,13 @@ at the first one.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -308,6 +309,26 @@ class ProblemLog:
         self._count[problem.file] += 1
         if self._count[problem.file] <= self.limit:
             self._kept.append(problem)
+
+    def name_subjects(self, sheet: Sheet, kind: str, code_column: str, *, name_column: str | None = None, names: Mapping[str, str] | None = None) -> None:
+        """Say which service or municipality each problem of ``sheet`` concerns, by its row's ``code_column``.
+
+        ``kind`` is ``"service"`` or ``"municipality"``; the name comes from
+        ``name_column`` of the row or from ``names`` by code. A problem in
+        the code column itself, or of a row without a code, is left as is.
+        """
+        if code_column not in sheet.frame.columns:
+            return
+        codes = sheet.frame[code_column].tolist()
+        labels = sheet.frame[name_column].tolist() if name_column in sheet.frame.columns else None
+        rows = {sheet.row(i): i for i in range(len(codes))}
+        for n, p in enumerate(self._kept):
+            i = rows.get(p.row) if p.file == sheet.file and p.subject is None and p.column != code_column else None
+            if i is None or not str(codes[i]).strip():
+                continue
+            code = str(codes[i]).strip()
+            name = str(labels[i]).strip() if labels is not None else (names or {}).get(code, "")
+            self._kept[n] = dataclasses.replace(p, subject=(kind, code, name))
 
     def __bool__(self) -> bool:
         return bool(self._kept)

@@ -17,7 +17,7 @@ LINE = re.compile(r"^(?P<file>[\w.\[\]-]+):(?P<row>\d+|-): (?P<column>[\w-]+): (
 
 
 def test_validate_the_sample(sample_dir):
-    result = CliRunner().invoke(main, ["validate", str(sample_dir)])
+    result = CliRunner().invoke(main, ["validate", str(sample_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "Otrokovicko (otrokovicko): OK"
@@ -30,14 +30,14 @@ def test_validate_the_sample(sample_dir):
 
 
 def test_validate_core_files_alone(region_copy):
-    result = CliRunner().invoke(main, ["validate", str(region_copy)])
+    result = CliRunner().invoke(main, ["validate", str(region_copy), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "  files read: 5"
 
 
 def test_validate_defaults_to_the_sample(monkeypatch, sample_dir):
     monkeypatch.chdir(sample_dir.parents[1])
-    result = CliRunner().invoke(main, ["validate"])
+    result = CliRunner().invoke(main, ["validate", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Otrokovicko (otrokovicko): OK\n")
 
@@ -71,27 +71,27 @@ def _break_everything(folder: Path, set_cell) -> list[str]:
     return [
         "region.toml:15: members: member 585068 has no polygon in the municipalities file; expected a feature with kod_obce 585068",
         "municipalities.geojson:3: nazev: missing municipality name; expected the name of the municipality",
-        "population.csv:3: vek_65_79: must be >= 0, got -5",
+        "population.csv:3: vek_65_79: municipality 585513 (Napajedla): must be >= 0, got -5",
         "population.csv:4: kod_obce: must be a 6-digit municipality code (kód obce), got '58831'",
-        "population.csv:5: vek_0_14: missing value; expected a number of people >= 0",
+        "population.csv:5: vek_0_14: municipality 585220 (Halenkovice): missing value; expected a number of people >= 0",
         "population.csv:-: kod_obce: member 588318 has no population row; expected a row per member and year",
         "population.csv:-: kod_obce: member 585068 has no population row; expected a row per member and year",
-        "services.csv:2: kapacita: must be >= 0, got -120",
-        "services.csv:3: druh: unknown service type (druh) 'domov senjoru'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'domovy pro seniory'?",
-        "services.csv:4: forma: domovy se zvláštním režimem (§50) is not provided as terénní; expected pobytová",
-        "services.csv:5: cilove_skupiny: unknown target group (cílová skupina) 'seniorii'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
-        "services.csv:6: lat: lat 17.5105 and lon 49.1725 look swapped; expected lat first (in Czechia lat is 48.5-51.1, lon 12-18.9)",
-        "services.csv:7: lat: service at lat 50.0875, lon 14.4213 lies outside the region (237 km from its edge); expected WGS84 degrees inside the region",
-        "services.csv:8: pusobnost: 500011 is not a member of the region; list members only, or * for the whole region",
-        "services.csv:9: kod_obce: must be a 6-digit municipality code (kód obce), got '58559'",
+        "services.csv:2: kapacita: service S01 (Pečovatelská služba SENIOR Otrokovice): must be >= 0, got -120",
+        "services.csv:3: druh: service S02 (Domov pro seniory Otrokovice): unknown service type (druh) 'domov senjoru'; expected a paragraph §37-§70 of Act 108/2006 (e.g. 40 or §40) or its name; did you mean 'domovy pro seniory'?",
+        "services.csv:4: forma: service S03 (Domov se zvláštním režimem Otrokovice): domovy se zvláštním režimem (§50) is not provided as terénní; expected pobytová",
+        "services.csv:5: cilove_skupiny: service S04 (Domov pro seniory Napajedla): unknown target group (cílová skupina) 'seniorii'; expected a target group of the registry or its short form (docs/data-format.md); did you mean 'senioři'?",
+        "services.csv:6: lat: service S05 (Pečovatelská služba Napajedla): lat 17.5105 and lon 49.1725 look swapped; expected lat first (in Czechia lat is 48.5-51.1, lon 12-18.9)",
+        "services.csv:7: lat: service S06 (Charitní pečovatelská služba): service at lat 50.0875, lon 14.4213 lies outside the region (237 km from its edge); expected WGS84 degrees inside the region",
+        "services.csv:8: pusobnost: service S07 (Odlehčovací služba Charity): 500011 is not a member of the region; list members only, or * for the whole region",
+        "services.csv:9: kod_obce: service S08 (Osobní asistence Charity): must be a 6-digit municipality code (kód obce), got '58559'",
         "usage.csv:2: sluzba_id: unknown service 'X99' (not in services)",
-        "usage.csv:5: klienti: must be >= 0, got -1",
+        "usage.csv:5: klienti: service S01: must be >= 0, got -1",
     ]
 
 
 def test_validate_lists_every_problem_of_a_broken_copy(region_copy, set_cell):
     expected = _break_everything(region_copy, set_cell)
-    result = CliRunner().invoke(main, ["validate", str(region_copy)])
+    result = CliRunner().invoke(main, ["validate", str(region_copy), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -111,25 +111,25 @@ def test_validate_broken_geometry_and_sheets(region_copy, set_cell):
     geojson.write_text(json.dumps(data), encoding="utf-8")
     set_cell(region_copy / "services.csv", 10, "forma", "pobytova")
     set_cell(region_copy / "usage.csv", 10, "kod_obce", "")
-    result = CliRunner().invoke(main, ["validate", str(region_copy)])
+    result = CliRunner().invoke(main, ["validate", str(region_copy), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "municipalities.geojson:1: geometry: invalid polygon: Self-intersection[17.525 49.175]; expected a valid polygon (QGIS: Fix geometries)",
-        "services.csv:10: forma: denní stacionáře (§46) is not provided as pobytová; expected ambulantní",
-        "usage.csv:10: kod_obce: missing value; expected a 6-digit code",
+        "services.csv:10: forma: service S09 (Denní stacionář Klubíčko): denní stacionáře (§46) is not provided as pobytová; expected ambulantní",
+        "usage.csv:10: kod_obce: service S02: missing value; expected a 6-digit code",
         "3 problems found; nothing was written.",
     ]
 
 
 def test_validate_one_problem(region_copy, set_cell):
     set_cell(region_copy / "usage.csv", 3, "sluzba_id", "S1")
-    result = CliRunner().invoke(main, ["validate", str(region_copy)])
+    result = CliRunner().invoke(main, ["validate", str(region_copy), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stderr == "usage.csv:3: sluzba_id: unknown service 'S1' (not in services); did you mean 'S01'?\n1 problem found; nothing was written.\n"
 
 
 def test_validate_missing_folder(tmp_path):
-    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere")])
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere"), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"{tmp_path / 'nowhere'}:-: -: region folder not found"
 
@@ -141,11 +141,50 @@ def test_the_installed_command(region_copy, set_cell, broken):
         set_cell(region_copy / "services.csv", 2, "kapacita", "-120")
     kpwork = Path(sys.executable).with_name("kpwork")
     command = [str(kpwork)] if kpwork.exists() else [sys.executable, "-m", "kpwork.cli"]
-    done = subprocess.run([*command, "validate", str(region_copy)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*command, "validate", str(region_copy), "--lang", "en"], capture_output=True, text=True, timeout=120)
     if broken:
         assert done.returncode == 1
         assert done.stdout == ""
-        assert done.stderr == "services.csv:2: kapacita: must be >= 0, got -120\n1 problem found; nothing was written.\n"
+        assert done.stderr == "services.csv:2: kapacita: service S01 (Pečovatelská služba SENIOR Otrokovice): must be >= 0, got -120\n1 problem found; nothing was written.\n"
     else:
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("Otrokovicko (otrokovicko): OK\n")
+
+
+CZECH_LINE = re.compile(r"^(?P<file>[\w.\[\]-]+)(?:, řádek (?P<row>\d+))?, (?P<column>[\w-]+): (?P<message>.+)$")
+ENGLISH_WORDS = re.compile(r"\b(expected|must|got|unknown|missing|service|member|listed|duplicate|file not found|did you mean)\b")
+
+
+def test_a_broken_copy_is_described_in_czech_naming_services_and_municipalities(region_copy, set_cell):
+    english = _break_everything(region_copy, set_cell)
+    result = CliRunner().invoke(main, ["validate", str(region_copy)], env={"LANG": "C.UTF-8", "LC_ALL": ""})
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(english) + 1
+    assert lines[-1] == f"Nalezeno: {len(english)} problémů; nic se nezapsalo."
+    for line in lines[:-1]:
+        match = CZECH_LINE.match(line)
+        assert match, line
+        assert not ENGLISH_WORDS.search(match["message"]), line
+    assert "services.csv, řádek 2, kapacita: služba S01 (Pečovatelská služba SENIOR Otrokovice): musí být číslo ≥ 0, zadáno -120" in lines
+    assert "usage.csv, řádek 5, klienti: služba S01: musí být číslo ≥ 0, zadáno -1" in lines
+    assert any(line.startswith("population.csv, řádek 3, vek_65_79: obec ") for line in lines)
+
+
+def test_english_with_lang_en_or_an_english_locale(region_copy, set_cell):
+    set_cell(region_copy / "services.csv", 4, "kapacita", "dvacet")
+    expected = "services.csv:4: kapacita: service S03 (Domov se zvláštním režimem Otrokovice): expected a capacity >= 0, got 'dvacet'"
+    for args, env in ((["--lang", "en"], {"LANG": "cs_CZ.UTF-8"}), ([], {"LANG": "en_GB.UTF-8", "LC_ALL": ""})):
+        result = CliRunner().invoke(main, ["validate", str(region_copy), *args], env=env)
+        assert result.stderr.splitlines() == [expected, "1 problem found; nothing was written."]
+    czech_run = CliRunner().invoke(main, ["validate", str(region_copy), "--lang", "cs"], env={"LC_ALL": "en_US.UTF-8"})
+    assert czech_run.stderr.splitlines() == [
+        "services.csv, řádek 4, kapacita: služba S03 (Domov se zvláštním režimem Otrokovice): hodnota ‚dvacet‘ nejde přečíst; napište číslo ≥ 0, např. 30",
+        "Nalezeno: 1 problém; nic se nezapsalo.",
+    ]
+
+
+def test_the_summary_of_a_valid_region_is_czech(sample_dir):
+    result = CliRunner().invoke(main, ["validate", str(sample_dir)], env={"LANG": "C.UTF-8", "LC_ALL": ""})
+    assert result.exit_code == 0
+    assert "  členské obce: 8 obcí, 29 945 obyvatel (2020)" in result.stdout.splitlines()

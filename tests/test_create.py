@@ -46,7 +46,7 @@ def test_init_writes_the_listed_files_and_says_so(created):
     result = _init(created.parent / "again", "--obce", "588318")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == f"region zapsán do {created.parent / 'again'} (členské obce: 1):"
+    assert lines[0] == f"region zapsán do {created.parent / 'again'} (1 obec):"
     assert [line.split()[0] for line in lines[1:8]] == WRITTEN
     assert "kpwork validate" in lines[-1] and "kpwork run" in lines[-1]
 
@@ -67,7 +67,7 @@ def test_created_region_loads_with_real_boundaries_and_2020_ages(created):
 
 
 def test_validate_passes_straight_away(created):
-    result = CliRunner().invoke(main, ["validate", str(created)])
+    result = CliRunner().invoke(main, ["validate", str(created), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:2] == ["Otrokovicko (otrokovicko): OK", "  members: 3 municipalities, 25,036 inhabitants (2020)"]
 

@@ -87,10 +87,13 @@ CZECH_PLURALS = {
     "rodina": ("rodin", "rodina", "rodiny", "rodiny", "rodin", "rodin", "rodin", "rodin"),
     "osoba": ("osob", "osoba", "osoby", "osoby", "osob", "osob", "osob", "osob"),
     "obec": ("obcí", "obec", "obce", "obce", "obcí", "obcí", "obcí", "obcí"),
+    "hodina": ("hodin", "hodina", "hodiny", "hodiny", "hodin", "hodin", "hodin", "hodin"),
+    "problém": ("problémů", "problém", "problémy", "problémy", "problémů", "problémů", "problémů", "problémů"),
 }
 ENGLISH_PLURALS = {
     "klient": ("client", "clients"), "lůžko": ("bed", "beds"), "místo": ("place", "places"),
     "rodina": ("family", "families"), "osoba": ("person", "people"), "obec": ("municipality", "municipalities"),
+    "hodina": ("hour", "hours"), "problém": ("problem", "problems"),
 }
 COUNTS = (0, 1, 2, 4, 5, 21, 22, 25)
 
@@ -113,7 +116,9 @@ def test_count_takes_units_as_services_csv_writes_them_and_follows_the_number_sh
     assert fmt.count(1.2, "cs", "klient") == f"1{NBSP}klient", "1,2 shown as 1: the singular"
     assert fmt.count(1234, "cs", "obec") == f"1{NBSP}234{NBSP}obcí"
     assert fmt.count(-2, "cs", "osoba") == f"{MINUS}2{NBSP}osoby"
-    assert fmt.count(12, "cs", "hodiny") == f"12{NBSP}hodiny", "an unknown unit as given"
+    assert fmt.count(12, "cs", "hodiny") == f"12{NBSP}hodin"
+    assert fmt.count(1.5, "cs", "hodina", digits=1) == f"1,5{NBSP}hodiny"
+    assert fmt.count(12, "cs", "směny") == f"12{NBSP}směny", "an unknown unit as given"
     assert fmt.count(12, "cs", None) == "12"
 
 

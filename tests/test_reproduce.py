@@ -182,4 +182,4 @@ def test_cli_reproduce_without_a_valid_manifest_exits_1_with_the_reason(tmp_path
         (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
     result = CliRunner().invoke(main, ["reproduce", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.startswith("error: ") and message in result.output
+    assert result.output.startswith("chyba: ") and message in result.output

@@ -342,7 +342,7 @@ def test_errors_name_the_file_and_write_nothing(region_copy, tmp_path, case, mes
     before = (region_copy / "services.csv").read_bytes()
     result = CliRunner().invoke(main, ["import-rpss", str(region_copy), str(export), *options])
     assert result.exit_code == 1
-    assert message in result.stderr and result.stderr.startswith("error: ")
+    assert message in result.stderr and result.stderr.startswith("chyba: ")
     assert "Traceback" not in result.output
     assert (region_copy / "services.csv").read_bytes() == before and not (region_copy / CHANGE_LOG).exists()
 

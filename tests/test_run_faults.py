@@ -188,7 +188,7 @@ def test_a_read_only_output_folder_is_named(setup):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("sig", "status", "message"), [(signal.SIGINT, 130, "interrupted; nothing was published."), (signal.SIGTERM, 143, "ukončeno signálem SIGTERM; nic nebylo zveřejněno.")])
+@pytest.mark.parametrize(("sig", "status", "message"), [(signal.SIGINT, 130, "přerušeno; nic se nezveřejnilo."), (signal.SIGTERM, 143, "ukončeno signálem SIGTERM; nic se nezveřejnilo.")])
 def test_ctrl_c_or_sigterm_during_notebooks_ends_with_the_message_and_nothing_partial(setup, sig, status, message):
     import nbformat
 

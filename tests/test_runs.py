@@ -72,6 +72,7 @@ def test_manifest_records_inputs_parameters_versions_and_outputs(first_run):
         "only": list(PAGES),
         "lang": "cs",
         "today": manifest["started"][:10],
+        "rok": None,  # no plan: no monitoring page
         "timeout": 600,
         "notebooks_dir": str(notebooks.resolve()),
         "workers": 1,
@@ -138,6 +139,7 @@ def test_the_run_passes_monitoring_the_year_of_its_reference_date(tmp_path, monk
     monkeypatch.setattr(kpwork.runs, "utc_now", lambda: started)
     result = run_region(SAMPLE, tmp_path / "out", only=list(PAGES[:1]), workers=1, progress=False, notebooks_dir=write_notebooks(tmp_path / "nb"))
     assert result.manifest["parameters"]["today"] == "2024-06-01"
+    assert result.manifest["parameters"]["rok"] == 2024, "the year the monitoring page shows is in the manifest"
     nb = nbformat.read(result.run_dir / "notebooks" / "monitoring.ipynb", as_version=4)
     (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "rok = 2024\n" in injected.source, "the plan runs 2024-2025: the year of the reference date"
@@ -267,3 +269,18 @@ def _kernels_in(folder: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@pytest.mark.e2e
+def test_a_successful_run_leaves_the_terminal_quiet(tmp_path):
+    """No Dask worker warnings ("still alive ..., killing") after a run that went well, on a busy machine too."""
+    import subprocess
+    import sys
+
+    region = core_copy(tmp_path)
+    kpwork = Path(sys.executable).with_name("kpwork")
+    command = [str(kpwork), "run", str(region), "--out", str(tmp_path / "out"), "--only", "585599", "--workers", "2", "--no-progress", "--lang", "en"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, "LANG": "C.UTF-8"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "nothing but the result lines"
+    assert done.stdout.splitlines()[0].startswith("run complete: ")

@@ -92,9 +92,11 @@ def test_cli_serves_on_localhost_by_default(run_out, sample_dir, no_voila):
 
 
 def test_cli_warns_when_the_lan_can_see_it(run_out, sample_dir, no_voila):
-    result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port())])
+    result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port()), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "warning: serving on 0.0.0.0: other computers on the network can open the pages" in result.output
+    czech = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--host", "0.0.0.0", "--port", str(_free_port())], env={"LANG": "C.UTF-8", "LC_ALL": ""})
+    assert "upozornění: stránky na adrese 0.0.0.0 mohou otevřít i ostatní počítače v síti (bez hesla)" in czech.output
 
 
 def test_cli_port_taken(run_out, sample_dir, no_voila):
@@ -104,14 +106,14 @@ def test_cli_port_taken(run_out, sample_dir, no_voila):
         port = taken.getsockname()[1]
         result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(run_out), "--port", str(port)])
     assert result.exit_code == 1
-    assert f"error: port {port} on 127.0.0.1 is taken" in result.output and "--port" in result.output
+    assert f"chyba: port {port} on 127.0.0.1 is taken" in result.output and "--port" in result.output
     assert not no_voila
 
 
 def test_cli_no_run_yet(tmp_path, sample_dir, no_voila):
     result = CliRunner().invoke(main, ["serve", str(sample_dir), "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert "error: no run of region 'otrokovicko'" in result.output and "kpwork run" in result.output
+    assert "chyba: no run of region 'otrokovicko'" in result.output and "kpwork run" in result.output
     assert not no_voila
 
 

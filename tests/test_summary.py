@@ -7,7 +7,7 @@ from kpwork.summary import describe_region
 
 
 def test_describe_the_sample(sample_region):
-    lines = describe_region(sample_region).splitlines()
+    lines = describe_region(sample_region, lang="en").splitlines()
     assert lines == [
         "Otrokovicko (otrokovicko): OK",
         "  members: 8 municipalities, 29,945 inhabitants (2020)",
@@ -25,7 +25,7 @@ def test_describe_the_sample(sample_region):
 
 
 def test_counts_follow_the_region(sample_region):
-    text = describe_region(sample_region)
+    text = describe_region(sample_region, lang="en")
     services = sample_region.services
     assert f"services: {len(services)} of {services['druh'].nunique()} types" in text
     assert f"files read: {len(sample_region.inputs)}" in text
@@ -36,7 +36,7 @@ def test_a_region_without_services_says_so_and_lists_no_forms_or_types(tmp_path)
     from kpwork.create import create_region
 
     create_region(tmp_path / "tri", ["588318", "585220", "586013"], name="Tři obce")
-    lines = describe_region(load_region(tmp_path / "tri")).splitlines()
+    lines = describe_region(load_region(tmp_path / "tri"), lang="en").splitlines()
     assert lines == [
         "Tři obce (tri): OK",
         "  members: 3 municipalities, 3,514 inhabitants (2020)",  # 317 + 1,993 + 1,204 (ČSÚ 2020)
@@ -47,7 +47,15 @@ def test_a_region_without_services_says_so_and_lists_no_forms_or_types(tmp_path)
 
 
 def test_a_region_without_optional_inputs_has_no_also_line(region_copy):
-    lines = describe_region(load_region(region_copy)).splitlines()
+    lines = describe_region(load_region(region_copy), lang="en").splitlines()
     assert lines[0] == "Otrokovicko (otrokovicko): OK"
     assert not any(line.startswith("  also:") for line in lines)
     assert lines[-1] == "  files read: 5"
+
+
+def test_the_summary_speaks_czech_by_default_with_plurals(sample_region):
+    lines = describe_region(sample_region).splitlines()
+    assert lines[1] == "  členské obce: 8 obcí, 29 945 obyvatel (2020)"
+    assert lines[2] == "  služby: 19 služeb (druhů 15, poskytovatelů 7)"
+    assert "  využití: řádků 97, 849 klientů" in lines
+    assert not any(word in "\n".join(lines) for word in ("members", "services", "usage", "files read"))

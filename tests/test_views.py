@@ -6,7 +6,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import folium
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,7 +197,8 @@ def test_charts_and_map(r):
     for chart in (views.age_chart(r), views.age_chart(r, kod_obce=BELOV), views.need_chart(r), views.need_chart(r, kod_obce=BELOV)):
         assert isinstance(chart, Chart) and chart.html.startswith('<img alt="')
     assert views.need_chart(r, kod_obce=BELOV, lang="en").html.startswith('<img alt="How much of the need reachable services cover"')
-    assert isinstance(views.region_map(r, druh="§40", kod_obce=BELOV), folium.Map)
+    shown = views.region_map(r, druh="§40", kod_obce=BELOV)
+    assert shown.html.startswith('<iframe class="kp-map"') and "Make this Notebook Trusted" not in shown.html
     with pytest.raises(InvalidParameter, match="unknown service type '99'"):
         views.region_map(r, druh="99")
 

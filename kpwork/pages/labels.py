@@ -9,6 +9,7 @@ to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
 - :data:`METHODS`: cost-split methods of :data:`kpwork.funding.METHODS`;
 - :data:`GAP_STATES`, :data:`LOAD_STATES`, :data:`LOAD_BASES`: states of :mod:`kpwork.gaps`;
 - :data:`PLAN_STATES`, :data:`ACTIVITY_STATES`, :data:`DECISIONS`, :data:`SWOT`: codes of :mod:`kpwork.plan`;
+- :data:`SECTIONS`, :data:`METHOD_NOTES`, :data:`NAV`: headings and sentences of the exported pages, their navigation;
 - :data:`UNITS`: units of counts in their plural forms (see :func:`kpwork.pages.format.count`).
 """
 
@@ -224,6 +225,108 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nepotvrzeno": ("dosud nepotvrzeno", "not yet confirmed"),
 }
 
+#: Headings and plain sentences of the exported pages, by page section (:mod:`kpwork.pages.sections`).
+#: A key ending in ``_intro`` is the paragraph under the heading of the same key without it.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "region_intro": ("Přehled mikroregionu: potřeby občanů a sociální služby, kde služby sídlí, kolik lidí je potřebuje a kde chybí kapacita. "
+                     "Potřeba a chybějící místa jsou odhady (norma krát počet obyvatel), ne počty skutečných lidí. "
+                     "Vytížení služby s 1 až 4 klienty se nezveřejňuje; úplná čísla má jen koordinátor mikroregionu.",
+                     "Overview of the microregion: what people need, where the social services are, how many people need them and where capacity is missing. "
+                     "Need and missing places are estimates (a norm times the population), not counts of real people. "
+                     "The load of a service with 1 to 4 clients is not published; only the coordinator of the microregion has the full figures."),
+    "municipality_intro": ("Profil obce: obyvatelé, pokrytí potřeby sociálních služeb, nejbližší služby a mapa. "
+                           "Potřeba a chybějící místa jsou odhady (norma krát počet obyvatel), ne počty skutečných lidí; pod 10 osob se uvádějí na desetiny. "
+                           "Vytížení služby s 1 až 4 klienty se nezveřejňuje.",
+                           "Profile of the municipality: inhabitants, how much of the need for social services is covered, the nearest services and a map. "
+                           "Need and missing places are estimates (a norm times the population), not counts of real people; below 10 people they are given to one decimal. "
+                           "The load of a service with 1 to 4 clients is not published."),
+    "funding": ("Financování sdílených služeb", "Funding the shared services"),
+    "funding_intro": ("Kolik která obec platí na služby, které provozují společně: podle metody, na které se obce dohodly, srovnání všech metod a tabulka pro zastupitelstvo.",
+                      "How much each municipality pays for the services they run together: by the method the municipalities agreed on, all methods compared, and the table for the councils."),
+    "funding_public": ("Stránka je veřejná: částky podle využití a podle modelu nákladů by prozradily počet klientů obce. "
+                       "Obce s méně než 5 klienty služby proto stránka ukazuje jen sečtené (řádek „ostatní obce“, v tabulce příspěvků „skryto“). "
+                       "Všechny částky jednotlivých obcí jsou v neveřejném sešitu pro zastupitelstva obcí.",
+                       "This page is public: amounts by usage and by the cost model would give away how many clients a municipality has. "
+                       "Members with fewer than 5 clients of a service are therefore only shown added up (the row “other members”, “hidden” in the contributions table). "
+                       "All amounts of single municipalities are in the non-public workbook for the municipal councils."),
+    "contributions": ("Příspěvky obcí (Kč za rok)", "Contributions of the members (CZK a year)"),
+    "sources": ("Zdroje financování", "Funding sources"),
+    "sources_intro": ("Z čeho se služba platí: dotace, úhrady klientů a zbytek, který rozdělují obce.",
+                      "What pays for each service: grants, client payments and the rest, which the municipalities share."),
+    "methods": ("Srovnání metod", "The methods compared"),
+    "methods_lead": ("Co metody znamenají pro obec:", "What the methods mean for a municipality:"),
+    "core": ("Kontrola jádra: platí některá skupina obcí víc, než by ji stála vlastní služba?",
+             "Core check: does a group of municipalities pay more than its own service would cost?"),
+    "core_intro": ("Kontrola chrání obce před dohodou, která je pro ně horší než provozovat službu samy: "
+                   "tabulka ukazuje každou skupinu obcí, která by podle některé metody platila víc, než by ji stála vlastní služba. "
+                   "Prázdná tabulka znamená, že žádná obec ani skupina obcí na společnou službu nedoplácí.",
+                   "The check protects the municipalities from a deal that is worse for them than running the service on their own: "
+                   "the table lists every group of municipalities that would pay more under some method than its own service would cost. "
+                   "An empty table means no municipality or group of them loses by sharing the service."),
+    "standalone_intro": ("Sloupec „Samostatně by stála“ je cena služby, kterou by obec provozovala jen pro sebe; "
+                         "nikdo by neměl platit víc.",
+                         "The column “Stand-alone cost” is what a service only for that municipality would cost; "
+                         "no one should pay more."),
+    "monitoring": ("Monitoring komunitního plánu sociálních služeb", "Monitoring of the community plan of social services"),
+    "monitoring_intro": ("Jak daleko je plán naplněn v roce {rok}, co změnil pro cílové skupiny a pro rozpočty obcí.",
+                         "How far the plan is fulfilled in {rok}, what it changed for the target groups and for the municipal budgets."),
+    "by_priority": ("Plnění podle priorit", "Fulfilment by priority"),
+    "by_measure": ("Plnění opatření", "Fulfilment of the measures"),
+    "by_group": ("Plnění podle pracovních skupin", "Fulfilment by working group"),
+    "indicators": ("Indikátory", "Indicators"),
+    "budget": ("Rozpočet a čerpání", "Budget and spending"),
+    "action_plan": ("Akční plán na rok {rok}", "Action plan for {rok}"),
+    "measures_gaps": ("Opatření a mezery v síti služeb", "Measures and gaps in the network of services"),
+    "measures_gaps_intro": ("Mezera před opatřením a po něm v každé obci, kam opatření přidává kapacitu.",
+                            "The gap before and after a measure in each municipality where the measure adds capacity."),
+    "swot": ("SWOT analýzy pracovních skupin", "SWOT analyses of the working groups"),
+    "comments": ("Připomínky veřejnosti k návrhu plánu", "Public comments on the draft plan"),
+}
+
+#: One plain sentence per cost-split method: what it means for a municipality (formulas: docs/funding.md).
+METHOD_NOTES: dict[str, tuple[str, str]] = {
+    "rovnym_dilem": ("Každá obec zaplatí stejně, ať je velká nebo malá.",
+                     "Every municipality pays the same, large or small."),
+    "na_obyvatele": ("Obec platí podle toho, kolik má obyvatel: dvakrát větší obec zaplatí dvakrát víc.",
+                     "A municipality pays by its number of inhabitants: one twice as large pays twice as much."),
+    "na_cilovou_populaci": ("Obec platí podle počtu svých obyvatel, pro které je služba určena (např. senioři nad 65 let).",
+                            "A municipality pays by how many of its inhabitants the service is meant for (e.g. people over 65)."),
+    "podle_vyuziti": ("Obec platí podle toho, kolik jejích občanů službu skutečně využilo.",
+                      "A municipality pays by how many of its residents actually used the service."),
+    "kombinace": ("Část nákladů se dělí jednou metodou a zbytek druhou, v poměru, na kterém se obce dohodly.",
+                  "Part of the cost is split by one method and the rest by another, in the proportion the municipalities agreed on."),
+    "shapley": ("Obec platí průměr toho, o kolik její připojení zdraží společnou službu, "
+                "ať se připojí jako první, druhá nebo poslední; úspora ze společného provozu se tak dělí spravedlivě.",
+                "A municipality pays the average of how much joining makes the shared service dearer, "
+                "whether it joins first, second or last; the saving from running the service together is shared fairly."),
+    "scrb": ("Oddělitelné náklady a zbývající přínosy: každá obec zaplatí to, co způsobuje jen ona, "
+             "a úsporu ze společného provozu dostane podle toho, kolik by ušetřila proti vlastní službě.",
+             "Separable costs, remaining benefits: each municipality pays what it alone causes "
+             "and gets a share of the saving in proportion to what it would save against running its own service."),
+}
+
+#: The navigation bar and index of a run's exported pages (:mod:`kpwork.pages.navigation`).
+NAV: dict[str, tuple[str, str]] = {
+    "nav": ("Stránky", "Pages"),
+    "index": ("Úvod", "Home"),
+    "region": ("Region", "Region"),
+    "funding": ("Financování", "Funding"),
+    "monitoring": ("Plnění plánu", "Plan monitoring"),
+    "members": ("Obce", "Municipalities"),
+    "region_title": ("{region}: přehled", "{region}: overview"),
+    "funding_title": ("{region}: financování společných služeb", "{region}: funding the shared services"),
+    "monitoring_title": ("{region}: plnění plánu", "{region}: plan monitoring"),
+    "region_about": ("Potřeby, služby a mapa celého mikroregionu; kde chybí kapacita.",
+                     "Needs, services and a map of the whole microregion; where capacity is missing."),
+    "funding_about": ("Kolik která obec platí na společné služby a srovnání metod rozdělení.",
+                      "What each municipality pays for the shared services, and the split methods compared."),
+    "monitoring_about": ("Jak se plní komunitní plán v roce {rok}: priority, indikátory, rozpočet, akční plán.",
+                         "How the community plan is fulfilled in {rok}: priorities, indicators, budget, action plan."),
+    "member_about": ("Profil obce: obyvatelé, pokrytí potřeby, nejbližší služby.",
+                     "Profile of the municipality: inhabitants, need covered, nearest services."),
+    "pages_of_run": ("Stránky výpočtu", "Pages of this computation"),
+}
+
 #: Cost-split methods; the keys are those of :data:`kpwork.funding.METHODS` (a test ties them).
 METHODS: dict[str, tuple[str, str]] = {
     "rovnym_dilem": ("rovným dílem", "equal shares"),
@@ -311,6 +414,12 @@ UNITS: dict[str, dict[str, dict[str, str]]] = {
               "en": {"one": "call", "other": "calls"}},
     "služba": {"cs": {"one": "služba", "few": "služby", "many": "služby", "other": "služeb"},
                "en": {"one": "service", "other": "services"}},
+    "obyvatel": {"cs": {"one": "obyvatel", "few": "obyvatelé", "many": "obyvatele", "other": "obyvatel"},
+                 "en": {"one": "inhabitant", "other": "inhabitants"}},
+    "hodina": {"cs": {"one": "hodina", "few": "hodiny", "many": "hodiny", "other": "hodin"},
+               "en": {"one": "hour", "other": "hours"}},
+    "problém": {"cs": {"one": "problém", "few": "problémy", "many": "problému", "other": "problémů"},
+                "en": {"one": "problem", "other": "problems"}},
 }
 
 
@@ -399,8 +508,8 @@ def unit_key(unit: str) -> str | None:
 
     Examples
     --------
-    >>> unit_key("lůžka"), unit_key("klienti"), unit_key("hodiny")
-    ('lůžko', 'klient', None)
+    >>> unit_key("lůžka"), unit_key("klienti"), unit_key("hodiny"), unit_key("směny")
+    ('lůžko', 'klient', 'hodina', None)
     """
     text = str(unit).strip().lower()
     for key, forms in UNITS.items():
@@ -414,8 +523,8 @@ def unit_name(unit: str, lang: str = "cs") -> str:
 
     Examples
     --------
-    >>> unit_name("lůžka"), unit_name("klienti", "en"), unit_name("hodiny")
-    ('lůžka', 'clients', 'hodiny')
+    >>> unit_name("lůžka"), unit_name("klienti", "en"), unit_name("hodiny", "en"), unit_name("směny")
+    ('lůžka', 'clients', 'hours', 'směny')
     """
     key = unit_key(unit)
     if key is None:

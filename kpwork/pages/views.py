@@ -24,7 +24,6 @@ import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 
-import folium
 import pandas as pd
 
 from kpwork.codes import as_kod_obce
@@ -147,13 +146,19 @@ def _druh(r: Results, druh: str | int | None) -> str:
     return code
 
 
-def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int | None = None, lang: str = "cs") -> folium.Map:
-    """The planning map of one service type (default: the largest shortfall), optionally zoomed to a member."""
+def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int | None = None, lang: str = "cs") -> Element:
+    """The planning map of one service type (default: the largest shortfall), optionally zoomed to a member.
+
+    An ``<iframe class="kp-map">`` (:func:`kpwork.pages.maps.embed`): folium's own
+    notebook display would leave its English "Make this Notebook Trusted" line
+    in the text of an exported page.
+    """
     focus = _member(r, kod_obce) if kod_obce is not None else None
     access = r["dostupnost"] if "dostupnost" in r else None
-    return maps.region_map(
+    m = maps.region_map(
         r.layer("obce"), r.layer("sluzby"), r["mezery_obce"], druh=_druh(r, druh), access=access, load=r["vytizenost"], focus=focus, lang=lang
     )
+    return maps.embed(m, lang=lang)
 
 
 def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:

@@ -78,8 +78,9 @@ def _load(folder: Path) -> Region:
     members = _members(config, municipalities, complete, problems)
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
+    names = dict(zip(municipalities.index.astype(str), municipalities["nazev"].astype(str), strict=True)) if "nazev" in municipalities else {}
     progress(FILES.population)
-    population = _read_population(folder, members if known else [], problems, inputs)
+    population = _read_population(folder, members if known else [], problems, inputs, names=names)
     vocabulary = Vocabulary(config["terms"]) if config["terms"] else DEFAULT_VOCABULARY
     progress(FILES.services)
     services, service_ids = read_services(folder, municipalities if complete else None, members if known else None, problems, inputs, vocabulary=vocabulary)
@@ -402,7 +403,7 @@ def _members(config: dict, municipalities: gpd.GeoDataFrame, complete: bool, pro
 # --- population ----------------------------------------------------------------------------
 
 
-def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path]) -> pd.DataFrame:
+def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, inputs: list[Path], *, names: dict[str, str] | None = None) -> pd.DataFrame:
     sheet = sh.open_sheet(folder, FILES.population, problems, inputs)
     if sheet is None or not sh.require_columns(sheet, ("kod_obce", "rok", *AGE_BANDS), problems):
         return pd.DataFrame(columns=["kod_obce", "rok", *AGE_BANDS])
@@ -424,6 +425,7 @@ def _read_population(folder: Path, members: list[str], problems: sh.ProblemLog, 
     for code in members:
         if code not in known:
             problems.add(sheet.file, None, "kod_obce", f"member {code} has no population row; expected a row per member and year")
+    problems.name_subjects(sheet, "municipality", "kod_obce", names=names)
     if problems:
         return out
     out[bands] = out[bands].astype("int64")

@@ -93,6 +93,7 @@ def read_services(
     geometry = None
     if municipalities is not None and members is not None:
         geometry = _service_points(sheet, out, lat, lon, municipalities, members, problems)
+    problems.name_subjects(sheet, "service", "id", name_column="nazev")
     if len(problems) > start or geometry is None:  # None: the polygons have problems
         return gpd.GeoDataFrame(), ids
     out["lat"], out["lon"] = lat, lon
@@ -261,6 +262,7 @@ def read_usage(folder: Path, known: set[str] | None, problems: sh.ProblemLog, in
     for column, expected in (("luzkodny", "bed-days in the year >= 0"), ("obsazenost", "average beds or places occupied >= 0")):
         out[column] = sh.parse_column(sheet, column, sh.non_negative, problems, required=False, default=np.nan, expected=expected) if column in frame else np.nan
     out["rok"] = sh.parse_column(sheet, "rok", sh.year, problems, required=False, default=None, expected="a year such as 2024") if "rok" in frame else None
+    problems.name_subjects(sheet, "service", "sluzba_id")
     if problems:
         return out
     out = _as_text(out, ["sluzba_id", "kod_obce"])

@@ -13,12 +13,14 @@ them to the registry.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from babel.numbers import format_decimal
 
 from kpwork import sheets as sh
 from kpwork.config import FILES
@@ -153,8 +155,10 @@ def format_value(value: object, *, decimal_comma: bool) -> str:
     ('95', '49,2118')
     """
     if isinstance(value, float):
-        text = str(int(value)) if value.is_integer() else repr(value)
-        return text.replace(".", ",") if decimal_comma else text
+        if value.is_integer():
+            return str(int(value))
+        # every digit of the float, without grouping; the decimal sign of Czech or English (babel's CLDR data)
+        return format_decimal(decimal.Decimal(repr(value)), format="0.#", locale="cs" if decimal_comma else "en", decimal_quantization=False)
     return "" if value is None else str(value)
 
 
