@@ -92,8 +92,7 @@ def start_server(out_dir: Path, results: Path, log: Path, *extra: str, timeout: 
 
 
 def _pools_filled(log: Path) -> bool:
-    text = log.read_text(errors="replace")
-    return "Kernel pool of meeting.ipynb is filled" in text and "Kernel pool of catalogue.ipynb is filled" in text
+    return "kpwork: ready for" in log.read_text(errors="replace")
 
 
 def stop_server(process: subprocess.Popen) -> int:
