@@ -43,7 +43,14 @@ from kpwork.config import DEFAULT_REGION, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
 from kpwork.errors import KpworkError, KpworkWarning
 from kpwork.kernels import notebook_kernel
 from kpwork.results import RESULTS_ENV
-from kpwork.serve_kernels import PageLimits, default_max_pages, page_handler, page_kernel_manager, page_websocket, pool_config
+from kpwork.serve_kernels import (
+    PageLimits,
+    default_max_pages,
+    page_handler,
+    page_kernel_manager,
+    page_websocket,
+    pool_config,
+)
 
 log = logging.getLogger(__name__)
 

@@ -131,8 +131,11 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="cs-CZ")
     pg = context.new_page()
+    refused = []
+    pg.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+    assert refused == [], "the page needs something its Content-Security-Policy forbids"
 
 
 def screenshot(pg, name: str, *, height: int = 2600) -> Path:

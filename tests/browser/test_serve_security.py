@@ -173,7 +173,9 @@ INJECT = f"""() => {{
 }}"""
 
 
-def test_the_meeting_page_works_under_its_policy_and_blocks_requests_elsewhere(small_server, page):
+def test_the_meeting_page_works_under_its_policy_and_blocks_requests_elsewhere(small_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="cs-CZ")
+    page = context.new_page()
     console, requests, failed = [], [], {}
     page.on("console", lambda m: console.append(m.text))
     page.on("request", lambda r: requests.append(r.url))
@@ -193,6 +195,7 @@ def test_the_meeting_page_works_under_its_policy_and_blocks_requests_elsewhere(s
     assert {u: failed.get(u) for u in outside} == dict.fromkeys(outside, "csp")  # blocked by the policy, not sent
     refused = [m for m in console if "Content Security Policy" in m and OUTSIDE in m]
     assert len(refused) >= 4, console  # image and fetch, in the page and in the map's frame
+    context.close()
 
 
 # --- kernels: grace, cap, litter ---------------------------------------------------------------
