@@ -364,9 +364,12 @@ def _when_pools_filled(kernel_manager, callback: Callable[[], None]) -> None:
     """Call ``callback`` once, when every pre-heated kernel has its page rendered."""
     import tornado.ioloop
 
+    def rendered(task) -> bool:  # a pool entry is done once its kernel started; the page renders after
+        return task.done() and not task.cancelled() and task.exception() is None and task.result()["task"].done()
+
     def check() -> None:
         pools = getattr(kernel_manager, "_pools", {})
-        if pools and all(pool and all(t.done() for t in pool) for pool in pools.values()):
+        if pools and all(pool and all(rendered(t) for t in pool) for pool in pools.values()):
             timer.stop()
             callback()
 

@@ -153,7 +153,12 @@ def page_kernel_manager(limits: PageLimits):
 
         async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
             self._kp_unconnected_since.pop(kernel_id, None)
-            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+            result = await super().shutdown_kernel(kernel_id, *args, **kwargs)
+            if not self._kp_closing and hasattr(self, "fill_if_needed"):
+                for notebook in list(self._pools):  # the audience left: pre-heat for the next one
+                    self.kp_size_pool(notebook, taking=False)
+                    self.fill_if_needed(notebook_name=notebook)
+            return result
 
         # --- the pool -----------------------------------------------------------------------
 
@@ -166,8 +171,8 @@ def page_kernel_manager(limits: PageLimits):
             pool.sort(key=lambda task: not task.done())
             return bool(pool) and pool[0].done()
 
-        def kp_size_pool(self, notebook: str) -> None:
-            """Before a view takes a pre-heated kernel: how many the pool keeps afterwards.
+        def kp_size_pool(self, notebook: str, *, taking: bool = True) -> None:
+            """How many kernels the pool of ``notebook`` keeps (after a view takes one, when ``taking``).
 
             The meeting page keeps ``viewers`` kernels in views and pool together
             (one spare at least); other pages one spare.
@@ -175,7 +180,7 @@ def page_kernel_manager(limits: PageLimits):
             if not hasattr(self, "kernel_pools_config"):
                 return
             in_views = len(self.notebook_data.get(notebook, {}).get("kernel_ids", ())) - sum(t.done() for t in self._pools.get(notebook, ()))
-            wanted = max(1, limits.viewers - (in_views + 1)) if notebook == MEETING_PAGE else 1
+            wanted = max(1, limits.viewers - in_views - taking) if notebook == MEETING_PAGE else 1
             self.kernel_pools_config = {**self.kernel_pools_config, notebook: {"pool_size": wanted}}
 
     return PageKernels
