@@ -169,7 +169,7 @@ def voila_config(server_dir: Path, *, host: str = SERVE.host, port: int = SERVE.
     c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     c.MappingKernelManager.default_kernel_name = notebook_kernel()
-    c.VoilaConfiguration.multi_kernel_manager_class = page_kernel_manager(limits)
+    c.VoilaConfiguration.multi_kernel_manager_class = page_kernel_manager(limits, quiet=not verbose)
     return c
 
 

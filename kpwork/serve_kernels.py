@@ -92,9 +92,15 @@ def default_max_pages(available: int | None = None) -> int:
     return max(4, min(200, int(available * 0.5 // PAGE_MEMORY)))
 
 
-def page_kernel_manager(limits: PageLimits):
-    """The kernel manager class of ``kpwork serve`` (Voilà adds its pre-heating on top)."""
+def page_kernel_manager(limits: PageLimits, *, quiet: bool = True):
+    """The kernel manager class of ``kpwork serve`` (Voilà adds its pre-heating on top).
+
+    ``quiet``: the kernels log nothing below CRITICAL to the terminal (a
+    hostile widget message makes them log a traceback each).
+    """
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    kernel_args = [*KERNEL_ARGS, *(["--IPKernelApp.log_level=CRITICAL"] if quiet else [])]
 
     class PageKernels(AsyncMappingKernelManager):
         def __init__(self, **kwargs):
@@ -123,7 +129,7 @@ def page_kernel_manager(limits: PageLimits):
                 raise PageLimitReached(f"{limits.max_pages} page kernels are running")
             self._kp_starting += 1  # no await between the check and this: no two views take the last place
             try:
-                kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *KERNEL_ARGS]
+                kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *kernel_args]
                 return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
             finally:
                 self._kp_starting -= 1

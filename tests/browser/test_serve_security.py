@@ -11,6 +11,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -26,7 +28,7 @@ import websocket
 
 from kpwork import serve as srv
 
-from .conftest import start_server, stop_server
+from .conftest import REPO, free_port, start_server, stop_server
 
 MAX_PAGES = 4
 GRACE = 3
@@ -259,24 +261,39 @@ def test_a_burst_of_200_views_is_capped_and_memory_bounded(small_server):
     assert _get(small_server.url + MEETING)[0] == 200  # and serves pages again
 
 
-def test_a_killed_server_leaves_litter_that_the_next_start_removes(run_outputs, tmp_path):
-    out, results = run_outputs
+def test_the_url_comes_once_the_server_listens_and_the_terminal_stays_quiet_then_a_kill_leaves_litter_the_next_start_removes(run_outputs, tmp_path):
+    out, _ = run_outputs
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env_tmp = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(tmp)  # the server's temporary folders go here
+    log = tmp_path / "serve.log"
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("kpwork")), "serve", str(REPO / "data" / "otrokovicko"), "--out", str(out), "--port", str(port), "--viewers", "1", "--max-pages", "4"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp)}  # the server's temporary folders go here
+    process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO, env=env, start_new_session=True)
     try:
-        server = start_server(out, results, tmp_path / "serve.log", "--viewers", "1", "--max-pages", "4")
+        deadline = time.monotonic() + 120
+        while f"http://127.0.0.1:{port}/" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _get(f"http://127.0.0.1:{port}/", timeout=5)[0] == 200  # at once: printed only once listening
+        while "kpwork: ready" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _get(f"http://127.0.0.1:{port}{MEETING}")[0] == 200
+        for refused in ("/voila/files/marker-icon.png", "/files/region.toml", "/voila/render/nope.ipynb", "/voila/static/nope.js"):
+            assert _get(f"http://127.0.0.1:{port}{refused}")[0] in (403, 404)
+        time.sleep(1)
+        lines = log.read_text().splitlines()
+        assert len(lines) == 2 and lines[0].startswith("kpwork: pages of") and lines[1].startswith("kpwork: ready"), lines  # nothing per view
+        kernels = _kernels(process.pid)
+        os.kill(process.pid, signal.SIGKILL)  # the server only, as an out-of-memory killer would
+        process.wait()
     finally:
-        os.environ.pop("TMPDIR") if env_tmp is None else os.environ.__setitem__("TMPDIR", env_tmp)
-    kernels = _kernels(server.process.pid)
-    os.kill(server.process.pid, signal.SIGKILL)  # the server only, as an out-of-memory killer would
-    server.process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
     litter = list(tmp.glob(f"{srv.FOLDER_PREFIX}*"))
     assert litter and list(litter[0].glob("voila_*/kernel-*.json")) and (litter[0] / "pages" / "meeting.ipynb").exists()
     gone, alive = psutil.wait_procs(kernels, timeout=20)  # orphaned kernels notice their parent is gone
     for p in alive:
         p.kill()
-    assert not alive
+    assert kernels and not alive
     assert srv.clean_stale_folders(tmp) == litter
     assert list(tmp.iterdir()) == []
