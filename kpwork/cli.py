@@ -121,8 +121,9 @@ def serve(region_dir: Path, host: str, port: int, out_dir: Path, viewers: int, m
         click.echo(f"kpwork: ready for {viewers} viewer(s) at once, at most {limits.max_pages} open pages.", err=True)
 
     verbose = log.isEnabledFor(logging.INFO)
-    if not verbose:  # Tornado warns once per refused file or route (403/404): expected, not news for a coordinator
-        logging.getLogger("tornado.general").setLevel(logging.ERROR)
+    if not verbose:  # Tornado warns per refused file or route (403/404) and per slow websocket: not news for a coordinator
+        for name in ("tornado.general", "tornado.application"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     serve_pages(region_dir, host=host, port=port, out_dir=out_dir, limits=limits, extra_hosts=extra_hosts, on_listening=listening, on_ready=ready, verbose=verbose)
     click.echo("kpwork: server stopped.", err=True)
 

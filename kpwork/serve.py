@@ -150,8 +150,6 @@ def voila_config(server_dir: Path, *, host: str = SERVE.host, port: int = SERVE.
     c.Voila.token = ""
     c.Voila.autoreload = False
     c.Voila.log_level = logging.INFO if verbose else logging.ERROR
-    # Jupyter Server counts websocket pings in ms, Tornado in s: equal values, no warning per websocket
-    c.Voila.tornado_settings = {"ws_ping_interval": 30_000, "ws_ping_timeout": 30_000}
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []

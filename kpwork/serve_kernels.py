@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -40,13 +41,16 @@ PAGE_MEMORY = 250 * 2**20
 MEETING_PAGE = "meeting.ipynb"
 #: Extra arguments of every page kernel: no history database, low-level stderr not sent to the browser.
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.capture_fd_output=False"]
+#: The view's kernel in the page configuration Voilà writes into the page.
+_KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+#: Longest path of a Unix socket (``sun_path`` is 108 bytes on Linux, 104 on macOS).
+_SOCKET_PATH_MAX = 104
 #: Seconds between two looks at a pool that waits for a free place under the cap.
 _WAIT_STEP = 0.5
 
 BUSY_HTML = refusal_html(
     "Příliš mnoho otevřených stránek",
-    "Příliš mnoho otevřených stránek: server teď nemá místo pro další. "
-    "Zavřete stránky, které nikdo nepotřebuje, a za chvíli načtěte tuto stránku znovu.",
+    "Server teď nemá místo pro další stránku. Zavřete stránky, které nikdo nepotřebuje, a za chvíli načtěte tuto stránku znovu.",
 )
 
 
@@ -136,8 +140,11 @@ def page_kernel_manager(limits: PageLimits, *, quiet: bool = True):
 
         def pre_start_kernel(self, kernel_name, kwargs):
             km, kernel_name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)
-            km.transport = "ipc"  # sockets in the server's private folder, one prefix per kernel
-            km.ip = os.path.join(self.connection_dir, f"ipc-{kernel_id[:8]}")
+            # sockets in the server's private folder, one prefix per kernel; TCP on loopback when
+            # the temporary folder's path is too long for a socket's name (108 bytes on Linux)
+            prefix = os.path.join(os.path.dirname(self.connection_dir), f"k{kernel_id[:8]}")
+            if len(os.fsencode(prefix)) + 3 < _SOCKET_PATH_MAX:
+                km.transport, km.ip = "ipc", prefix
             return km, kernel_name, kernel_id
 
         async def shutdown_all(self, now=False):
@@ -145,6 +152,11 @@ def page_kernel_manager(limits: PageLimits, *, quiet: bool = True):
             return await super().shutdown_all(now=now)
 
         # --- the grace ----------------------------------------------------------------------
+
+        def kp_sent(self, kernel_id: str) -> None:
+            """A view's page is in its browser: the grace counts from now (a busy server renders slowly)."""
+            if kernel_id in self._kernels and not self._kernel_connections.get(kernel_id):
+                self._kp_unconnected_since[kernel_id] = time.monotonic()
 
         async def cull_kernel_if_idle(self, kernel_id: str):
             # Voilà's pre-heating class skips pooled kernels before calling this: here a
@@ -202,6 +214,19 @@ def page_handler():
     from voila.tornado.handler import TornadoVoilaHandler
 
     class PageHandler(TornadoVoilaHandler):
+        _kp_kernel: str | None = None
+
+        def write(self, chunk):
+            if self._kp_kernel is None and isinstance(chunk, str):  # the page configuration names the view's kernel
+                found = _KERNEL_ID.search(chunk)
+                self._kp_kernel = found.group(1) if found else None
+            return super().write(chunk)
+
+        def on_finish(self) -> None:
+            if self._kp_kernel:
+                self.kernel_manager.kp_sent(self._kp_kernel)
+            super().on_finish()
+
         async def get(self, path=None):
             notebook = self.notebook_path or path
             km = self.kernel_manager
@@ -240,6 +265,11 @@ def page_websocket():
             if _leaks(message):
                 return None
             return super().write_message(message, binary)
+
+        def write_error(self, status_code: int, **kwargs) -> None:
+            # Jupyter's error page needs a static path Voilà does not set (a traceback in the terminal)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(f"{status_code}")
 
     return PageWebsocket
 

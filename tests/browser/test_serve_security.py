@@ -277,7 +277,8 @@ def test_the_url_comes_once_the_server_listens_and_the_terminal_stays_quiet_then
         assert _get(f"http://127.0.0.1:{port}/", timeout=5)[0] == 200  # at once: printed only once listening
         while "kpwork: ready" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _get(f"http://127.0.0.1:{port}{MEETING}")[0] == 200
+        status, body = _get(f"http://127.0.0.1:{port}{MEETING}")
+        assert status == 200, log.read_text()[-5000:] + body[-2000:]
         for refused in ("/voila/files/marker-icon.png", "/files/region.toml", "/voila/render/nope.ipynb", "/voila/static/nope.js"):
             assert _get(f"http://127.0.0.1:{port}{refused}")[0] in (403, 404)
         time.sleep(1)
