@@ -12,9 +12,10 @@ classes made here (:func:`page_kernel_manager`, :func:`page_handler`,
   every other page) are started and rendered before anyone asks, and a view
   takes a ready one; after a view, the pool is refilled only up to the
   expected audience (one spare at least), never beyond the cap;
-* **a grace**: a kernel handed to a view whose browser has not connected
-  (a GET from a script, an ``<img>`` on another site, a crashed tab), or
-  whose browser left (a closed tab), is shut after ``grace`` seconds;
+* **a grace**: a kernel whose browser left (a closed tab, a lost network)
+  is shut after ``grace`` seconds, a kernel handed to a view whose browser
+  never connected (a GET from a script, an ``<img>`` on another site, a
+  crashed tab) after :data:`FIRST_VISIT` graces counted from its page sent;
 * kernels listen on **IPC sockets** in the server's private folder (no TCP
   port, no unencrypted-TCP warning) with no history file and no capture of
   their low-level stderr;
@@ -39,6 +40,8 @@ from kpwork.serve_guard import refusal_html
 PAGE_MEMORY = 250 * 2**20
 #: The page pre-heated for the audience; other pages get one spare kernel.
 MEETING_PAGE = "meeting.ipynb"
+#: A view whose browser has not connected yet gets this many graces (a slow device on a busy server).
+FIRST_VISIT = 3
 #: Extra arguments of every page kernel: no history database, low-level stderr not sent to the browser.
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.capture_fd_output=False"]
 #: The view's kernel in the page configuration Voilà writes into the page.
@@ -65,8 +68,9 @@ class PageLimits:
     viewers : int
         Pre-heated kernels of the meeting page: the expected audience.
     grace : float
-        Seconds a view's kernel may have no browser connected (never
-        connected, or the tab closed) before it is shut.
+        Seconds a view's kernel may have no browser connected after its tab
+        closed before it is shut; a view whose browser never connected gets
+        :data:`FIRST_VISIT` times as long, from its page sent.
     interval : float
         Seconds between two checks of the grace.
     """
@@ -113,6 +117,7 @@ def page_kernel_manager(limits: PageLimits, *, quiet: bool = True):
             self._kp_starting = 0
             self._kp_closing = False
             self._kp_unconnected_since: dict[str, float] = {}
+            self._kp_came: set[str] = set()  # views whose browser has connected at least once
 
         # --- the cap ------------------------------------------------------------------------
 
@@ -163,14 +168,17 @@ def page_kernel_manager(limits: PageLimits, *, quiet: bool = True):
             # kernel is in a view. Count from the first time it is seen with no browser.
             if self._kernel_connections.get(kernel_id, 0) == 0:
                 since = self._kp_unconnected_since.setdefault(kernel_id, time.monotonic())
-                if time.monotonic() - since < self.cull_idle_timeout:
+                grace = self.cull_idle_timeout * (1 if kernel_id in self._kp_came else FIRST_VISIT)
+                if time.monotonic() - since < grace:
                     return None
             else:
                 self._kp_unconnected_since.pop(kernel_id, None)
+                self._kp_came.add(kernel_id)
             return await super().cull_kernel_if_idle(kernel_id)
 
         async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
             self._kp_unconnected_since.pop(kernel_id, None)
+            self._kp_came.discard(kernel_id)
             result = await super().shutdown_kernel(kernel_id, *args, **kwargs)
             if not self._kp_closing and hasattr(self, "fill_if_needed"):
                 for notebook in list(self._pools):  # the audience left: pre-heat for the next one

@@ -27,6 +27,7 @@ import pytest
 import websocket
 
 from kpwork import serve as srv
+from kpwork.serve_kernels import FIRST_VISIT
 
 from .conftest import REPO, free_port, start_server, stop_server
 
@@ -224,7 +225,7 @@ def test_a_page_never_opened_frees_its_kernel_within_the_grace(small_server):
     assert status == 200
     kernel_id = _kernel_id(page)
     fetched = time.monotonic()
-    while _kernel_alive(small_server, kernel_id) and time.monotonic() - fetched < GRACE + SLACK:
+    while _kernel_alive(small_server, kernel_id) and time.monotonic() - fetched < FIRST_VISIT * GRACE + SLACK:
         time.sleep(0.5)
     assert not _kernel_alive(small_server, kernel_id)
 
@@ -247,7 +248,7 @@ def test_a_burst_of_200_views_is_capped_and_memory_bounded(small_server):
         answers = list(pool.map(lambda _: _get(small_server.url + MEETING, timeout=180), range(200)))
     statuses = [status for status, _ in answers]
     busy = next(body for status, body in answers if status == 503)
-    deadline = time.monotonic() + GRACE + SLACK + 30
+    deadline = time.monotonic() + FIRST_VISIT * GRACE + SLACK + 30
     while len(_kernels(pid)) > 2 and time.monotonic() < deadline:  # back to the pre-heated two
         time.sleep(1)
     stop.set()
