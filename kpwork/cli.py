@@ -177,19 +177,31 @@ def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | N
 @click.option("--host", default=SERVE.host, show_default=True, help="Address to listen on; another one shows the pages to the network.")
 @click.option("--port", default=SERVE.port, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--out", "out_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
-@click.option("--cull-idle", "cull_idle", default=SERVE.cull_idle, show_default=True, type=click.IntRange(0), help="Seconds after which an idle kernel with no page open is shut (0: never).")
-@click.option("--cull-interval", default=SERVE.cull_interval, show_default=True, type=click.IntRange(1), help="Seconds between culling checks.")
+@click.option("--viewers", default=SERVE.viewers, show_default=True, type=click.IntRange(1), help="People expected to open the meeting page at once: pages prepared in advance.")
+@click.option("--max-pages", default=None, type=click.IntRange(2), help="Pages open at most (each takes ~250 MiB); default: half the free memory.")
+@click.option("--grace", default=SERVE.grace, show_default=True, type=click.IntRange(1), help="Seconds a page may stay without its browser (closed, never opened) before it is freed.")
+@click.option("--allow-host", "extra_hosts", multiple=True, help="Another name the server answers to (e.g. its name in the local network); repeatable.")
 @lang_option
 @_user_errors
-def serve(region_dir: Path, host: str, port: int, out_dir: Path, cull_idle: int, cull_interval: int, lang: str | None) -> None:
+def serve(region_dir: Path, host: str, port: int, out_dir: Path, viewers: int, max_pages: int | None, grace: int, extra_hosts: tuple[str, ...], lang: str | None) -> None:
     """Serve the meeting pages (map, catalogue) of the latest run with Voila until Ctrl-C."""
-    from kpwork.serve import Culling, latest_results
+    from kpwork.serve import latest_results, page_limits
     from kpwork.serve import serve as serve_pages
 
     results = latest_results(region_dir, out_dir)
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
-    click.echo(say("serve_on", _lang(), run=results.parent, url=url), err=True)
-    serve_pages(region_dir, host=host, port=port, out_dir=out_dir, culling=Culling(idle_timeout=cull_idle, interval=cull_interval))
+    limits = page_limits(max_pages=max_pages, viewers=viewers, grace=grace)
+
+    def listening(url: str) -> None:
+        click.echo(say("serve_on", _lang(), run=results.parent, url=url, viewers=viewers), err=True)
+
+    def ready() -> None:
+        click.echo(say("serve_ready", _lang(), viewers=viewers, max_pages=limits.max_pages), err=True)
+
+    verbose = log.isEnabledFor(logging.INFO)
+    if not verbose:  # Tornado warns per refused file or route (403/404) and per slow websocket: not news for a coordinator
+        for name in ("tornado.general", "tornado.application"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    serve_pages(region_dir, host=host, port=port, out_dir=out_dir, limits=limits, extra_hosts=extra_hosts, on_listening=listening, on_ready=ready, verbose=verbose)
     click.echo(say("serve_stopped", _lang()), err=True)
 
 

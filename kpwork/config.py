@@ -68,10 +68,12 @@ class ServeDefaults:
     #: This computer only; any other address shows the pages to the network.
     host: str = "127.0.0.1"
     port: int = 8866
-    #: Seconds after which an idle kernel with no page open is shut (0: never).
-    cull_idle: int = 600
-    #: Seconds between culling checks.
-    cull_interval: int = 60
+    #: Pre-heated kernels of the meeting page: the audience expected to open it at once.
+    viewers: int = 3
+    #: Seconds a page's kernel may have no browser connected (never came, or the tab closed) before it is shut.
+    grace: int = 20
+    #: Seconds between two checks of the grace.
+    interval: int = 2
 
 
 SERVE = ServeDefaults()

@@ -205,7 +205,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "run_done": ("výpočet hotov: {path}", "run complete: {path}"),
     "run_results": ("  výsledky (CSV pro Excel, GeoPackage pro QGIS): {path}", "  results (CSV for Excel, GeoPackage for QGIS): {path}"),
     "run_pages": ("  stránky: otevřete {path} v prohlížeči", "  pages: open {path} in a browser"),
-    "serve_on": ("kpwork: stránky výpočtu {run} na {url} (Ctrl-C ukončí)", "kpwork: pages of {run} on {url} (Ctrl-C stops)"),
+    "serve_on": (
+        "kpwork: stránky výpočtu {run} na {url} (Ctrl-C ukončí); připravuji stránky pro diváky (počet: {viewers})…",
+        "kpwork: pages of {run} on {url} (Ctrl-C stops); preparing pages for {viewers} viewer(s)...",
+    ),
+    "serve_ready": (
+        "kpwork: připraveno; diváků najednou: {viewers}, otevřených stránek nejvýše: {max_pages}.",
+        "kpwork: ready for {viewers} viewer(s) at once, at most {max_pages} open pages.",
+    ),
     "serve_stopped": ("kpwork: server zastaven.", "kpwork: server stopped."),
     "init_done": ("region zapsán do {path} ({members}):", "region written to {path} ({members}):"),
     "init_next": ("další kroky: vyplňte services.xlsx a usage.xlsx (nebo CSV), pak kpwork validate {path} a kpwork run {path}",

@@ -1,22 +1,27 @@
 """Voilà pages for a meeting: the meeting page, the catalogue of services, an index.
 
 :func:`serve` starts Voilà (imported lazily) on a folder that holds **only**
-the page notebooks, copied into a temporary folder at start. The pages read
-the latest run's results from the folder named in the environment variable
-:data:`RESULTS_ENV`, which the kernels inherit from the server: no route of
-the server leads to the run, the region's input files or ``outputs/``.
+the page notebooks, copied into a private temporary folder at start. The pages
+read the latest run's results from the folder named in the environment
+variable :data:`RESULTS_ENV`, which the kernels inherit from the server: no
+route of the server leads to the run, the region's input files or ``outputs/``.
 
-Security settings (see ``docs/meeting.md``):
+Security settings (see ``docs/meeting.md`` and ``docs/security.md``):
 
-* binds ``127.0.0.1`` unless a host is given (then a warning);
-* code cells are stripped (``strip_sources``), tracebacks are not shown;
+* binds ``127.0.0.1`` unless a host is given (then a warning), and answers
+  only requests addressed to the names it was started for
+  (:mod:`kpwork.serve_guard`: against DNS rebinding, HTTP and websockets alike);
+* every response carries a Content-Security-Policy that allows nothing
+  outside the server;
+* code cells are stripped (``strip_sources``), tracebacks are not shown, and
+  no kernel error or stderr output reaches the browser;
 * the kernel accepts only widget (comm) messages from the browser;
 * ``/voila/files/`` serves nothing (empty allowlist, everything denied);
-* no template or theme override from the query string.
-* nothing is loaded from the internet: Font Awesome links of Voila's lab template are dropped.
-
-Voilà keeps a kernel alive for every page view; :class:`Culling` shuts
-idle kernels with no browser connected (default: after 10 minutes).
+* no template or theme override from the query string;
+* nothing is loaded from the internet: Font Awesome links of Voila's lab template are dropped;
+* at most ``max_pages`` kernels, pre-heated for the expected audience, shut
+  a few seconds after their browser left or never came
+  (:mod:`kpwork.serve_kernels`).
 """
 
 from __future__ import annotations
@@ -30,15 +35,22 @@ import socket
 import tempfile
 import tomllib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from kpwork.config import DEFAULT_REGION, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
 from kpwork.errors import KpworkError, KpworkWarning
 from kpwork.kernels import notebook_kernel
 from kpwork.results import RESULTS_ENV
+from kpwork.serve_kernels import (
+    PageLimits,
+    default_max_pages,
+    page_handler,
+    page_kernel_manager,
+    page_websocket,
+    pool_config,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +59,24 @@ PAGES = ("meeting.ipynb", "catalogue.ipynb")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: Voila template folder put first on the template path: the lab template without CDN links.
 VOILA_TEMPLATE = Path(__file__).parent / "templates" / "voila"
+#: Prefix of the server's private temporary folder (pages, connection files, kernel sockets).
+FOLDER_PREFIX = "kpwork-serve-"
 
 
-@dataclass(frozen=True)
-class Culling:
-    """When the server shuts kernels of pages nobody looks at any more.
+def page_limits(*, max_pages: int | None = None, viewers: int = SERVE.viewers, grace: int = SERVE.grace, interval: int = SERVE.interval) -> PageLimits:
+    """The server's :class:`~kpwork.serve_kernels.PageLimits`, checked; ``max_pages`` by default from free memory.
 
-    Attributes
-    ----------
-    idle_timeout : int
-        Seconds without activity after which a kernel with no browser
-        connected is shut (``MappingKernelManager.cull_idle_timeout``).
-        Ten minutes: a closed or crashed tab frees its ~120 MiB soon, while a
-        reload or a short network drop within that time keeps working.
-    interval : int
-        Seconds between checks (``MappingKernelManager.cull_interval``).
-    connected : bool
-        Also cull kernels whose page is still open (``cull_connected``). Off:
-        a page left open during a long discussion keeps working.
+    Raises
+    ------
+    KpworkError
+        When the pre-heated kernels (``viewers`` plus one per other page) do not fit under ``max_pages``.
     """
-
-    idle_timeout: int = SERVE.cull_idle
-    interval: int = SERVE.cull_interval
-    connected: bool = False
+    cap = default_max_pages() if max_pages is None else max_pages
+    needed = viewers + len(PAGES) - 1
+    if cap < needed + 1:
+        hint = "; or close other programs" if max_pages is None else ""
+        raise KpworkError(f"--viewers {viewers} needs --max-pages of at least {needed + 1} (pre-heated pages plus one), got {cap}{hint}")
+    return PageLimits(max_pages=cap, viewers=viewers, grace=grace, interval=interval)
 
 
 def latest_results(region_dir: str | os.PathLike, out_dir: str | os.PathLike = OUTPUTS_DIR) -> Path:
@@ -116,27 +123,33 @@ def check_port(host: str, port: int) -> None:
             raise KpworkError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
-def voila_config(pages_dir: Path, *, host: str = SERVE.host, port: int = SERVE.port, culling: Culling = Culling(), preheat: bool = True):
+def voila_config(server_dir: Path, *, host: str = SERVE.host, port: int = SERVE.port, limits: PageLimits | None = None, verbose: bool = False):
     """The traitlets configuration of the Voilà server (a :class:`traitlets.config.Config`).
 
     Parameters
     ----------
-    pages_dir
-        The folder with only the page notebooks (Voilà's ``root_dir``).
-    preheat
-        Keep one kernel per page started with the page already rendered, so a
-        page shows at once (``VoilaConfiguration.preheat_kernel``).
+    server_dir
+        The server's private folder (:func:`server_folder`): the page
+        notebooks in ``pages/`` (Voilà's ``root_dir``), connection files and
+        kernel sockets beside them.
+    limits
+        The kernels' cap, pre-heating and grace (default: :func:`page_limits`).
+    verbose
+        Voilà's own log at INFO (else errors only: the terminal stays quiet).
     """
     from traitlets.config import Config
 
+    limits = limits or page_limits()
     c = Config()
-    c.Voila.root_dir = str(pages_dir)
+    c.Voila.root_dir = str(server_dir / "pages")
+    c.Voila.connection_dir_root = str(server_dir)
     c.Voila.ip = host
     c.Voila.port = port
     c.Voila.port_retries = 0
     c.Voila.open_browser = False
     c.Voila.token = ""
     c.Voila.autoreload = False
+    c.Voila.log_level = logging.INFO if verbose else logging.ERROR
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []
@@ -145,60 +158,70 @@ def voila_config(pages_dir: Path, *, host: str = SERVE.host, port: int = SERVE.p
     c.VoilaConfiguration.allow_theme_override = "NO"
     c.VoilaConfiguration.template = "lab"
     c.VoilaConfiguration.theme = "light"
-    c.VoilaConfiguration.preheat_kernel = preheat
+    c.VoilaConfiguration.preheat_kernel = True
     c.VoilaConfiguration.default_pool_size = 1
     c.VoilaConfiguration.progressive_rendering = False
-    c.MappingKernelManager.cull_idle_timeout = culling.idle_timeout
-    c.MappingKernelManager.cull_interval = culling.interval
-    c.MappingKernelManager.cull_connected = culling.connected
+    c.VoilaKernelManager.kernel_pools_config = pool_config(limits)
+    c.MappingKernelManager.cull_idle_timeout = limits.grace
+    c.MappingKernelManager.cull_interval = limits.interval
+    c.MappingKernelManager.cull_connected = False
     c.MappingKernelManager.cull_busy = False
     c.MappingKernelManager.default_kernel_name = notebook_kernel()
-    c.VoilaConfiguration.multi_kernel_manager_class = _patient_culler()
+    c.VoilaConfiguration.multi_kernel_manager_class = page_kernel_manager(limits, quiet=not verbose)
     return c
 
 
-def _patient_culler():
-    """A kernel manager that culls a kernel only after it was seen with no browser for a whole timeout.
-
-    A pre-heated kernel may wait in Voilà's pool longer than the timeout; when
-    a page takes it, the browser connects a moment later. The stock culler
-    could shut it in that moment (it looks idle and unconnected); this one
-    starts counting when it first sees the kernel out of the pool unconnected.
-    """
-    import time
-
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-
-    class PatientCuller(AsyncMappingKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self._kp_unconnected_since: dict[str, float] = {}
-
-        async def cull_kernel_if_idle(self, kernel_id: str):
-            if self._kernel_connections.get(kernel_id, 0) == 0:
-                since = self._kp_unconnected_since.setdefault(kernel_id, time.monotonic())
-                if time.monotonic() - since < self.cull_idle_timeout:
-                    return None
-            else:
-                self._kp_unconnected_since.pop(kernel_id, None)
-            return await super().cull_kernel_if_idle(kernel_id)
-
-    return PatientCuller
-
-
 @contextmanager
-def pages_folder(source: Path = NOTEBOOKS_DIR) -> Iterator[Path]:
-    """A temporary folder holding copies of the page notebooks only."""
+def server_folder(source: Path = NOTEBOOKS_DIR, *, tmp: str | os.PathLike | None = None) -> Iterator[Path]:
+    """The server's private temporary folder: copies of the page notebooks only (in ``pages/``).
+
+    Folders left by a server that was killed (its process gone) are removed
+    first (:func:`clean_stale_folders`); this one is removed at the end.
+    """
     missing = [p for p in PAGES if not (source / p).exists()]
     if missing:
         raise KpworkError(f"page notebooks missing in {source}: {', '.join(missing)}")
-    folder = Path(tempfile.mkdtemp(prefix="kpwork-pages-"))
+    clean_stale_folders(tmp)
+    folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=tmp))
     try:
+        (folder / "owner").write_text(_owner(os.getpid()), encoding="ascii")
+        (folder / "pages").mkdir()
         for page in PAGES:
-            shutil.copyfile(source / page, folder / page)
+            shutil.copyfile(source / page, folder / "pages" / page)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_stale_folders(tmp: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the private folders (page copies, connection files) of servers whose process is gone; the removed.
+
+    A folder belongs to the process written in its ``owner`` file (id and
+    start time, so that a new process with a reused id does not keep it).
+    """
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = (folder / "owner").read_text(encoding="ascii").strip()
+            pid = int(owner.split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # not ours, or being created right now
+        if _owner(pid) != owner:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        log.info("removed %d folder(s) of a server that was stopped abruptly", len(removed))
+    return removed
+
+
+def _owner(pid: int) -> str:
+    """``"<pid> <start time>"`` of a running process, ``""`` when it is gone."""
+    import psutil
+
+    try:
+        return f"{pid} {psutil.Process(pid).create_time():.2f}"
+    except psutil.Error:
+        return ""
 
 
 def index_html(meta: dict) -> str:
@@ -226,8 +249,11 @@ def serve(
     host: str = SERVE.host,
     port: int = SERVE.port,
     out_dir: str | os.PathLike = OUTPUTS_DIR,
-    culling: Culling = Culling(),
-    preheat: bool = True,
+    limits: PageLimits | None = None,
+    extra_hosts: Iterable[str] = (),
+    on_listening: Callable[[str], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
+    verbose: bool = False,
 ) -> None:
     """Serve the meeting pages of a region's latest run with Voilà until Ctrl-C.
 
@@ -242,10 +268,17 @@ def serve(
         TCP port (8866 by default); a taken port is an error.
     out_dir
         Where ``kpwork run`` wrote the runs.
-    culling
-        When idle kernels of closed pages are shut (:class:`Culling`).
-    preheat
-        Keep one pre-rendered kernel per page (faster first view).
+    limits
+        The kernels' cap, pre-heating and grace (:func:`page_limits`).
+    extra_hosts
+        More names the server answers to (besides loopback and ``host``),
+        e.g. a name in the local network's DNS.
+    on_listening
+        Called with the server's URL once it accepts connections.
+    on_ready
+        Called once every page has its pre-heated kernels ready.
+    verbose
+        Voilà's log at INFO.
 
     Raises
     ------
@@ -256,24 +289,41 @@ def serve(
     --------
     ``serve("data/otrokovicko")`` then open http://127.0.0.1:8866/
     """
+    from kpwork.serve_guard import allowed_hosts
+
     results = latest_results(region_dir, out_dir)
+    limits = limits or page_limits()
     if host not in _LOCAL_HOSTS:
         warnings.warn(f"serving on {host}: other computers on the network can open the pages (there is no password)", KpworkWarning, stacklevel=2)
     check_port(host, port)
-    with pages_folder() as pages:
-        _run_voila(pages, results, voila_config(pages, host=host, port=port, culling=culling, preheat=preheat))
+    with server_folder() as folder:
+        config = voila_config(folder, host=host, port=port, limits=limits, verbose=verbose)
+        hooks = {"allowed": allowed_hosts(host, extra=extra_hosts), "on_listening": on_listening, "on_ready": on_ready}
+        _run_voila(folder / "pages", results, config, hooks)
 
 
-def _run_voila(pages: Path, results: Path, config) -> None:
+def server_url(host: str, port: int) -> str:
+    """The URL to open on this computer (``[…]`` around an IPv6 address; loopback for a wildcard address)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+def _run_voila(pages: Path, results: Path, config, hooks: dict) -> None:
     import json
 
+    import tornado.ioloop
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    from kpwork.serve_guard import guarded_application
 
     os.environ[RESULTS_ENV] = str(results)
     index = index_html(json.loads((results / "region.json").read_text(encoding="utf-8")))
+    ours = {TornadoVoilaHandler: page_handler(), VoilaKernelWebsocketHandler: page_websocket()}
 
     class MeetingVoila(Voila):
-        """Voilà with our settings on top of any user config, and a static index at ``/``."""
+        """Voilà with our settings on top of any user config, a static index at ``/``, guarded, quiet."""
 
         def parse_command_line(self, argv=None):
             super().parse_command_line(argv)
@@ -286,13 +336,43 @@ def _run_voila(pages: Path, results: Path, config) -> None:
             self.template_paths.insert(0, str(VOILA_TEMPLATE))
 
         def init_handlers(self):
-            handlers = [h for h in super().init_handlers() if h[0] != self.server_url]
+            handlers = [(h[0], ours.get(h[1], h[1]), *h[2:]) for h in super().init_handlers() if h[0] != self.server_url]
             return [(self.server_url, _static_page_handler(), {"body": index}), *handlers]
+
+        def start(self):
+            # Voila.start with our application class (Host check, page policy, quiet log)
+            self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+            settings = self.init_settings()
+            self.app = guarded_application(hooks["allowed"])(**settings)
+            self.app.settings.update(self.tornado_settings)
+            self.app.add_handlers(".*$", self.init_handlers())
+            loop = tornado.ioloop.IOLoop.current()
+            if hooks["on_listening"]:  # runs once the loop runs, i.e. after the socket is bound and listening
+                loop.add_callback(hooks["on_listening"], server_url(self.ip, self.port))
+            if hooks["on_ready"]:
+                _when_pools_filled(self.kernel_manager, hooks["on_ready"])
+            self.listen()
 
     app = MeetingVoila()
     app.initialize([])
-    log.info("serving %s on http://%s:%s/", results, config.Voila.ip, config.Voila.port)
     app.start()
+
+
+def _when_pools_filled(kernel_manager, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, when every pre-heated kernel has its page rendered."""
+    import tornado.ioloop
+
+    def rendered(task) -> bool:  # a pool entry is done once its kernel started; the page renders after
+        return task.done() and not task.cancelled() and task.exception() is None and task.result()["task"].done()
+
+    def check() -> None:
+        pools = getattr(kernel_manager, "_pools", {})
+        if pools and all(pool and all(rendered(t) for t in pool) for pool in pools.values()):
+            timer.stop()
+            callback()
+
+    timer = tornado.ioloop.PeriodicCallback(check, 500)
+    timer.start()
 
 
 def _static_page_handler():

@@ -92,8 +92,7 @@ def start_server(out_dir: Path, results: Path, log: Path, *extra: str, timeout: 
 
 
 def _pools_filled(log: Path) -> bool:
-    text = log.read_text(errors="replace")
-    return "Kernel pool of meeting.ipynb is filled" in text and "Kernel pool of catalogue.ipynb is filled" in text
+    return "kpwork: ready for" in log.read_text(errors="replace")
 
 
 def stop_server(process: subprocess.Popen) -> int:
@@ -132,8 +131,11 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="cs-CZ")
     pg = context.new_page()
+    refused = []
+    pg.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+    assert refused == [], "the page needs something its Content-Security-Policy forbids"
 
 
 def screenshot(pg, name: str, *, height: int = 2600) -> Path:
