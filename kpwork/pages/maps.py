@@ -96,7 +96,7 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
         Optional XYZ tile URL (e.g. a local tile server); none by default.
     """
     lon0, lat0, lon1, lat1 = bounds
-    m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=False, zoom_start=11)
+    m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=False, zoom_start=11, zoom_snap=0.25)
     m.default_js = []
     m.default_css = []
     js, css = leaflet_assets()
@@ -463,10 +463,22 @@ _SCRIPT = """
     drawServices();
   }
   update();
-  var size = map.getSize(), left = legend.offsetWidth + 20, right = controls.offsetWidth + 20, top = (head ? head.offsetHeight : 0) + 20, bottom = legend.offsetHeight + 20;
-  if (size.x - left - right < 240) { left = 10; right = 10; }
-  if (size.y - top - bottom < 200) { top = 10; bottom = 10; }
-  map.fitBounds(D.fit, {paddingTopLeft: [left, top], paddingBottomRight: [right, bottom]});
+  function fit() {
+    var size = map.getSize();
+    if (size.x <= 0 || size.y <= 0) return;
+    // the shapes and names above the legend and left of the switch (both stay put in their corners)
+    var left = 20, right = controls.offsetWidth + 20, top = (head ? head.offsetHeight : 0) + 20, bottom = legend.offsetHeight + 20;
+    if (size.x - left - right < 240) { left = 10; right = 10; }
+    if (size.y - top - bottom < 200) { top = 10; bottom = 10; }
+    map.fitBounds(D.fit, {paddingTopLeft: [left, top], paddingBottomRight: [right, bottom]});
+  }
+  // a page may size the map's frame after this runs (widgets): fit again on every resize until the reader moves the map
+  var container = map.getContainer(), moved = false;
+  ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (e) { container.addEventListener(e, function () { moved = true; }, true); });
+  fit();
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { if (!moved && container.clientWidth > 0 && container.clientHeight > 0) { map.invalidateSize(); fit(); } }).observe(container);
+  }
 })();
 """
 

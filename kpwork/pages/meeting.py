@@ -223,22 +223,23 @@ def gap_table(rows: pd.DataFrame, *, lang: str = "cs", region: dict[str, float] 
 
 
 _CSS = """<style>
-:root { --jp-widgets-font-size: 17px; --jp-widgets-inline-height: 34px; --jp-widgets-inline-label-width: 120px;
+:root { --jp-widgets-font-size: 17px; --jp-widgets-inline-height: 34px; --jp-widgets-inline-label-width: 150px;
         --jp-ui-font-size1: 17px; --jp-content-font-size1: 17px; }
 .kp-app { font: 17px/1.4 "DejaVu Sans", Arial, sans-serif; max-width: 1900px; }
 .kp-app h1 { font-size: 26px; margin: 2px 0; } .kp-app h2 { font-size: 22px; margin: 10px 0 4px; } .kp-app h3 { font-size: 19px; margin: 8px 0 4px; }
 .kp-app .widget-label, .kp-app select, .kp-app .widget-readout, .kp-app button { font-size: 17px !important; }
 .kp-top { align-items: center; justify-content: space-between; }
 .kp-side { padding-right: 12px; }
-.kp-headline { font-weight: bold; font-size: 18px; margin: 6px 0; }
-.kp-map { width: 100%; height: calc(100vh - 80px); min-height: 420px; max-height: 900px; border: 1px solid #bbb; }
+.kp-app .kp-headline { font-weight: bold; font-size: 18px; line-height: 1.35; margin: 10px 0 6px; }
+.kp-map { width: 100%; height: calc(100vh - 100px); min-height: 420px; max-height: 900px; border: 1px solid #bbb; }
 .kp-table { border-collapse: collapse; font-size: 16px; margin: 6px 0; }
 .kp-table th, .kp-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
 .kp-table th:first-child, .kp-table td:first-child { text-align: left; }
 .kp-table thead th { background: #f0f0f0; vertical-align: bottom; }
 .kp-gaps tbody tr.kp-region td, .kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
 .kp-contrib th { white-space: normal; max-width: 8.5em; }
-.kp-note { color: #555; font-size: 15px; }
+.kp-gaps td:first-child { white-space: nowrap; } .kp-contrib td:first-child { min-width: 12em; }
+.kp-app .kp-note { color: #555; font-size: 15px; line-height: 1.35; }
 .kp-notice { background: #fff4d6; border-left: 6px solid #e0a800; padding: 8px 12px; }
 </style>"""
 
@@ -297,14 +298,17 @@ class MeetingApp:
         self.group.observe(self._on_group, names="value")
         for widget in (self.druh, self.muni):
             widget.observe(self._on_map, names="value")
-        side = w.VBox([self.group, self.druh, self.muni, self.headline, w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.table],
+        side = w.VBox([self.group, self.druh, self.muni, self.headline, w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html)],
                       layout=w.Layout(width="36%"))
         side.add_class("kp-side")
         return [w.HBox([side, self.map], layout=w.Layout(width="100%", align_items="flex-start"))]
 
     def _profile_panel(self) -> list:
-        self.profile = self.w.HTML()
-        return [self.profile]
+        """The table of municipalities (the region last) and the chosen municipality's profile, side by side."""
+        w = self.w
+        self.profile = w.HTML()
+        return [w.Box([w.VBox([self.table], layout=w.Layout(flex="1 1 600px")), w.VBox([self.profile], layout=w.Layout(flex="1 1 480px"))],
+                      layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))]
 
     def _group_options(self) -> list[tuple[str, str]]:
         return [(_t("all_groups", self.lang), ALL)] + [(target_group_label(g, self.lang), g) for g in self.data.groups()]
