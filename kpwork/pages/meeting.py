@@ -238,7 +238,7 @@ _CSS = """<style>
 .kp-table thead th { background: #f0f0f0; vertical-align: bottom; }
 .kp-gaps tbody tr.kp-region td, .kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
 .kp-contrib th { white-space: normal; max-width: 8.5em; }
-.kp-gaps td:first-child { white-space: nowrap; } .kp-contrib td:first-child { min-width: 12em; }
+.kp-gaps td:first-child { white-space: nowrap; } .kp-contrib td:first-child { min-width: 12em; max-width: 20em; }
 .kp-app .kp-note { color: #555; font-size: 15px; line-height: 1.35; }
 .kp-notice { background: #fff4d6; border-left: 6px solid #e0a800; padding: 8px 12px; }
 </style>"""
@@ -338,7 +338,7 @@ class MeetingApp:
         self.service.observe(self._on_service, names="value")
         for widget in (self.method, self.mix, self.weight):
             widget.observe(self._on_funding, names="value")
-        results = w.Box([w.VBox([self.contrib], layout=w.Layout(flex="1 1 640px", max_width="900px")), w.VBox([self.chart], layout=w.Layout(flex="1 1 420px"))],
+        results = w.Box([w.VBox([self.contrib], layout=w.Layout(flex="0 1 auto", max_width="100%")), w.VBox([self.chart], layout=w.Layout(flex="1 1 380px"))],
                         layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
         return [title, w.HBox([self.service, self.plan_note]), w.HBox([self.method, self.mix]), self.weight, results]
 
