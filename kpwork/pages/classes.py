@@ -96,7 +96,7 @@ def count_classes(values: pd.Series, colours: Sequence[str], *, zero: str, lang:
     --------
     >>> c = count_classes(pd.Series([-2.0, 0.3, 4, 60]), SHORTFALL_COLOURS, zero="nic nechybí")
     >>> [text for text, _ in c.legend]
-    ['nic nechybí', 'méně než 1', '1–4', '5–60']
+    ['nic nechybí', 'méně než 1', '1–4', '5 a více']
     >>> c.colours.tolist() == [SHORTFALL_COLOURS[0], *c.colours.tolist()[1:]]
     True
     """

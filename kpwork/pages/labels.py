@@ -54,9 +54,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "region_subtitle": ("Přehled potřeb a sociálních služeb", "Needs and social services overview"),
     "municipality_subtitle": ("obec mikroregionu {region}", "municipality of the microregion {region}"),
     "whole_region": ("celý region", "whole region"),
-    "map_need": ("Potřeba: {druh}", "Need: {druh}"),
     "map_coverage": ("Pokrytí potřeby: {druh}", "Need covered: {druh}"),
-    "map_access": ("Dostupnost: {druh}", "Accessibility: {druh}"),
     "map_population": ("Obyvatelé 65+", "Inhabitants 65+"),
     "map_shortfall": ("Kolik chybí (odhad): {druh}, {unit}", "Shortfall (estimate): {druh}, {unit}"),
     "map_need_unit": ("Potřeba (odhad): {druh}, {unit}", "Need (estimate): {druh}, {unit}"),
@@ -370,8 +368,8 @@ def word(key: str, lang: str = "cs", **fields: object) -> str:
 
     Examples
     --------
-    >>> word("map_need", "cs", druh="pečovatelská služba")
-    'Potřeba: pečovatelská služba'
+    >>> word("map_coverage", "cs", druh="pečovatelská služba")
+    'Pokrytí potřeby: pečovatelská služba'
     """
     return translate(WORDS, key, lang, **fields)
 
