@@ -284,13 +284,18 @@ def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame
 def region_totals(rows: pd.DataFrame) -> dict[str, float]:
     """Need, reachable capacity, shortfall and coverage of the rows taken together (one type, one unit).
 
-    Rows of a whole region (``mezery_region``: one row) are taken as they are.
+    The row of a whole region (one row of ``mezery_region``, no ``kod_obce``)
+    is taken as the run computed it; rows of municipalities (a target group's
+    rows of ``mezery``) are added up.
 
     Examples
     --------
     >>> region_totals(pd.DataFrame({"potreba": [30.0, 10.0], "kapacita_dosazitelna": [20.0, 10.0]}))
     {'potreba': 40.0, 'kapacita_dosazitelna': 30.0, 'mezera': 10.0, 'pokryti': 0.75}
     """
+    columns = ("potreba", "kapacita_dosazitelna", "mezera", "pokryti")
+    if len(rows) == 1 and set(columns) <= set(rows.columns) and "kod_obce" not in rows:
+        return {c: float(rows[c].iloc[0]) for c in columns}
     need = float(rows["potreba"].sum())
     capacity = float(rows["kapacita_dosazitelna"].sum())
     return {"potreba": need, "kapacita_dosazitelna": capacity, "mezera": need - capacity, "pokryti": capacity / need if need > 0 else float("nan")}
