@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ from kpwork.pages.classes import (
     count_bounds,
     count_classes,
     coverage_classes,
+    fisher_jenks,
     nice_ceiling,
 )
 from kpwork.pages.element import Element
@@ -88,6 +90,33 @@ def test_class_bounds_are_whole_and_round(sample):
     assert labels[0] == "nic nechybí"
     assert all(re.fullmatch(r"(méně než 1|\d+(\u00a0\d+)?(–\d+(\u00a0\d+)?)?|\d+ a více)", t) for t in labels[1:]), labels
     assert "," not in "".join(labels), "no decimals in class bounds"
+
+
+def _spread(values: np.ndarray, bounds: list[float]) -> float:
+    """The within-class sum of squared deviations of a grouping by upper bounds."""
+    classes = np.searchsorted(np.asarray(bounds), values, side="left")
+    return float(sum(((values[classes == c] - values[classes == c].mean()) ** 2).sum() for c in set(classes)))
+
+
+def test_fisher_jenks_groups_as_tightly_as_mapclassify():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mapclassify
+
+        rng = np.random.default_rng(7)
+        checked = 0
+        for _ in range(120):
+            values = np.floor(rng.lognormal(2, 1.2, int(rng.integers(6, 60))) + 0.5)
+            k = int(rng.integers(2, 6))
+            if len(set(values)) <= k:
+                continue
+            ours, theirs = fisher_jenks(values, k), list(mapclassify.FisherJenks(values, k=k).bins)
+            assert ours[-1] == values.max() and len(ours) == k
+            assert _spread(values, ours) == pytest.approx(_spread(values, theirs)), (values.tolist(), k)
+            checked += 1
+    assert checked > 80
 
 
 def test_round_class_bounds():
