@@ -249,7 +249,7 @@ class MeetingApp:
 
     The page is built of parts, each a method returning its widgets:
     :meth:`_header` (title, language), :meth:`_map_panel` (choices, headline,
-    table, map), :meth:`_profile_panel`, :meth:`_funding_widgets`; a further
+    the chosen municipality's profile, map), :meth:`_table_panel`, :meth:`_funding_widgets`; a further
     panel goes in :attr:`panels` (widgets shown after the funding panel).
     """
 
@@ -271,7 +271,7 @@ class MeetingApp:
     # -- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.root.children = [*self._header(), *self._map_panel(), *self._profile_panel(), *self._funding_widgets(), *self.panels]
+        self.root.children = [*self._header(), *self._map_panel(), *self._table_panel(), *self._funding_widgets(), *self.panels]
         self._render_map()
         self._render_funding()
 
@@ -298,17 +298,15 @@ class MeetingApp:
         self.group.observe(self._on_group, names="value")
         for widget in (self.druh, self.muni):
             widget.observe(self._on_map, names="value")
-        side = w.VBox([self.group, self.druh, self.muni, self.headline, w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html)],
+        self.profile = w.HTML()
+        side = w.VBox([self.group, self.druh, self.muni, self.headline, w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.profile],
                       layout=w.Layout(width="36%"))
         side.add_class("kp-side")
         return [w.HBox([side, self.map], layout=w.Layout(width="100%", align_items="flex-start"))]
 
-    def _profile_panel(self) -> list:
-        """The table of municipalities (the region last) and the chosen municipality's profile, side by side."""
-        w = self.w
-        self.profile = w.HTML()
-        return [w.Box([w.VBox([self.table], layout=w.Layout(flex="1 1 600px")), w.VBox([self.profile], layout=w.Layout(flex="1 1 480px"))],
-                      layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))]
+    def _table_panel(self) -> list:
+        """The table of municipalities, the whole region last (the chosen municipality's profile is beside the map)."""
+        return [self.table]
 
     def _group_options(self) -> list[tuple[str, str]]:
         return [(_t("all_groups", self.lang), ALL)] + [(target_group_label(g, self.lang), g) for g in self.data.groups()]

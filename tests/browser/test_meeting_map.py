@@ -247,3 +247,31 @@ def test_markup_in_names_never_runs_on_an_exported_page(hostile_server, browser,
         assert dialogs == [] and frame.locator("img[src='x'], svg[onload]").count() == 0
     finally:
         context.close()
+
+
+def test_a_municipality_map_shows_its_neighbours_names_clear_of_legend_and_switch(run_outputs, browser, tmp_path):
+    from kpwork.pages import views
+
+    r = load(run_outputs[1])
+    document = tmp_path / "obec.html"
+    document.write_text(f"<!DOCTYPE html><html><body>{views.region_map(r, kod_obce='588318')}</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    try:
+        pg.goto(document.as_uri())
+        frame = pg.frame_locator("iframe.kp-map")
+        frame.locator(".kp-legend").wait_for(timeout=TIMEOUT)
+        pg.wait_for_timeout(500)
+        boxes = frame.locator(".kp-name").evaluate_all(
+            "els => { const r = e => e.getBoundingClientRect(); const legend = r(document.querySelector('.kp-legend'));"
+            " const ctrl = r(document.querySelector('.kp-ctrl')); const head = r(document.querySelector('.kp-headline'));"
+            " const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;"
+            " const w = document.documentElement.clientWidth, h = document.documentElement.clientHeight;"
+            " return els.map(e => { const b = r(e.firstChild); return [e.firstChild.textContent, b.left >= 0 && b.right <= w && b.top >= 0 && b.bottom <= h,"
+            " meet(b, legend) || meet(b, ctrl) || meet(b, head)]; }); }")
+        shown = {name: (inside, covered) for name, inside, covered in boxes}
+        for name in ("Bělov", "Nová Dědina", "Žlutava", "Otrokovice"):  # Bělov and its neighbours
+            assert shown[name] == (True, False), (name, shown[name])
+        assert not any(covered for inside, covered in shown.values() if inside), shown
+    finally:
+        context.close()
