@@ -66,7 +66,7 @@ def test_no_page_module_branches_on_the_language():
 
 
 def test_lookups():
-    assert labels.word("map_need", "en", druh="home care") == "Need: home care"
+    assert labels.word("map_need_unit", "en", druh="home care", unit="clients") == "Need (estimate): home care, clients"
     assert labels.label(labels.GAP_STATES, "nedostatek", "en") == "shortage"
     assert labels.label(labels.LOAD_STATES, "neznamy") == labels.label(labels.LOAD_STATES, float("nan")) == "–"
     assert labels.label(labels.DECISIONS, None, default="") == ""

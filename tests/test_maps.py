@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from kpwork import load_region
@@ -12,6 +14,16 @@ from kpwork.access import reachable_capacity
 from kpwork.errors import InvalidParameter
 from kpwork.gaps import find_gaps, municipality_gaps, service_load
 from kpwork.need import region_need
+from kpwork.pages.classes import (
+    COVERAGE_COLOURS,
+    NO_DATA_COLOUR,
+    SHORTFALL_COLOURS,
+    count_bounds,
+    count_classes,
+    coverage_classes,
+    fisher_jenks,
+    nice_ceiling,
+)
 from kpwork.pages.element import Element
 from kpwork.pages.maps import embed, leaflet_assets, map_html, region_map
 
@@ -41,23 +53,126 @@ def test_leaflet_is_inlined_with_images():
     assert "images/layers.png" not in css and "data:image/png;base64," in css
 
 
+def _data(page: str) -> dict:
+    """The map's data, as its script reads it."""
+    return json.loads(re.search(r"D = (\{.*?\});\n", page).group(1))
+
+
 def test_region_map_is_offline_and_draws_members_and_services(sample, page):
     region = sample[0]
+    data = _data(page)
     assert not EXTERNAL.search(page)
     assert page.count("L.map(") == 1, "one Leaflet map"
-    assert page.count('"kod_obce": "585599"') == 3, "one polygon per choropleth layer"
-    assert page.count("L.circleMarker(") == len(region.services)
-    assert "Potřeba: pečovatelská služba (§40) (klienti)" in page  # the legend, as HTML, with the unit
-    assert json.dumps("Služby – terénní")[1:-1] in page  # the layer control, as JSON
+    assert sorted(f["properties"]["kod_obce"] for f in data["areas"]["features"]) == sorted(region.members), "each member drawn once"
+    assert len(data["info"]["40"]["services"]) == (region.services["druh"] == "40").sum(), "the services of the type shown"
+    assert [m["key"] for m in data["measures"]] == ["mezera", "pokryti", "potreba"], "shortfall first"
+    assert "Kolik chybí (odhad): pečovatelská služba (§40), klienti" in data["info"]["40"]["legends"]["mezera"]
+    assert "imperial:false" in page.replace(" ", ""), "a metric scale only"
 
 
 def test_numbers_in_tooltips_legends_and_popups_are_czech(page):
-    assert "0\u00a0% – 25\u00a0%" in page and "≥ 100\u00a0%" in page, "the coverage legend in percent"
-    assert re.search(r'"_pokryti": "\d+\\u00a0%"', page), "coverage in tooltips (GeoJSON), a no-break space before %"
-    assert "<td>120\u00a0klientů</td>" in page, "capacity in a popup, with the plural of its unit"
-    assert re.search(r'"_potreba": "(&lt;|<)?\d+\\u00a0klient', page), "need in tooltips, with its unit"
-    assert "<td>98\u00a0% (v normě; klienti za rok / kapacita klientů)</td>" in page, "load, its state and what it compares in a popup"
-    assert "<td>97\u00a0% (v normě; obsazenost lůžek či míst)</td>" in page, "a home's load is its occupancy (bed-days), not clients over beds"
+    info = _data(page)["info"]["40"]
+    assert "méně než 25\u00a0%" in info["legends"]["pokryti"] and "100\u00a0% a více" in info["legends"]["pokryti"], "coverage legend in percent"
+    tip = info["tips"]["588318"]
+    assert re.search(r"<th>Pokrytí potřeby</th><td>\d+\u00a0% \(celý region 79\u00a0%\)</td>", tip), "each municipality compared with the region"
+    assert re.search(r"<th>Potřeba \(odhad\)</th><td>\d+,\d\u00a0klient", tip), "need in tooltips, with its unit"
+    popups = " ".join(s["popup"] for s in info["services"])
+    assert "<td>120\u00a0klientů</td>" in popups, "capacity in a popup, with the plural of its unit"
+    assert "<td>98\u00a0% (v normě; klienti za rok / kapacita klientů)</td>" in popups, "load, its state and what it compares in a popup"
+    assert info["headline"].startswith("V celém regionu chybí 66\u00a0klientů (pokrytí potřeby 79\u00a0%). Nejvíce chybí: ")
+
+
+def test_class_bounds_are_whole_and_round(sample):
+    region, _, per_municipality, *_ = sample
+    page = map_html(region_map(region.municipalities.loc[list(region.members)], region.services, per_municipality, druh="37"))
+    legend = _data(page)["info"]["37"]["legends"]["mezera"]
+    labels = re.findall(r"</i>([^<]+)</div>", legend)
+    assert labels[0] == "nic nechybí"
+    assert all(re.fullmatch(r"(méně než 1|\d+(\u00a0\d+)?(–\d+(\u00a0\d+)?)?|\d+ a více)", t) for t in labels[1:]), labels
+    assert "," not in "".join(labels), "no decimals in class bounds"
+
+
+def _spread(values: np.ndarray, bounds: list[float]) -> float:
+    """The within-class sum of squared deviations of a grouping by upper bounds."""
+    classes = np.searchsorted(np.asarray(bounds), values, side="left")
+    return float(sum(((values[classes == c] - values[classes == c].mean()) ** 2).sum() for c in set(classes)))
+
+
+def test_fisher_jenks_groups_as_tightly_as_mapclassify():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mapclassify
+
+        rng = np.random.default_rng(7)
+        checked = 0
+        for _ in range(120):
+            values = np.floor(rng.lognormal(2, 1.2, int(rng.integers(6, 60))) + 0.5)
+            k = int(rng.integers(2, 6))
+            if len(set(values)) <= k:
+                continue
+            ours, theirs = fisher_jenks(values, k), list(mapclassify.FisherJenks(values, k=k).bins)
+            assert ours[-1] == values.max() and len(ours) == k
+            assert _spread(values, ours) == pytest.approx(_spread(values, theirs)), (values.tolist(), k)
+            checked += 1
+    assert checked > 80
+
+
+def test_round_class_bounds():
+    assert nice_ceiling(13) == 20 and nice_ceiling(372) == 500 and nice_ceiling(7.2) == 8
+    assert count_bounds(pd.Series([0.2, 1, 2, 3])) == [1, 2, 3]
+    bounds = count_bounds(pd.Series([1, 2, 3, 9, 14, 18, 60, 70, 400, 382.4]))
+    assert bounds[-1] == 400 and all(b in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 25, 50, 100, 200, 250, 500) for b in bounds[:-1])
+    classes = count_classes(pd.Series([-1.0, 0.0, 0.4, 1.2, 382.0, float("nan")]), SHORTFALL_COLOURS, zero="nic nechybí")
+    assert classes.colours.iloc[0] == classes.colours.iloc[1] == SHORTFALL_COLOURS[0]
+    assert classes.colours.iloc[-1] == NO_DATA_COLOUR and classes.colours.iloc[4] == SHORTFALL_COLOURS[-1]
+    assert [c for _, c in coverage_classes(pd.Series([0.2])).legend] == list(COVERAGE_COLOURS)
+
+
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+
+
+def test_names_from_data_are_never_markup(sample):
+    region, _, per_municipality, access, load = sample
+    munis = region.municipalities.loc[list(region.members)].copy()
+    munis["nazev"] = munis["nazev"].astype(str)
+    munis.loc["588318", "nazev"] = HOSTILE
+    services = region.services.copy()
+    services.loc[services["druh"] == "40", ["nazev", "poskytovatel"]] = HOSTILE
+    gaps = per_municipality.copy()
+    gaps.loc[gaps["kod_obce"] == "588318", "nazev"] = HOSTILE
+    page = map_html(region_map(munis, services, gaps, druh="40", access=access, load=load))
+    assert "<img" not in page and "<script>alert" not in page and "alert(1)" in page
+    data = _data(page)
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    assert escaped in data["info"]["40"]["tips"]["588318"]
+    assert all(escaped in s["tip"] and s["popup"].count(escaped) == 2 for s in data["info"]["40"]["services"])
+    assert HOSTILE in [n[2] for n in data["names"]], "a name is set as text by the script, not as HTML"
+    assert "textContent = text" in page and "innerHTML = n" not in page
+    frame = embed(region_map(munis, services, gaps, druh="40")).html
+    assert ' sandbox="allow-scripts" ' in frame and "allow-same-origin" not in frame
+
+
+def test_several_types_to_pick_from(sample):
+    region, _, per_municipality, *_ = sample
+    page = map_html(region_map(region.municipalities.loc[list(region.members)], region.services, per_municipality, druh="40", types=["37", "40", "41"]))
+    data = _data(page)
+    assert [t["code"] for t in data["types"]] == ["37", "40", "41"] and data["initial"] == "40"
+    assert data["info"]["41"]["services"] == [] and "nic nechybí" not in data["info"]["41"]["headline"]
+
+
+def test_a_subset_of_municipalities_keeps_the_region_to_compare_with(sample):
+    region, _, per_municipality, access, load = sample
+    subset = region.municipalities.loc[["588318", "585599", "588814"]]
+    reference = pd.DataFrame([{"druh": "40", "jednotka": "klienti", "potreba": 400.0, "kapacita_dosazitelna": 100.0, "mezera": 300.0, "pokryti": 0.25}])
+    data = _data(map_html(region_map(subset, region.services, per_municipality, druh="40", reference=reference, focus="588318")))
+    assert sorted(data["info"]["40"]["tips"]) == ["585599", "588318", "588814"]
+    assert "(celý region 25\u00a0%)" in data["info"]["40"]["tips"]["588318"]
+    lat0, lon0 = data["fit"][0]
+    lat1, lon1 = data["fit"][1]
+    names = {n[2]: (n[0], n[1]) for n in data["names"]}
+    assert all(lat0 <= lat <= lat1 and lon0 <= lon <= lon1 for lat, lon in names.values()), "the neighbours' names are in view"
 
 
 def test_focus_outside_region_is_a_clear_error(sample):
@@ -75,8 +190,9 @@ def test_gaps_of_several_target_groups_are_refused(sample):
 def test_english_labels(sample):
     region, _, per_municipality, *_ = sample
     page = map_html(region_map(region.municipalities.loc[list(region.members)], region.services, per_municipality, druh="40", lang="en"))
-    assert "Need: home care (§40)" in page and json.dumps("Services – field")[1:-1] in page
-    assert "≥ 100%" in page
+    data = _data(page)
+    assert "Shortfall (estimate): home care (§40), clients" in data["info"]["40"]["legends"]["mezera"]
+    assert "100% or more" in data["info"]["40"]["legends"]["pokryti"] and data["forms"][-1]["label"] == "field"
 
 
 def test_unknown_language_is_refused(sample):
@@ -97,5 +213,5 @@ def test_embedded_map_is_an_iframe_element(sample):
     region, _, per_municipality, *_ = sample
     element = embed(region_map(region.municipalities.loc[list(region.members)], region.services, per_municipality, druh="40"))
     assert isinstance(element, Element)
-    assert element.html.startswith('<iframe class="kp-map" title="Mapa" srcdoc="&lt;!DOCTYPE html&gt;')
+    assert element.html.startswith('<iframe class="kp-map" title="Mapa" sandbox="allow-scripts" srcdoc="&lt;!DOCTYPE html&gt;')
     assert "L.map(" in element.html

@@ -132,7 +132,49 @@ def test_meeting_app_renders_map_table_profile_and_funding(results):
     assert "kp-contrib" in app.contrib.value and app.chart.value.startswith("<img alt=")
     assert "Bělov" not in app.contrib.value.split("ostatní obce", 1)[0], "Bělov's 1 client of S01 stays in the pooled row"
     app.language.value = "en"
-    assert "Meeting: Otrokovicko" in app.root.children[0].value
+    assert "Meeting: Otrokovicko" in _text(app.root)
+
+
+def _text(widget) -> str:
+    """Every HTML the page's widgets show."""
+    return str(getattr(widget, "value", "")) if not hasattr(widget, "children") else "".join(_text(c) for c in widget.children)
+
+
+def test_switching_the_service_selects_its_planned_method_and_redraws_everything(results):
+    app = meeting.MeetingApp(results)
+    planned = dict(zip(results["financovani_sluzby"]["sluzba_id"], results["financovani_sluzby"]["metoda"], strict=True))
+    app.method.value = "rovnym_dilem"
+    app.mix.value = "na_obyvatele"
+    for sid in [*list(planned)[1:], list(planned)[0]]:
+        app.service.value = sid
+        assert app.method.value == planned[sid] and app.mix.value == "" and app.weight.disabled, sid
+        table = meeting.pool_rows(meeting.contributions(results["financovani_srovnani"], sid, planned[sid]), app.data.pools.get(sid, []))
+        assert app.contrib.value.startswith(meeting.contribution_table(table).html), sid
+        assert app.plan_note.value.endswith(f"Plán: {meeting.method_label(planned[sid], 'cs')}</p>") and app.chart.value.startswith("<img"), sid
+
+
+def test_a_failing_redraw_shows_a_message_not_the_previous_numbers(results, monkeypatch):
+    app = meeting.MeetingApp(results)
+    assert "kp-contrib" in app.contrib.value
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(meeting, "contributions", broken)
+    app.method.value = "rovnym_dilem"
+    assert app.contrib.value == '<p class="kp-notice">Rozdělení pro tuto volbu se nepodařilo spočítat. Zvolte jinou metodu nebo službu.</p>'
+    assert app.chart.value == "" and app.plan_note.value == ""
+    assert "boom" not in _text(app.root) and "Traceback" not in _text(app.root)
+
+
+def test_map_panel_starts_with_the_type_lacking_most_and_compares_with_the_region(results):
+    app = meeting.MeetingApp(results)
+    assert app.druh.value == meeting.views.default_type(results)
+    region = results["mezery_region"].set_index("druh").loc[app.druh.value]
+    assert app.headline.value.startswith(f'<p class="kp-headline">V celém regionu chybí {fmt.estimate_count(region["mezera"], "cs", region["jednotka"])}')
+    assert "Nejvíce chybí: Otrokovice" in app.headline.value
+    last = _cells(app.table.value.replace('<tr class="kp-region">', "<tr>"))[-1]
+    assert last[0] == "celý region" and last[4] == fmt.percent(region["pokryti"])
 
 
 def test_funding_panel_pools_members_with_few_clients_under_every_method(results):
@@ -154,11 +196,11 @@ def test_meeting_page_of_a_region_without_services_says_so(tmp_path):
     analysis = analyse_region(load_region(tmp_path / "tri"), today=date(2026, 1, 15))
     written = write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
     app = meeting.MeetingApp(load(written[-1].parent))
-    assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in app.root.children[0].value
+    assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in _text(app.root)
     assert 'class="kp-map"' in app.map.value, "the need map is still shown"
     app.language.value = "en"
-    assert "No services are recorded in the region yet" in app.root.children[0].value
+    assert "No services are recorded in the region yet" in _text(app.root)
 
 
 def test_meeting_page_with_services_has_no_such_sentence(results):
-    assert "nejsou zapsané žádné služby" not in meeting.MeetingApp(results).root.children[0].value
+    assert "nejsou zapsané žádné služby" not in _text(meeting.MeetingApp(results).root)

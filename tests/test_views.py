@@ -18,6 +18,7 @@ from kpwork.pages.catalogue import serves
 from kpwork.pages.element import Chart, Element, Table, heading, join, paragraph
 from kpwork.region import load_region
 from kpwork.results import load, write_results
+from kpwork.taxonomy import planning_unit, service_type_label
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "otrokovicko"
 NBSP = "\u00a0"
@@ -197,10 +198,41 @@ def test_charts_and_map(r):
     for chart in (views.age_chart(r), views.age_chart(r, kod_obce=BELOV), views.need_chart(r), views.need_chart(r, kod_obce=BELOV)):
         assert isinstance(chart, Chart) and chart.html.startswith('<img alt="')
     assert views.need_chart(r, kod_obce=BELOV, lang="en").html.startswith('<img alt="How much of the need reachable services cover"')
-    shown = views.region_map(r, druh="§40", kod_obce=BELOV)
-    assert shown.html.startswith('<iframe class="kp-map"') and "Make this Notebook Trusted" not in shown.html
+    chosen = views.region_map(r, druh="§40", kod_obce=BELOV)
+    assert chosen.html.startswith('<p class="kp-note">Mapa ukazuje pečovatelská služba (§40). Jiný druh služby vyberte v mapě vpravo nahoře.</p>')
+    assert '<iframe class="kp-map" title="Mapa" sandbox="allow-scripts" style="width:100%;height:640px' in chosen.html
     with pytest.raises(InvalidParameter, match="unknown service type '99'"):
         views.region_map(r, druh="99")
+
+
+def test_the_map_shows_the_type_lacking_most_among_types_with_services_and_says_why(r):
+    regional = r["mezery_region"].set_index("druh")
+    present = set(r["sluzby"]["druh"])
+    default = views.default_type(r)
+    assert default in present
+    assert regional.loc[default, "mezera"] == regional.loc[sorted(present & set(regional.index))]["mezera"].max()
+    page = views.region_map(r).html
+    assert f"Mapa ukazuje {service_type_label(default, 'cs')}: druh služby, kterému v regionu chybí nejvíce kapacity" in page
+    assert "&amp;quot;initial&amp;quot;:&amp;quot;" + default in page or f'"initial":"{default}"' in page.replace("&quot;", '"')
+    types = page.replace("&quot;", '"').count('"code":')
+    assert types == len(views.map_types(r)) > 10, "every type to pick from"
+    mine = views.default_type(r, kod_obce=BELOV)
+    own = r["mezery_obce"].loc[(r["mezery_obce"]["kod_obce"] == BELOV) & r["mezery_obce"]["druh"].isin(present)]
+    assert own.set_index("druh").loc[mine, "mezera"] == own.loc[[u == planning_unit(d) for d, u in zip(own["druh"], own["jednotka"], strict=True)], "mezera"].max()
+    assert "kterému v obci chybí nejvíce" in views.map_note(r, kod_obce=BELOV).html
+
+
+def test_a_type_without_services_is_not_the_default(r):
+    """The run's main_type is the largest need; a type nobody provides would show need only."""
+
+    class Without(dict):
+        meta = {**r.meta, "main_type": "41"}
+
+    tables = Without({name: r[name] for name in ("mezery_region", "mezery_obce")})
+    tables["sluzby"] = r["sluzby"].loc[r["sluzby"]["druh"] != "37"]
+    assert "41" not in set(tables["sluzby"]["druh"]) and views.default_type(tables) not in ("37", "41")
+    tables["sluzby"] = r["sluzby"].iloc[0:0]
+    assert views.default_type(tables) == "41", "no services at all: the largest need"
 
 
 # --- a region without services, and the footer ------------------------------------------------

@@ -3,7 +3,8 @@
 Pages only select and render what :func:`kpwork.analysis.analyse_region`
 computed; they never compute a status, ratio or threshold of their own.
 Every public page function returns a :class:`~kpwork.pages.element.Element`
-(the Voilà apps return their widgets, the map a ``folium.Map``). What a
+(the Voilà apps return their widgets; :func:`kpwork.pages.maps.region_map`
+returns a ``folium.Map`` that :func:`kpwork.pages.maps.embed` puts in a sandboxed frame). What a
 public page may show of counts of real people is decided by :mod:`kpwork.disclosure`.
 
 - :mod:`~kpwork.pages.element`: the one page element (HTML), tables and inline charts;

@@ -88,9 +88,19 @@ def paragraph(text: str, *, css_class: str | None = None, italic: bool = False) 
     return Element(f"<p{attr}>{body}</p>")
 
 
-def frame(document: str, *, title: str, css_class: str) -> Element:
-    """A whole HTML document (a map, a print view) in an ``<iframe>``, so that its scripts and styles stay its own."""
-    return Element(f'<iframe class="{escape(css_class)}" title="{escape(title)}" srcdoc="{_html.escape(document, quote=True)}"></iframe>')
+def frame(document: str, *, title: str, css_class: str, sandbox: str | None = None, style: str | None = None) -> Element:
+    """A whole HTML document (a map, a print view) in an ``<iframe>``, so that its scripts and styles stay its own.
+
+    ``sandbox`` is the iframe's ``sandbox`` attribute (e.g. ``"allow-scripts"``: its
+    scripts run, but apart from the page); ``style`` an inline CSS style.
+
+    Examples
+    --------
+    >>> frame("<p>x</p>", title="Mapa", css_class="kp-map", sandbox="allow-scripts").html
+    '<iframe class="kp-map" title="Mapa" sandbox="allow-scripts" srcdoc="&lt;p&gt;x&lt;/p&gt;"></iframe>'
+    """
+    extra = (f' sandbox="{escape(sandbox)}"' if sandbox is not None else "") + (f' style="{escape(style)}"' if style else "")
+    return Element(f'<iframe class="{escape(css_class)}" title="{escape(title)}"{extra} srcdoc="{_html.escape(document, quote=True)}"></iframe>')
 
 
 class Table(Element):

@@ -55,10 +55,37 @@ WORDS: dict[str, tuple[str, str]] = {
     "region_subtitle": ("Přehled potřeb a sociálních služeb", "Needs and social services overview"),
     "municipality_subtitle": ("obec mikroregionu {region}", "municipality of the microregion {region}"),
     "whole_region": ("celý region", "whole region"),
-    "map_need": ("Potřeba: {druh}", "Need: {druh}"),
     "map_coverage": ("Pokrytí potřeby: {druh}", "Need covered: {druh}"),
-    "map_access": ("Dostupnost: {druh}", "Accessibility: {druh}"),
     "map_population": ("Obyvatelé 65+", "Inhabitants 65+"),
+    "map_shortfall": ("Kolik chybí (odhad): {druh}, {unit}", "Shortfall (estimate): {druh}, {unit}"),
+    "map_need_unit": ("Potřeba (odhad): {druh}, {unit}", "Need (estimate): {druh}, {unit}"),
+    "layer_shortfall": ("Kolik chybí", "Shortfall"),
+    "layer_coverage": ("Pokrytí potřeby (%)", "Need covered (%)"),
+    "layer_need": ("Potřeba", "Need"),
+    "map_layer": ("Mapa ukazuje", "The map shows"),
+    "map_services": ("Služby na mapě", "Services on the map"),
+    "nothing_missing": ("nic nechybí", "nothing missing"),
+    "no_need": ("žádná potřeba", "no need"),
+    "less_than": ("méně než {n}", "less than {n}"),
+    "or_more": ("{n} a více", "{n} or more"),
+    "most_missing": ("Nejvíce chybí: {places}", "Most missing: {places}"),
+    "nothing_missing_anywhere": ("Potřeba je ve všech obcích pokryta.", "The need is covered in every municipality."),
+    "region_missing": ("V celém regionu chybí {amount} (pokrytí potřeby {share}).",
+                       "The whole region lacks {amount} (need covered: {share})."),
+    "region_covered": ("V celém regionu je potřeba pokryta ({share}).", "In the whole region the need is covered ({share})."),
+    "vs_region": ("{value} (celý region {region})", "{value} (whole region {region})"),
+    "map_shows_default": ("Mapa ukazuje {druh}: druh služby, kterému v {where} chybí nejvíce kapacity ({amount}). "
+                          "Jiný druh služby vyberte v mapě vpravo nahoře.",
+                          "The map shows {druh}: the service type {where} lacks most capacity for ({amount}). "
+                          "Pick another type top right in the map."),
+    "map_shows_chosen": ("Mapa ukazuje {druh}. Jiný druh služby vyberte v mapě vpravo nahoře.",
+                         "The map shows {druh}. Pick another type top right in the map."),
+    "map_shows_none": ("Mapa ukazuje {druh}: v regionu zatím nejsou zapsané služby, proto je vidět jen potřeba. "
+                       "Jiný druh služby vyberte v mapě vpravo nahoře.",
+                       "The map shows {druh}: no services are recorded yet, so it shows the need. "
+                       "Pick another type top right in the map."),
+    "in_region": ("regionu", "the region"),
+    "in_municipality": ("obci", "the municipality"),
     "map": ("Mapa", "Map"),
     "services_of_form": ("Služby – {forma}", "Services – {forma}"),
     "no_data": ("bez údajů", "no data"),
@@ -172,8 +199,10 @@ MEETING: dict[str, tuple[str, str]] = {
     "all_groups": ("všechny skupiny", "all groups"),
     "type": ("Druh služby", "Service type"),
     "muni": ("Obec", "Municipality"),
-    "map_hint": ("Vrstvy mapy (potřeba, pokrytí, dostupnost, služby podle formy) se přepínají vpravo nahoře.",
-                 "Switch the map layers (need, coverage, accessibility, services by form) top right."),
+    "map_hint": ("Co mapa ukazuje (kolik chybí, pokrytí, potřeba) a které služby, přepnete v mapě vpravo nahoře.",
+                 "Switch what the map shows (shortfall, coverage, need) and which services top right in the map."),
+    "funding_failed": ("Rozdělení pro tuto volbu se nepodařilo spočítat. Zvolte jinou metodu nebo službu.",
+                       "The split for this choice could not be computed. Pick another method or service."),
     "profile": ("Profil obce", "Municipality profile"),
     "pick_muni": ("Vyberte obec pro její profil.", "Pick a municipality to see its profile."),
     "inhabitants": ("Obyvatelé podle věku", "Inhabitants by age"),
@@ -448,8 +477,8 @@ def word(key: str, lang: str = "cs", **fields: object) -> str:
 
     Examples
     --------
-    >>> word("map_need", "cs", druh="pečovatelská služba")
-    'Potřeba: pečovatelská služba'
+    >>> word("map_coverage", "cs", druh="pečovatelská služba")
+    'Pokrytí potřeby: pečovatelská služba'
     """
     return translate(WORDS, key, lang, **fields)
 

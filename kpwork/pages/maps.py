@@ -9,6 +9,16 @@ drawn on a plain background.
 
 Maps are drawn in EPSG:4326 from layers kept in EPSG:5514, with geometry
 simplified to keep the HTML light.
+
+:func:`region_map` answers the meeting's question, where the need of a
+service type is not covered: municipalities coloured by the shortfall
+(switchable to coverage in percent or need), compared with the whole region
+in their tooltips, a headline "Nejvíce chybí: …", the services of the type
+on top. Several types can go in one map with a list to pick from. Every text
+that comes from data (names of municipalities, services, providers,
+contacts) is escaped or set as text, and :func:`embed` puts the map into a
+sandboxed ``<iframe>`` (scripts, but no access to the page around it), so
+markup in a name can never run.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import branca.element
@@ -31,17 +41,19 @@ from kpwork.config import WEB_CRS
 from kpwork.disclosure import is_small
 from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
+from kpwork.pages.classes import (
+    NEED_COLOURS,
+    NO_DATA_COLOUR,
+    SHORTFALL_COLOURS,
+    count_classes,
+    coverage_classes,
+)
 from kpwork.pages.element import Element, frame
 from kpwork.pages.labels import LOAD_BASES, LOAD_STATES, check_lang, label, unit_name, word
 from kpwork.taxonomy import FORMS, form_label, planning_unit, service_type_label
 
-#: Colours of service markers by form.
-FORM_COLOURS = {"pobytova": "#6a3d9a", "ambulantni": "#1f78b4", "terenni": "#33a02c"}
-NEED_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
-COVERAGE_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
-COVERAGE_BINS = [0.0, 0.25, 0.5, 0.75, 1.0]
-ACCESS_COLOURS = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-NO_DATA_COLOUR = "#d9d9d9"
+#: Colours of service markers by form (Okabe–Ito: told apart with any colour vision, visible on the choropleths).
+FORM_COLOURS = {"pobytova": "#0072B2", "ambulantni": "#CC79A7", "terenni": "#009E73"}
 #: Tolerance (m) of the geometry simplification for web maps.
 SIMPLIFY_M = 40.0
 
@@ -84,7 +96,7 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
         Optional XYZ tile URL (e.g. a local tile server); none by default.
     """
     lon0, lat0, lon1, lat1 = bounds
-    m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=True, zoom_start=11)
+    m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=False, zoom_start=11, zoom_snap=0.25)
     m.default_js = []
     m.default_css = []
     js, css = leaflet_assets()
@@ -92,7 +104,6 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
     root.header.add_child(branca.element.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     root.header.add_child(branca.element.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     root.header.add_child(branca.element.Element(_PAGE_CSS), name="kpwork_map_css")
-    root.header.add_child(branca.element.Element(_JQUERY_SHIM), name="kpwork_dollar_shim")
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="podklad", overlay=False, control=False).add_to(m)
     m.fit_bounds([[lat0, lon0], [lat1, lon1]])
@@ -100,59 +111,237 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
 
 
 _PAGE_CSS = """<style>
-.leaflet-container { background: #f4f1ea; font-family: "DejaVu Sans", Arial, sans-serif; }
-.kp-legend { position: absolute; bottom: 56px; left: 10px; z-index: 1000; background: rgba(255,255,255,.92);
-  padding: 6px 10px; border-radius: 4px; font: 13px/1.35 "DejaVu Sans", Arial, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
-.kp-legend b { display: block; margin-bottom: 3px; }
-.kp-legend i { display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px; border: 1px solid #999; }
-.kp-legend .kp-dot { border-radius: 50%; }
+.leaflet-container { background: #f4f1ea; font: 14px/1.35 "DejaVu Sans", Arial, sans-serif; }
+.kp-legend, .kp-ctrl, .kp-headline { background: rgba(255,255,255,.94); padding: 6px 10px; border-radius: 4px;
+  font: 13px/1.35 "DejaVu Sans", Arial, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+.kp-legend b, .kp-ctrl b { display: block; margin: 2px 0 3px; max-width: 240px; }
+.kp-legend i, .kp-ctrl i { display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px; border: 1px solid #777; }
+.kp-legend .kp-dot, .kp-ctrl .kp-dot { border-radius: 50%; border-color: #fff; }
+.kp-ctrl label { display: block; cursor: pointer; white-space: nowrap; }
+.kp-ctrl input { margin: 0 6px 0 0; vertical-align: -1px; }
+.kp-ctrl select { display: block; max-width: 250px; font-size: 13px; margin-bottom: 4px; }
+.kp-headline { font-weight: bold; font-size: 14px; max-width: 460px; }
 .kp-name { font: bold 12px "DejaVu Sans", Arial, sans-serif; color: #222; text-align: center; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; background: none; border: 0; }
+.kp-tip th { text-align: left; padding-right: 8px; font-weight: normal; color: #444; }
+.kp-tip td { text-align: right; }
 </style>"""
 
 
-#: folium's popups build their content with jQuery's ``$(html)[0]``; this shim
-#: does just that without loading jQuery from a CDN.
-_JQUERY_SHIM = """<script>
-if (typeof window.$ === "undefined") {
-  window.$ = function (markup) {
-    var t = document.createElement("template"); t.innerHTML = String(markup).trim();
-    return [t.content.firstElementChild];
-  };
-}
-</script>"""
+
+#: What a choropleth can show, in the order of the map's switch; the first is shown first.
+MEASURES = ("mezera", "pokryti", "potreba")
 
 
-def _classes(values: pd.Series, colours: list[str], bins: list[float] | None, shown: Callable[[float], str]) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Colour of each value and legend rows (label, colour); ``shown`` writes a class bound."""
-    finite = values[np.isfinite(values.astype(float))]
-    if bins is None:
-        top = float(finite.max()) if len(finite) else 0.0
-        if top <= 0:
-            bins = [0.0] * len(colours)
-        else:
-            bins = list(np.linspace(0, top, len(colours) + 1)[:-1])
-    def colour(v: float) -> str:
-        if v is None or not np.isfinite(v):
-            return NO_DATA_COLOUR
-        idx = max(i for i, b in enumerate(bins) if v >= b) if v >= bins[0] else 0
-        return colours[idx]
-    legend = []
-    for i, b in enumerate(bins):
-        upper = bins[i + 1] if i + 1 < len(bins) else None
-        legend.append((f"{shown(b)} – {shown(upper)}" if upper is not None else f"≥ {shown(b)}", colours[i]))
-    return values.astype(float).map(colour), legend
+def region_map(
+    municipalities: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    gaps: pd.DataFrame,
+    *,
+    druh: str,
+    types: Sequence[str] | None = None,
+    access: pd.DataFrame | None = None,
+    load: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
+    focus: str | None = None,
+    headline: bool = True,
+    lang: str = "cs",
+    tiles: str | None = None,
+) -> folium.Map:
+    """The planning map: where the need of a service type is not covered.
+
+    Parameters
+    ----------
+    municipalities
+        Polygons with ``kod_obce``, ``nazev`` (EPSG:5514 or any CRS): the
+        members, or any subset of them (a municipality and its neighbours).
+    services
+        Points with ``id``, ``nazev``, ``poskytovatel``, ``druh``, ``forma``,
+        ``kapacita``, ``jednotka`` and optional contact columns; each type's
+        map shows the services of that type.
+    gaps
+        Need and coverage per municipality and type: ``kod_obce``, ``druh``,
+        ``potreba``, ``kapacita_dosazitelna``, ``mezera``, ``pokryti`` (the
+        run's ``mezery_obce``, or one target group's rows of ``mezery``).
+    druh
+        The service type (paragraph code) drawn first.
+    types
+        Service types the reader can pick from a list in the map (``druh``
+        among them; in this order); by default only ``druh``, and no list.
+    access
+        Optional accessibility table (``kod_obce``, ``druh``, ``vzdalenost_nejblizsi_m``):
+        the distance to the nearest service in tooltips.
+    load
+        Optional service load (``sluzba_id``, ``klienti``, ``vytizeni``, ``stav``).
+    reference
+        The whole region per type (``druh``, ``jednotka``, ``potreba``,
+        ``kapacita_dosazitelna``, ``mezera``, ``pokryti``; the run's
+        ``mezery_region``), that each municipality is compared with; by
+        default the sum of ``gaps`` over the municipalities drawn.
+    focus
+        ``kod_obce`` to zoom to (with its neighbours' names in view) and outline.
+    headline
+        Show "Nejvíce chybí: …" in the map (pages that show it above the map leave it out).
+    lang
+        ``"cs"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    folium.Map
+        One layer of municipalities coloured by shortfall (first), coverage
+        in percent or need, switched in the map; services by form above it
+        in every view; legends, tooltips and popups in Czech (or English),
+        every text from data escaped; no external resources.
+    """
+    check_lang(lang)
+    types = list(dict.fromkeys([*(types or []), druh])) if druh not in (types or []) else list(dict.fromkeys(types))
+    polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
+    if focus is not None and focus not in set(polys["kod_obce"]):
+        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
+    lon0, lat0, lon1, lat1 = polys.total_bounds
+    m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
+    points = _service_points(services, load)
+    data = {
+        "types": [{"code": t, "label": service_type_label(t, lang)} for t in types],
+        "measures": [{"key": k, "label": word(f"layer_{_LAYER_WORDS[k]}", lang)} for k in MEASURES],
+        "forms": [{"key": f, "label": form_label(f, lang), "colour": FORM_COLOURS[f]} for f in FORMS],
+        "text": {"type": word("druh", lang), "layer": word("map_layer", lang), "services": word("map_services", lang)},
+        "areas": json.loads(polys[["kod_obce", "geometry"]].to_json(drop_id=True)),
+        "names": [[round(p.y, 5), round(p.x, 5), str(n)] for p, n in zip(polys.geometry.representative_point(), polys["nazev"], strict=True)],
+        "info": {t: _type_info(polys, gaps, access, reference, points, t, lang) for t in types},
+        "initial": druh,
+        "focus": focus,
+        "fit": _fit_bounds(polys, focus),
+        "headline": headline,
+        "noData": NO_DATA_COLOUR,
+    }
+    m.add_child(_MapScript(_script_json(data)))
+    _stable_ids(m)
+    return m
 
 
-def _amount(v: float, lang: str) -> str:
-    """A class bound or capacity: whole from 10 up, else two decimals."""
-    return fmt.number(v, lang, 0 if fmt.missing(v) or abs(v) >= 10 or float(v).is_integer() else 2)
+class _MapScript(branca.element.MacroElement):
+    """The map's behaviour (``map.js``) with its data, after the map in the page's script."""
+
+    _template = branca.element.Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
+
+    def __init__(self, data: str) -> None:
+        super().__init__()
+        self._name = "KpworkMap"
+        self._data = data
+
+    def code(self) -> str:
+        return _script().replace("__MAP__", self._parent.get_name()).replace("__DATA__", self._data)
+
+
+_LAYER_WORDS = {"mezera": "shortfall", "pokryti": "coverage", "potreba": "need"}
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside ``<script>``: no ``</script>`` or comment can close it, whatever the data says."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _in_unit(rows: pd.DataFrame, druh: str, unit: str) -> pd.DataFrame:
+    """The rows of one type in its planning unit (capacity in other units is not mapped against need)."""
+    chosen = rows["druh"].astype(str) == druh
+    if "jednotka" in rows:
+        chosen &= rows["jednotka"] == unit
+    return rows.loc[chosen]
+
+
+def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame | None, reference: pd.DataFrame | None,
+               points: gpd.GeoDataFrame, druh: str, lang: str) -> dict:
+    """Colours, legends, tooltips, headline and services of one type, every text escaped."""
+    unit = planning_unit(druh)
+    rows = _in_unit(gaps, druh, unit)
+    if rows["kod_obce"].duplicated().any():
+        raise InvalidParameter("gaps must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
+    table = polys[["kod_obce", "nazev"]].merge(rows[["kod_obce", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], on="kod_obce", how="left")
+    if access is not None and len(access) and "vzdalenost_nejblizsi_m" in access:
+        table = table.merge(_in_unit(access, druh, unit)[["kod_obce", "vzdalenost_nejblizsi_m"]], on="kod_obce", how="left")
+    else:
+        table["vzdalenost_nejblizsi_m"] = np.nan
+    region = region_totals(table if reference is None else _in_unit(reference, druh, unit))
+    type_name = service_type_label(druh, lang)
+    units = unit_name(unit, lang)
+    layers = {
+        "mezera": (word("map_shortfall", lang, druh=type_name, unit=units), count_classes(table["mezera"], SHORTFALL_COLOURS, zero=word("nothing_missing", lang), lang=lang)),
+        "pokryti": (word("map_coverage", lang, druh=type_name), coverage_classes(table["pokryti"], lang=lang)),
+        "potreba": (word("map_need_unit", lang, druh=type_name, unit=units), count_classes(table["potreba"], NEED_COLOURS, zero=word("no_need", lang), lang=lang)),
+    }
+    codes = table["kod_obce"].tolist()
+    return {
+        "colours": {k: dict(zip(codes, classes.colours, strict=True)) for k, (_, classes) in layers.items()},
+        "legends": {k: _legend(title, classes.legend) for k, (title, classes) in layers.items()},
+        "tips": {row.kod_obce: _tooltip(row, region, unit, lang) for row in table.itertuples()},
+        "headline": html.escape(headline(table, unit, lang=lang, region=region)),
+        "services": [_service(s, lang) for _, s in points.loc[points["druh"].astype(str) == druh].iterrows()],
+    }
+
+
+def region_totals(rows: pd.DataFrame) -> dict[str, float]:
+    """Need, reachable capacity, shortfall and coverage of the rows taken together (one type, one unit).
+
+    The row of a whole region (one row of ``mezery_region``, no ``kod_obce``)
+    is taken as the run computed it; rows of municipalities (a target group's
+    rows of ``mezery``) are added up.
+
+    Examples
+    --------
+    >>> region_totals(pd.DataFrame({"potreba": [30.0, 10.0], "kapacita_dosazitelna": [20.0, 10.0]}))
+    {'potreba': 40.0, 'kapacita_dosazitelna': 30.0, 'mezera': 10.0, 'pokryti': 0.75}
+    """
+    columns = ("potreba", "kapacita_dosazitelna", "mezera", "pokryti")
+    if len(rows) == 1 and set(columns) <= set(rows.columns) and "kod_obce" not in rows:
+        return {c: float(rows[c].iloc[0]) for c in columns}
+    need = float(rows["potreba"].sum())
+    capacity = float(rows["kapacita_dosazitelna"].sum())
+    return {"potreba": need, "kapacita_dosazitelna": capacity, "mezera": need - capacity, "pokryti": capacity / need if need > 0 else float("nan")}
+
+
+def headline(rows: pd.DataFrame, unit: str, *, lang: str = "cs", region: dict[str, float] | None = None, n: int = 3) -> str:
+    """"V celém regionu chybí …; Nejvíce chybí: Otrokovice (372 klientů), …" for rows of one type (``nazev``, ``mezera``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"nazev": ["A", "B", "C"], "mezera": [12.0, -3.0, 0.4]})
+    >>> headline(t, "klienti").replace("\\xa0", " ")
+    'Nejvíce chybí: A (12 klientů), C (0,4 klienta)'
+    """
+    short = rows.loc[rows["mezera"] > 0].sort_values("mezera", ascending=False, kind="stable").head(n)
+    parts = []
+    if region is not None and not fmt.missing(region["pokryti"]):
+        share = fmt.percent(region["pokryti"], lang)
+        parts.append(word("region_missing", lang, amount=fmt.estimate_count(region["mezera"], lang, unit), share=share) if region["mezera"] > 0
+                     else word("region_covered", lang, share=share))
+    places = ", ".join(f"{name} ({fmt.estimate_count(v, lang, unit)})" for name, v in zip(short["nazev"], short["mezera"], strict=True))
+    parts.append(word("most_missing", lang, places=places) if places else word("nothing_missing_anywhere", lang))
+    return " ".join(parts)
+
+
+def _tooltip(row, region: dict[str, float], unit: str, lang: str) -> str:
+    shortfall = row.mezera if fmt.missing(row.mezera) else max(row.mezera, 0.0)
+    rows = [
+        (word("mezera", lang), fmt.estimate_count(shortfall, lang, unit)),
+        (word("pokryti", lang), word("vs_region", lang, value=fmt.percent(row.pokryti, lang), region=fmt.percent(region["pokryti"], lang))),
+        (word("potreba", lang), fmt.estimate_count(row.potreba, lang, unit)),
+        (word("kapacita_dosazitelna", lang), fmt.count(row.kapacita_dosazitelna, lang, unit, digits=0 if fmt.missing(row.kapacita_dosazitelna) or abs(row.kapacita_dosazitelna) >= 10 else 1)),
+        (word("vzdalenost_nejblizsi_m", lang), fmt.number(row.vzdalenost_nejblizsi_m / 1000, lang, 1)),
+    ]
+    return f"<b>{html.escape(str(row.nazev))}</b>" + _rows_html(rows)
+
+
+def _rows_html(rows: list[tuple[str, object]]) -> str:
+    body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<table class="kp-tip">{body}</table>'
 
 
 def _legend(title: str, rows: list[tuple[str, str]], *, dots: bool = False) -> str:
-    cls = "kp-dot" if dots else ""
-    items = "".join(f'<div><i class="{cls}" style="background:{c}"></i>{html.escape(label)}</div>' for label, c in rows)
-    return f'<div class="kp-legend"><b>{html.escape(title)}</b>{items}</div>'
+    cls = ' class="kp-dot"' if dots else ""
+    items = "".join(f'<div><i{cls} style="background:{html.escape(c)}"></i>{html.escape(text)}</div>' for text, c in rows)
+    return f"<b>{html.escape(title)}</b>{items}"
 
 
 def _web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -163,154 +352,30 @@ def _web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def region_map(
-    municipalities: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
-    gaps: pd.DataFrame,
-    *,
-    druh: str,
-    access: pd.DataFrame | None = None,
-    load: pd.DataFrame | None = None,
-    focus: str | None = None,
-    lang: str = "cs",
-    tiles: str | None = None,
-) -> folium.Map:
-    """The planning map: need, coverage and accessibility of one service type.
-
-    Parameters
-    ----------
-    municipalities
-        Polygons with ``kod_obce``, ``nazev`` (EPSG:5514 or any CRS); members only.
-    services
-        Points with ``id``, ``nazev``, ``poskytovatel``, ``druh``, ``forma``,
-        ``kapacita``, ``jednotka`` and optional contact columns.
-    gaps
-        Need and coverage per municipality and type: ``kod_obce``, ``druh``,
-        ``potreba``, ``kapacita_dosazitelna``, ``pokryti`` (the run's
-        ``mezery_obce``, or one target group's rows of ``mezery``).
-    druh
-        Service type (paragraph code) whose need and coverage are drawn.
-    access
-        Optional accessibility table (``kod_obce``, ``druh``, ``dostupnost``).
-    load
-        Optional service load (``sluzba_id``, ``klienti``, ``vytizeni``, ``stav``).
-    focus
-        ``kod_obce`` to zoom to and outline.
-    lang
-        ``"cs"`` (default) or ``"en"``.
-
-    Returns
-    -------
-    folium.Map
-        Choropleths as exclusive base layers, services by form as overlays,
-        a Czech (or English) legend and tooltips; no external resources.
-    """
-    check_lang(lang)
-    polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
-    unit = planning_unit(druh)
-    per_muni = _in_unit(gaps, druh, unit)[["kod_obce", "potreba", "kapacita_dosazitelna", "pokryti"]]
-    if per_muni["kod_obce"].duplicated().any():
-        raise InvalidParameter("gaps must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
-    polys = polys.merge(per_muni, on="kod_obce", how="left")
-    if access is not None and len(access):
-        acc = _in_unit(access, druh, unit).set_index("kod_obce")
-        polys = polys.merge(acc[[c for c in ("dostupnost", "vzdalenost_nejblizsi_m") if c in acc]], left_on="kod_obce", right_index=True, how="left")
-    for column in ("dostupnost", "vzdalenost_nejblizsi_m"):
-        if column not in polys:
-            polys[column] = np.nan
-    lon0, lat0, lon1, lat1 = polys.total_bounds
-    m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
-    type_name = service_type_label(druh, lang)
-    polys["_potreba"] = polys["potreba"].map(lambda v: fmt.estimate_count(v, lang, unit))
-    polys["_kapacita"] = polys["kapacita_dosazitelna"].map(lambda v: _amount(v, lang) if fmt.missing(v) else f"{_amount(v, lang)}\u00a0{unit_name(unit, lang)}")
-    polys["_pokryti"] = polys["pokryti"].map(lambda v: fmt.percent(v, lang))
-    polys["_dostupnost"] = polys["dostupnost"].map(lambda v: fmt.number(v, lang, 3))
-    polys["_nejblizsi"] = polys["vzdalenost_nejblizsi_m"].map(lambda v: fmt.number(v / 1000, lang, 1))
-    amount, share = (lambda v: _amount(v, lang)), (lambda v: fmt.percent(v, lang))
-    layers = [
-        (word("map_need", lang, druh=f"{type_name} ({unit_name(unit, lang)})"), "potreba", NEED_COLOURS, None, amount),
-        (word("map_coverage", lang, druh=type_name), "pokryti", COVERAGE_COLOURS, COVERAGE_BINS, share),
-        (word("map_access", lang, druh=type_name), "dostupnost", ACCESS_COLOURS, None, amount),
-    ]
-    legends = []
-    for i, (title, column, colours, bins, shown) in enumerate(layers):
-        colour, legend_rows = _classes(polys[column], colours, bins, shown)
-        polys["_barva"] = colour
-        group = folium.FeatureGroup(name=title, overlay=False, show=(i == 0))
-        _choropleth(polys, lang, focus).add_to(group)
-        group.add_to(m)
-        legends.append((group, _legend(title, legend_rows)))
-    _add_names(m, polys)
-    _add_services(m, services, load, lang)
-    folium.LayerControl(collapsed=False).add_to(m)
-    _stable_ids(m)
-    _switch_legends(m, legends)
-    if focus is not None:
-        shape = polys.loc[polys["kod_obce"] == focus]
-        if shape.empty:
-            raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
-        b = shape.total_bounds
-        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
-    return m
+def _fit_bounds(polys: gpd.GeoDataFrame, focus: str | None) -> list[list[float]]:
+    """[[south, west], [north, east]]: the whole map, or a member with its neighbours' names."""
+    if focus is None:
+        x0, y0, x1, y1 = polys.total_bounds
+    else:
+        shape = polys.loc[polys["kod_obce"] == focus].geometry.union_all()
+        neighbours = polys.loc[polys.geometry.intersects(shape.buffer(1e-4)) & (polys["kod_obce"] != focus)]
+        points = neighbours.geometry.representative_point()
+        x0, y0, x1, y1 = shape.bounds
+        if len(points):
+            x0, y0 = min(x0, points.x.min()), min(y0, points.y.min())
+            x1, y1 = max(x1, points.x.max()), max(y1, points.y.max())
+    return [[round(y0, 5), round(x0, 5)], [round(y1, 5), round(x1, 5)]]
 
 
-def _in_unit(rows: pd.DataFrame, druh: str, unit: str) -> pd.DataFrame:
-    """The rows of one type in its planning unit (capacity in other units is not mapped against need)."""
-    chosen = rows["druh"] == druh
-    if "jednotka" in rows:
-        chosen &= rows["jednotka"] == unit
-    return rows.loc[chosen]
-
-
-def _choropleth(polys: gpd.GeoDataFrame, lang: str, focus: str | None) -> folium.GeoJson:
-    fields = ["nazev", "_potreba", "_kapacita", "_pokryti", "_dostupnost", "_nejblizsi"]
-    aliases = [word(k, lang) for k in ("nazev", "potreba", "kapacita_dosazitelna", "pokryti", "dostupnost", "vzdalenost_nejblizsi_m")]
-    data = polys[["kod_obce", "_barva", *fields, "geometry"]]
-
-    def style(feature: dict) -> dict:
-        focused = focus is not None and feature["properties"]["kod_obce"] == focus
-        return {"fillColor": feature["properties"]["_barva"], "color": "#000" if focused else "#555", "weight": 3 if focused else 1, "fillOpacity": 0.75}
-
-    return folium.GeoJson(
-        data.to_json(),
-        style_function=style,
-        highlight_function=lambda _: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=False, sticky=True),
-    )
-
-
-def _add_names(m: folium.Map, polys: gpd.GeoDataFrame) -> None:
-    """Municipality names on the map: a meeting room reads the map, not tooltips."""
-    for _, p in polys.iterrows():
-        point = p.geometry.representative_point()
-        label = f'<div class="kp-name">{html.escape(str(p["nazev"]))}</div>'
-        folium.Marker([point.y, point.x], icon=folium.DivIcon(html=label, icon_size=(120, 18), icon_anchor=(60, 9)), interactive=False).add_to(m)
-
-
-def _add_services(m: folium.Map, services: gpd.GeoDataFrame, load: pd.DataFrame | None, lang: str) -> None:
+def _service_points(services: gpd.GeoDataFrame, load: pd.DataFrame | None) -> gpd.GeoDataFrame:
     points = services.to_crs(WEB_CRS)
     if load is not None and len(load):
         points = points.merge(load[[c for c in ("sluzba_id", "klienti", "vytizeni", "vytizeni_zaklad", "stav") if c in load]], left_on="id", right_on="sluzba_id", how="left")
-    groups = {}
-    for forma in FORMS:
-        groups[forma] = folium.FeatureGroup(name=word("services_of_form", lang, forma=form_label(forma, lang)), overlay=True, show=True)
-    for _, s in points.iterrows():
-        folium.CircleMarker(
-            location=[s.geometry.y, s.geometry.x],
-            radius=7,
-            color="#ffffff",
-            weight=1.5,
-            fill=True,
-            fill_color=FORM_COLOURS[s["forma"]],
-            fill_opacity=0.95,
-            tooltip=html.escape(str(s["nazev"])),
-            popup=folium.Popup(_popup(s, lang), max_width=320),
-        ).add_to(groups[s["forma"]])
-    for group in groups.values():
-        group.add_to(m)
-    rows = [(form_label(f, lang), FORM_COLOURS[f]) for f in FORMS]
-    title = word("sluzba", lang)
-    m.get_root().html.add_child(branca.element.Element(_legend(title, rows, dots=True).replace('class="kp-legend"', 'class="kp-legend" style="left:auto;right:10px"')))
+    return points
+
+
+def _service(s: pd.Series, lang: str) -> dict:
+    return {"lat": round(s.geometry.y, 6), "lon": round(s.geometry.x, 6), "forma": s["forma"], "tip": html.escape(str(s["nazev"])), "popup": _popup(s, lang)}
 
 
 def _popup(s: pd.Series, lang: str) -> str:
@@ -328,8 +393,13 @@ def _popup(s: pd.Series, lang: str) -> str:
     contact = ", ".join(str(s[c]) for c in ("adresa", "telefon", "email", "web", "kontakt") if c in s and isinstance(s[c], str) and s[c])
     if contact:
         rows.append((word("kontakt", lang), contact))
-    body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    return f"<b>{html.escape(str(s['nazev']))}</b><table>{body}</table>"
+    return f"<b>{html.escape(str(s['nazev']))}</b>" + _rows_html(rows)
+
+
+@functools.cache
+def _script() -> str:
+    """The map's behaviour (``map.js`` beside this module): one layer of municipalities restyled."""
+    return (Path(__file__).with_name("map.js")).read_text(encoding="utf-8")
 
 
 def _stable_ids(m: folium.Map) -> None:
@@ -361,29 +431,20 @@ def _stable_ids(m: folium.Map) -> None:
     visit(m.get_root())
 
 
-def _switch_legends(m: folium.Map, legends: list[tuple[folium.FeatureGroup, str]]) -> None:
-    """One legend per choropleth, shown while its layer is the active base layer."""
-    root = m.get_root()
-    for i, (_, legend_html) in enumerate(legends):
-        hidden = "" if i == 0 else ' style="display:none"'
-        root.html.add_child(branca.element.Element(legend_html.replace('class="kp-legend"', f'class="kp-legend kp-choro" data-layer="{i}"{hidden}', 1)))
-    names = [g.get_name() for g, _ in legends]
-    script = (
-        "document.addEventListener('DOMContentLoaded', function () {"
-        f" var map = {m.get_name()}; var layers = [{', '.join(names)}];"
-        " map.on('baselayerchange', function (e) {"
-        "  var k = layers.indexOf(e.layer);"
-        "  document.querySelectorAll('.kp-choro').forEach(function (el) {"
-        "   el.style.display = (parseInt(el.dataset.layer) === k) ? 'block' : 'none'; }); }); });"
-    )
-    root.script.add_child(branca.element.Element(script))
-
-
 def map_html(m: folium.Map) -> str:
     """The map as one standalone HTML document (no external resources)."""
     return m.get_root().render()
 
 
-def embed(m: folium.Map, *, lang: str = "cs") -> Element:
-    """The map as a page element: its document in an ``<iframe class="kp-map">``."""
-    return frame(map_html(m), title=word("map", lang), css_class="kp-map")
+#: What a map's ``<iframe>`` may do: run its own scripts, nothing else (no same origin:
+#: no access to the page, its widgets, the server's cookies or the kernel).
+SANDBOX = "allow-scripts"
+
+
+def embed(m: folium.Map, *, lang: str = "cs", height: str | None = None) -> Element:
+    """The map as a page element: its document in a sandboxed ``<iframe class="kp-map">``.
+
+    ``height`` (CSS, e.g. ``"600px"``) for pages without a style of their own for ``.kp-map``.
+    """
+    return frame(map_html(m), title=word("map", lang), css_class="kp-map", sandbox=SANDBOX,
+                 style=f"width:100%;height:{height};border:1px solid #bbb" if height else None)

@@ -180,46 +180,78 @@ class _MeetingData:
         rows = rows.loc[rows["jednotka"] == planning_unit(druh)]  # need is in the type's unit; other units are not mapped
         return rows.sort_values("mezera", ascending=False, kind="stable")
 
+    def planned_method(self, sluzba_id: str) -> str:
+        """The method the run's funding input plans for a shared service."""
+        return str(self.funding_services.set_index("sluzba_id").loc[sluzba_id, "metoda"])
+
+    def region(self, group: str, druh: str) -> dict[str, float]:
+        """The whole region of one type (all groups: the run's ``mezery_region``; one group: its rows added up)."""
+        if group == ALL:
+            reference = self.r["mezery_region"]
+            return maps.region_totals(reference.loc[(reference["druh"].astype(str) == druh) & (reference["jednotka"] == planning_unit(druh))])
+        return maps.region_totals(self.gap_rows(group, druh))
+
     def map(self, group: str, druh: str, focus: str | None, lang: str) -> Element:
         key = (group, druh, focus, lang)
         if key not in self._maps:
-            services = self.services.loc[self.services["druh"] == druh]
-            m = maps.region_map(self.municipalities, services, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load, focus=focus, lang=lang)
+            reference = self.r["mezery_region"] if group == ALL else None
+            m = maps.region_map(self.municipalities, self.services, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load,
+                                reference=reference, focus=focus, headline=False, lang=lang)
             self._maps[key] = maps.embed(m, lang=lang)
         return self._maps[key]
 
 
-def gap_table(rows: pd.DataFrame, *, lang: str = "cs") -> Table:
-    """Need, reachable capacity, shortfall and coverage per municipality (need and shortfall as estimates, in the type's unit)."""
+def gap_table(rows: pd.DataFrame, *, lang: str = "cs", region: dict[str, float] | None = None) -> Table:
+    """Need, reachable capacity, shortfall and coverage per municipality (need and shortfall as estimates, in the type's unit).
+
+    ``region`` (:func:`kpwork.pages.maps.region_totals`) adds a last row, the whole region, to compare each municipality with.
+    """
     unit = rows["jednotka"].iloc[0] if len(rows) else None
-    return Table(rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], lang=lang, css_class="kp-table kp-gaps", cells={
+    shown = rows[["nazev", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]]
+    if region is not None:
+        shown = pd.concat([shown, pd.DataFrame([{"nazev": word("whole_region", lang), **region}])], ignore_index=True)
+    table = Table(shown, lang=lang, css_class="kp-table kp-gaps", cells={
         "potreba": lambda v: fmt.estimate_count(v, lang, unit),
         "kapacita_dosazitelna": lambda v: fmt.number(v, lang, 0 if abs(v) >= 10 else 1),
         "mezera": lambda v: fmt.estimate_count(v, lang, unit) if v > 0 else fmt.number(0, lang),
         "pokryti": lambda v: fmt.percent(v, lang),
     })
+    if region is not None:  # the region's row is marked, as the total row of other tables
+        last = table.html.rfind("<tr>")
+        table.html = table.html[:last] + '<tr class="kp-region">' + table.html[last + 4:]
+    return table
 
 
 _CSS = """<style>
-:root { --jp-widgets-font-size: 18px; --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 190px;
-        --jp-ui-font-size1: 18px; --jp-content-font-size1: 18px; }
-.kp-app { font: 18px/1.45 "DejaVu Sans", Arial, sans-serif; max-width: 1600px; }
-.kp-app h1 { font-size: 34px; margin: 6px 0 4px; } .kp-app h2 { font-size: 26px; margin: 14px 0 6px; }
-.kp-app .widget-label, .kp-app select, .kp-app .widget-readout, .kp-app button { font-size: 18px !important; }
-.kp-map { width: 100%; height: 620px; border: 1px solid #bbb; }
-.kp-table { border-collapse: collapse; font-size: 18px; margin: 6px 0; }
-.kp-table th, .kp-table td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
+:root { --jp-widgets-font-size: 17px; --jp-widgets-inline-height: 34px; --jp-widgets-inline-label-width: 150px;
+        --jp-ui-font-size1: 17px; --jp-content-font-size1: 17px; }
+.kp-app { font: 17px/1.4 "DejaVu Sans", Arial, sans-serif; max-width: 1900px; }
+.kp-app h1 { font-size: 26px; margin: 2px 0; } .kp-app h2 { font-size: 22px; margin: 10px 0 4px; } .kp-app h3 { font-size: 19px; margin: 8px 0 4px; }
+.kp-app .widget-label, .kp-app select, .kp-app .widget-readout, .kp-app button { font-size: 17px !important; }
+.kp-top { align-items: center; justify-content: space-between; }
+.kp-side { padding-right: 12px; }
+.kp-app .kp-headline { font-weight: bold; font-size: 18px; line-height: 1.35; margin: 10px 0 6px; }
+.kp-map { width: 100%; height: calc(100vh - 100px); min-height: 420px; max-height: 900px; border: 1px solid #bbb; }
+.kp-table { border-collapse: collapse; font-size: 16px; margin: 6px 0; }
+.kp-table th, .kp-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
 .kp-table th:first-child, .kp-table td:first-child { text-align: left; }
-.kp-table thead th { background: #f0f0f0; }
-.kp-table tbody tr:last-child td { font-weight: normal; }
-.kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
-.kp-note { color: #555; font-size: 16px; }
+.kp-table thead th { background: #f0f0f0; vertical-align: bottom; }
+.kp-gaps tbody tr.kp-region td, .kp-contrib tbody tr:last-child td { border-top: 2px solid #333; font-weight: bold; }
+.kp-contrib th { white-space: normal; max-width: 8.5em; }
+.kp-gaps td:first-child { white-space: nowrap; } .kp-contrib td:first-child { min-width: 12em; max-width: 20em; }
+.kp-app .kp-note { color: #555; font-size: 15px; line-height: 1.35; }
 .kp-notice { background: #fff4d6; border-left: 6px solid #e0a800; padding: 8px 12px; }
 </style>"""
 
 
 class MeetingApp:
-    """The widgets of the meeting page (``app(...).root`` is displayed)."""
+    """The widgets of the meeting page (``app(...).root`` is displayed).
+
+    The page is built of parts, each a method returning its widgets:
+    :meth:`_header` (title, language), :meth:`_map_panel` (choices, headline,
+    the chosen municipality's profile, map), :meth:`_table_panel`, :meth:`_funding_widgets`; a further
+    panel goes in :attr:`panels` (widgets shown after the funding panel).
+    """
 
     def __init__(self, r: Results, *, lang: str = "cs") -> None:
         import ipywidgets as w
@@ -227,10 +259,11 @@ class MeetingApp:
         self.w = w
         self.data = _MeetingData(r)
         self.lang = check_lang(lang)
-        self.state = {"group": ALL, "druh": r.meta["main_type"], "muni": ""}
+        self.state = {"group": ALL, "druh": views.default_type(r), "muni": ""}
         if self.data.funding_services is not None and len(self.data.funding_services):
-            first = self.data.funding_services.iloc[0]
-            self.state.update(service=str(first["sluzba_id"]), method=str(first["metoda"]), mix="", weight=0.5)
+            first = str(self.data.funding_services.iloc[0]["sluzba_id"])
+            self.state.update(service=first, method=self.data.planned_method(first), mix="", weight=0.5)
+        self.panels: list = []
         self.root = w.VBox(layout=w.Layout(width="100%"))
         self.root.add_class("kp-app")
         self._build()
@@ -238,28 +271,42 @@ class MeetingApp:
     # -- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self.root.children = [*self._header(), *self._map_panel(), *self._table_panel(), *self._funding_widgets(), *self.panels]
+        self._render_map()
+        self._render_funding()
+
+    def _header(self) -> list:
         w, lang, r = self.w, self.lang, self.data.r
-        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang, description=word("lang", lang))
-        self.group = w.Dropdown(description=_t("group", lang), options=self._group_options(), value=self.state["group"], layout=w.Layout(width="560px"))
-        self.druh = w.Dropdown(description=_t("type", lang), layout=w.Layout(width="560px"))
+        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang)
+        self.language.observe(self._on_lang, names="value")
+        title = w.HTML(_CSS + heading(_t("heading", lang, region=r.meta["region_name"]), 1).html)
+        top = w.HBox([title, self.language])
+        top.add_class("kp-top")
+        return [top, w.HTML(views.no_services_note(r, lang=lang).html)]
+
+    def _map_panel(self) -> list:
+        w, lang, r = self.w, self.lang, self.data.r
+        wide = w.Layout(width="100%")
+        self.group = w.Dropdown(description=_t("group", lang), options=self._group_options(), value=self.state["group"], layout=wide)
+        self.druh = w.Dropdown(description=_t("type", lang), layout=w.Layout(width="100%"))
         self._fill_types()
         self.muni = w.Dropdown(description=_t("muni", lang), options=[(word("whole_region", lang), "")] + [(r.meta["names"][k], k) for k in r.meta["members"]],
-                               value=self.state["muni"], layout=w.Layout(width="560px"))
-        self.map = w.HTML(layout=w.Layout(width="100%"))
+                               value=self.state["muni"], layout=w.Layout(width="100%"))
+        self.headline = w.HTML()
+        self.map = w.HTML(layout=w.Layout(width="64%"))
         self.table = w.HTML()
-        self.profile = w.HTML()
-        title = w.HTML(_CSS + (heading(_t("heading", lang, region=r.meta["region_name"]), 1) + views.no_services_note(r, lang=lang)).html)
-        children = [title, self.language, w.HBox([w.VBox([self.group, self.druh, self.muni])]),
-                    w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.map,
-                    w.HBox([w.VBox([self.table], layout=w.Layout(width="50%")), w.VBox([self.profile], layout=w.Layout(width="50%"))])]
-        children += self._funding_widgets()
-        self.root.children = children
-        self.language.observe(self._on_lang, names="value")
         self.group.observe(self._on_group, names="value")
         for widget in (self.druh, self.muni):
             widget.observe(self._on_map, names="value")
-        self._render_map()
-        self._render_funding()
+        self.profile = w.HTML()
+        side = w.VBox([self.group, self.druh, self.muni, self.headline, w.HTML(paragraph(_t("map_hint", lang), css_class="kp-note").html), self.profile],
+                      layout=w.Layout(width="36%"))
+        side.add_class("kp-side")
+        return [w.HBox([side, self.map], layout=w.Layout(width="100%", align_items="flex-start"))]
+
+    def _table_panel(self) -> list:
+        """The table of municipalities, the whole region last (the chosen municipality's profile is beside the map)."""
+        return [self.table]
 
     def _group_options(self) -> list[tuple[str, str]]:
         return [(_t("all_groups", self.lang), ALL)] + [(target_group_label(g, self.lang), g) for g in self.data.groups()]
@@ -277,11 +324,11 @@ class MeetingApp:
         if fs is None or not len(fs):
             return [title, w.HTML(paragraph(_t("no_funding", lang)).html)]
         self.service = w.Dropdown(description=_t("service", lang), options=[(f"{s.nazev_sluzby} ({s.sluzba_id})", s.sluzba_id) for s in fs.itertuples()],
-                                  value=self.state["service"], layout=w.Layout(width="700px"))
-        self.method = w.Dropdown(description=_t("method", lang), layout=w.Layout(width="560px"))
-        self.mix = w.Dropdown(description=_t("mix_with", lang), layout=w.Layout(width="560px"))
+                                  value=self.state["service"], layout=w.Layout(width="640px"))
+        self.method = w.Dropdown(description=_t("method", lang), layout=w.Layout(width="500px"))
+        self.mix = w.Dropdown(description=_t("mix_with", lang), layout=w.Layout(width="500px"))
         self.weight = w.FloatSlider(description=_t("weight", lang), min=0.0, max=1.0, step=0.05, value=self.state["weight"], readout_format=".0%",
-                                    continuous_update=False, layout=w.Layout(width="560px"))
+                                    continuous_update=False, layout=w.Layout(width="500px"), style={"description_width": "initial"})
         self._fill_methods()
         self.plan_note = w.HTML()
         self.contrib = w.HTML()
@@ -289,20 +336,27 @@ class MeetingApp:
         self.service.observe(self._on_service, names="value")
         for widget in (self.method, self.mix, self.weight):
             widget.observe(self._on_funding, names="value")
-        return [title, self.service, w.HBox([w.VBox([self.method, self.mix, self.weight]), self.plan_note]),
-                w.HBox([w.VBox([self.contrib], layout=w.Layout(width="55%")), w.VBox([self.chart], layout=w.Layout(width="45%"))])]
+        results = w.Box([w.VBox([self.contrib], layout=w.Layout(flex="0 1 auto", max_width="100%")), w.VBox([self.chart], layout=w.Layout(flex="1 1 380px"))],
+                        layout=w.Layout(display="flex", flex_flow="row wrap", width="100%"))
+        return [title, w.HBox([self.service, self.plan_note]), w.HBox([self.method, self.mix]), self.weight, results]
 
     def _fill_methods(self) -> None:
+        """The methods of the current service; its state's method kept when the service has it, else the planned one."""
         methods = methods_of(self.data.funding, self.state["service"])
         options = [(method_label(m, self.lang), m) for m in methods]
+        planned = self.data.planned_method(self.state["service"])
+        method = self.state["method"] if self.state["method"] in methods else planned if planned in methods else methods[0]
+        mix = self.state["mix"] if self.state["mix"] in methods else ""
         self._quiet = True
-        self.method.options = options
-        self.method.value = self.state["method"] if self.state["method"] in methods else methods[0]
-        self.mix.options = [(_t("none", self.lang), "")] + options
-        self.mix.value = self.state["mix"] if self.state["mix"] in methods else ""
-        self._quiet = False
-        self.state.update(method=self.method.value, mix=self.mix.value)  # a method the new service lacks is replaced
-        self.weight.disabled = not self.mix.value
+        try:
+            self.method.options = options
+            self.method.value = method
+            self.mix.options = [(_t("none", self.lang), "")] + options
+            self.mix.value = mix
+        finally:
+            self._quiet = False
+        self.state.update(method=method, mix=mix)
+        self.weight.disabled = not mix
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -313,8 +367,10 @@ class MeetingApp:
     def _on_group(self, change) -> None:
         self.state["group"] = change["new"]
         self._quiet = True
-        self._fill_types()
-        self._quiet = False
+        try:
+            self._fill_types()
+        finally:
+            self._quiet = False
         self._render_map()
 
     def _on_map(self, change) -> None:
@@ -324,7 +380,8 @@ class MeetingApp:
         self._render_map()
 
     def _on_service(self, change) -> None:
-        self.state["service"] = change["new"]
+        """Another shared service: its planned method, no mix, everything redrawn at once."""
+        self.state.update(service=change["new"], method=self.data.planned_method(change["new"]), mix="")
         self._fill_methods()
         self._render_funding()
 
@@ -340,16 +397,17 @@ class MeetingApp:
     def _render_map(self) -> None:
         group, druh, muni, lang = self.state["group"], self.druh.value, self.muni.value, self.lang
         self.state.update(druh=druh, muni=muni)
+        rows = self.data.gap_rows(group, druh)
+        region = self.data.region(group, druh)
         self.map.value = self.data.map(group, druh, muni or None, lang).html
-        group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
-        caption = heading(service_type_label(druh, lang)) + Element(f"<p>{escape(_t('group', lang))}: <b>{escape(group_name)}</b></p>")
-        self.table.value = (caption + gap_table(self.data.gap_rows(group, druh), lang=lang)).html
+        self.headline.value = f'<p class="kp-headline">{escape(maps.headline(rows, planning_unit(druh), lang=lang, region=region))}</p>'
+        self.table.value = gap_table(rows, lang=lang, region=region).html
         self.profile.value = self._profile(muni).html
 
     def _profile(self, muni: str) -> Element:
         lang, r = self.lang, self.data.r
         if not muni:
-            return heading(_t("profile", lang)) + paragraph(_t("pick_muni", lang))
+            return Element()
         gaps = self.data.gaps.loc[(self.data.gaps["kod_obce"] == muni) & (self.data.gaps["mezera"] > 0)]
         if self.state["group"] != ALL:
             gaps = gaps.loc[gaps["cilova_skupina"] == self.state["group"]]
@@ -364,17 +422,26 @@ class MeetingApp:
                 + views.population_card(r, muni, lang=lang) + heading(_t("shortages", lang), 3) + shortages)
 
     def _render_funding(self) -> None:
+        """Table, chart and plan of the current choice; a failing choice shows a message, never the previous numbers."""
         if self.data.funding_services is None or not len(self.data.funding_services):
             return
         lang, s = self.lang, self.state
-        table = contributions(self.data.funding, s["service"], s["method"], mix_with=s["mix"], weight=s["weight"])
-        pool = self.data.pools.get(s["service"], [])
-        table = pool_rows(table, pool, lang=lang)
-        planned = self.data.funding_services.set_index("sluzba_id").loc[s["service"], "metoda"]
-        self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{escape(_t("planned_method", lang, method=method_label(planned, lang)))}</p>'
-        note = paragraph(_t("pool_note", lang), css_class="kp-note") if pool else Element()
-        self.contrib.value = (contribution_table(table, lang=lang) + note).html
-        self.chart.value = contribution_chart(table, title=_t("chart", lang), lang=lang).html
+        try:
+            table = contributions(self.data.funding, s["service"], s["method"], mix_with=s["mix"], weight=s["weight"])
+            pool = self.data.pools.get(s["service"], [])
+            table = pool_rows(table, pool, lang=lang)
+            planned = method_label(self.data.planned_method(s["service"]), lang)
+            note = paragraph(_t("pool_note", lang), css_class="kp-note") if pool else Element()
+            contrib = (contribution_table(table, lang=lang) + note).html
+            chart = contribution_chart(table, title=_t("chart", lang), lang=lang).html
+        except Exception:  # the room sees a message; the log keeps the traceback
+            log.exception("funding panel: service %s, method %s, mix %s", s["service"], s["method"], s["mix"])
+            self.plan_note.value, self.chart.value = "", ""
+            self.contrib.value = f'<p class="kp-notice">{escape(_t("funding_failed", lang))}</p>'
+            return
+        self.plan_note.value = f'<p class="kp-note" style="margin-left:24px">{escape(_t("planned_method", lang, method=planned))}</p>'
+        self.contrib.value = contrib
+        self.chart.value = chart
 
 
 def app(results_dir: str, *, lang: str = "cs"):

@@ -1,7 +1,7 @@
 """The region and municipality pages: titles, tables, maps and charts read from a run's results.
 
 Notebooks stay thin: they call these functions and display what comes back,
-an :class:`~kpwork.pages.element.Element` (the map is a ``folium.Map``).
+an :class:`~kpwork.pages.element.Element` (the map too, in a sandboxed frame).
 Nothing here computes analysis; it selects from the result tables and
 renders, in Czech by default (``lang="en"`` for English). Need and shortfall
 are estimates and shown as such (:func:`kpwork.pages.format.estimate`); the
@@ -146,19 +146,56 @@ def _druh(r: Results, druh: str | int | None) -> str:
     return code
 
 
-def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int | None = None, lang: str = "cs") -> Element:
-    """The planning map of one service type (default: the largest shortfall), optionally zoomed to a member.
+def default_type(r: Results, *, kod_obce: str | int | None = None) -> str:
+    """The type a map shows first: of the types with a service in the region, the one lacking most
+    capacity in the region (or in the member ``kod_obce``), in its planning unit.
 
-    An ``<iframe class="kp-map">`` (:func:`kpwork.pages.maps.embed`): folium's own
-    notebook display would leave its English "Make this Notebook Trusted" line
-    in the text of an exported page.
+    A type with no service at all shows only its need, so it is not the
+    default; a region without services gets the type of the largest need
+    (the run's ``main_type``).
+    """
+    present = set(r["sluzby"]["druh"].astype(str)) if "sluzby" in r and len(r["sluzby"]) else set()
+    rows = _planned(r["mezery_region"] if kod_obce is None else r["mezery_obce"].loc[r["mezery_obce"]["kod_obce"] == _member(r, kod_obce)])
+    rows = rows.loc[rows["druh"].astype(str).isin(present)]
+    if rows.empty:
+        return str(r.meta["main_type"])
+    return str(rows.sort_values("mezera", ascending=False, kind="stable")["druh"].iloc[0])
+
+
+def map_types(r: Results) -> list[str]:
+    """The service types a reader can pick on the map: every type with need or capacity in the run, in the Act's order."""
+    present = set(r["mezery_region"]["druh"].astype(str))
+    return [t for t in r.meta["types"] if t in present]
+
+
+def map_note(r: Results, *, druh: str | int | None = None, kod_obce: str | int | None = None, lang: str = "cs") -> Element:
+    """Which type the map shows and why: the largest shortfall (in the region or the member) or the reader's choice."""
+    shown = _druh(r, druh) if druh not in (None, "") else default_type(r, kod_obce=kod_obce)
+    name = service_type_label(shown, lang)
+    if druh not in (None, ""):
+        return paragraph(word("map_shows_chosen", lang, druh=name), css_class="kp-note")
+    if not has_services(r):
+        return paragraph(word("map_shows_none", lang, druh=name), css_class="kp-note")
+    rows = _planned(r["mezery_region"] if kod_obce is None else r["mezery_obce"].loc[r["mezery_obce"]["kod_obce"] == _member(r, kod_obce)])
+    row = rows.loc[rows["druh"].astype(str) == shown].iloc[0]
+    where = word("in_region" if kod_obce is None else "in_municipality", lang)
+    amount = fmt.estimate_count(max(float(row["mezera"]), 0.0), lang, row["jednotka"])
+    return paragraph(word("map_shows_default", lang, druh=name, where=where, amount=amount), css_class="kp-note")
+
+
+def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int | None = None, lang: str = "cs") -> Element:
+    """The planning map, every service type to pick from in it, zoomed to a member when given.
+
+    Shown first: ``druh``, or the type lacking most (:func:`default_type`);
+    a sentence above the map says which and why. The map is a sandboxed
+    frame (:func:`kpwork.pages.maps.embed`).
     """
     focus = _member(r, kod_obce) if kod_obce is not None else None
+    shown = _druh(r, druh) if druh not in (None, "") else default_type(r, kod_obce=focus)
     access = r["dostupnost"] if "dostupnost" in r else None
-    m = maps.region_map(
-        r.layer("obce"), r.layer("sluzby"), r["mezery_obce"], druh=_druh(r, druh), access=access, load=r["vytizenost"], focus=focus, lang=lang
-    )
-    return maps.embed(m, lang=lang)
+    m = maps.region_map(r.layer("obce"), r.layer("sluzby"), r["mezery_obce"], druh=shown, types=map_types(r), access=access,
+                        load=r["vytizenost"], reference=r["mezery_region"], focus=focus, lang=lang)
+    return map_note(r, druh=druh, kod_obce=focus, lang=lang) + maps.embed(m, lang=lang, height="640px")
 
 
 def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:

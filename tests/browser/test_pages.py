@@ -57,8 +57,9 @@ def test_meeting_page_draws_the_map_and_shows_no_code(server, page):
     members = load(server.results).meta["members"]
     assert frame.locator("path.leaflet-interactive").count() >= len(members)  # municipality polygons (+ service markers)
     assert frame.locator(".kp-name", has_text="Otrokovice").count() == 1
-    assert frame.locator(".leaflet-control-layers-base label").count() == 3  # need, coverage, accessibility
-    assert frame.locator(".leaflet-control-layers-overlays label").count() == 3  # services by form
+    assert frame.locator(".kp-ctrl input[type=radio]").count() == 3  # shortfall, coverage, need
+    assert frame.locator(".kp-ctrl input[type=radio]").first.is_checked() and frame.locator(".kp-ctrl label").first.inner_text() == "Kolik chybí"
+    assert frame.locator(".kp-ctrl input[type=checkbox]").count() == 3  # services by form
     assert "Jednání: Otrokovicko" in page.locator("h1").first.inner_text()
     _assert_no_code(page)
     screenshot(page, "meeting")
@@ -67,15 +68,15 @@ def test_meeting_page_draws_the_map_and_shows_no_code(server, page):
 def test_target_group_changes_legend_and_table(server, page):
     _open(page, server.url + "/voila/render/meeting.ipynb", "table.kp-gaps")
     frame = page.frame_locator("iframe.kp-map")
-    legend_before = frame.locator(".kp-legend.kp-choro").first.inner_text(timeout=TIMEOUT)
+    legend_before = frame.locator(".kp-legend").first.inner_text(timeout=TIMEOUT)
     table_before = page.locator("table.kp-gaps").inner_text()
     _select(page, "Cílová skupina").select_option(label="osoby bez přístřeší")
     page.wait_for_function("t => document.querySelector('table.kp-gaps').innerText !== t", arg=table_before, timeout=TIMEOUT)
     assert "osoby bez přístřeší" in page.locator(".kp-app").first.inner_text()
     frame = page.frame_locator("iframe.kp-map")
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
-    legend_after = frame.locator(".kp-legend.kp-choro").first.inner_text()
-    assert legend_after.splitlines()[0].startswith("Potřeba:")
+    legend_after = frame.locator(".kp-legend").first.inner_text()
+    assert legend_after.splitlines()[0].startswith("Kolik chybí (odhad):")
     assert (legend_after, page.locator("table.kp-gaps").inner_text()) != (legend_before, table_before)
 
 
