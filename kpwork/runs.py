@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +128,8 @@ def run_region(
                 _write_council_workbook(analysis.tables, tmp / "results", lang=lang)
         with clock("notebooks"):
             footer = page_footer(analysis.meta, today, lang=lang)
-            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer)
+            page_data = page_data_writer(analysis, tmp / "results")
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, before=page_data)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
         parameters = {
@@ -285,15 +287,24 @@ def execute_jobs(
     timeout: int = RUN.cell_timeout,
     progress: bool = True,
     footer: str = "",
+    before: Callable[[NotebookJob], None] | None = None,
 ) -> dict:
-    """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
+    """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``, streaming.
 
     Each notebook runs on a warm kernel of a Dask worker
     (:mod:`kpwork.execution`), with the kernel's working directory set to
     ``run_dir/notebooks`` (this process never changes directory), so
     ``results_dir = "../results"`` points at the run's results. Workers
     return the executed notebook and its page; only this process writes,
-    ending every page with ``footer`` (HTML, see :func:`page_footer`).
+    each page as soon as it comes back (:func:`_write_outcome`), ending
+    every page with ``footer`` (HTML, see :func:`page_footer`). Jobs are
+    handed out a few at a time, so memory stays flat over any number of pages.
+
+    Parameters
+    ----------
+    before
+        Called with each job just before it is handed to a worker (the run
+        writes the page's own data there: :func:`page_data_writer`).
 
     Returns
     -------
@@ -312,15 +323,19 @@ def execute_jobs(
     out.mkdir(parents=True, exist_ok=True)
     html_dir.mkdir(parents=True, exist_ok=True)
     kernel = notebook_kernel()
-    tasks = tasks_for(jobs, source, out, kernel_name=kernel, timeout=timeout)
     n = workers or default_workers()
-    outcomes = execute_tasks(tasks, workers=n, scheduler=scheduler, progress=progress)
     by_name = {job.name: job for job in jobs}
-    for outcome in outcomes:
-        if outcome.error:
-            raise _run_error(by_name[outcome.name], outcome.error)
-        (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
-        (html_dir / f"{outcome.name}.html").write_text(_with_footer(outcome.html, footer), encoding="utf-8")
+
+    def tasks():
+        for job in jobs:
+            if before is not None:
+                before(job)
+            yield from tasks_for([job], source, out, kernel_name=kernel, timeout=timeout)
+
+    write = functools.partial(_write_outcome, out=out, html_dir=html_dir, footer=footer)
+    outcomes = execute_tasks(tasks(), workers=n, scheduler=scheduler, progress=progress, on_outcome=write, total=len(jobs))
+    if outcomes and outcomes[-1].error:
+        raise _run_error(by_name[outcomes[-1].name], outcomes[-1].error)
     return {
         "backend": "dask",
         "cluster": scheduler or f"LocalCluster({min(n, len(jobs))} workers)",
@@ -329,6 +344,47 @@ def execute_jobs(
         "workers_used": len({o.worker for o in outcomes}),
         "notebook_seconds": round(sum(o.seconds for o in outcomes), 3),
     }
+
+
+def _write_outcome(outcome, *, out: Path, html_dir: Path, footer: str) -> None:
+    """Write one finished notebook and its page (with the run's footer)."""
+    (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
+    (html_dir / f"{outcome.name}.html").write_text(_with_footer(outcome.html, footer), encoding="utf-8")
+
+
+def page_data_writer(analysis, results_dir: Path) -> Callable[[NotebookJob], None]:
+    """Write each municipality page's own data just before its notebook runs.
+
+    The data (:mod:`kpwork.pages.neighbourhood`, one small file per member
+    in ``results/stranky/``) is cut from the analysis in this process, one
+    member at a time in the order of the jobs, so the pages read a few kB
+    instead of the whole region's tables and nothing accumulates.
+
+    Parameters
+    ----------
+    analysis
+        The run's :class:`kpwork.analysis.Analysis`.
+    results_dir
+        The run's ``results`` folder.
+
+    Returns
+    -------
+    callable
+        Taking a :class:`NotebookJob`; does nothing for jobs of no member.
+    """
+    from kpwork.pages.neighbourhood import PageCutter
+    from kpwork.results import write_page_data
+
+    cutter: list[PageCutter] = []  # built on the first member page (a run of the region page alone needs none)
+
+    def write(job: NotebookJob) -> None:
+        if job.kod_obce is None:
+            return
+        if not cutter:
+            cutter.append(PageCutter(analysis.tables, analysis.layers, analysis.meta))
+        write_page_data(cutter[0](job.kod_obce), results_dir, job.kod_obce)
+
+    return write
 
 
 def _run_error(job: NotebookJob, error: dict) -> RunError:
