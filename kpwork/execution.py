@@ -76,6 +76,8 @@ class NotebookOutcome:
 
     ``error`` is None on success, else a dict with ``ename``, ``evalue``,
     ``cell_index``, ``exec_count`` and ``source`` (the failing cell).
+    ``seconds`` is the worker's wall time for the notebook and its page,
+    ``cpu_seconds`` the CPU time of the worker and its kernels meanwhile.
     """
 
     name: str
@@ -83,6 +85,7 @@ class NotebookOutcome:
     html: str | None = None
     error: dict | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     worker: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
 
 
@@ -189,7 +192,7 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
     import nbformat
     import papermill
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     outcome = NotebookOutcome(name=task.name)
     try:
         # papermill gets the notebook, not its path (its file reader calls os.chdir, process-wide),
@@ -212,7 +215,20 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
         if task.html:
             outcome.html = notebook_html(nb, title=task.title, lang=task.parameters.get("lang", RUN.lang))
     outcome.seconds = time.perf_counter() - started
+    outcome.cpu_seconds = _cpu_seconds() - cpu
     return outcome
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds spent so far by this process and its kernels: what a notebook costs, however busy the machine."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
 
 
 def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:

@@ -343,7 +343,17 @@ def execute_jobs(
         "notebooks": len(outcomes),
         "workers_used": len({o.worker for o in outcomes}),
         "notebook_seconds": round(sum(o.seconds for o in outcomes), 3),
+        "seconds_per_notebook": _mean_per_template(outcomes, by_name, "seconds"),
+        "cpu_seconds_per_notebook": _mean_per_template(outcomes, by_name, "cpu_seconds"),
     }
+
+
+def _mean_per_template(outcomes, jobs: dict[str, NotebookJob], measure: str) -> dict[str, float]:
+    """Mean wall or CPU seconds of one notebook and its page per template, as workers spent them."""
+    spent: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        spent.setdefault(jobs[outcome.name].template, []).append(getattr(outcome, measure))
+    return {template: round(sum(s) / len(s), 3) for template, s in sorted(spent.items())}
 
 
 def _write_outcome(outcome, *, out: Path, html_dir: Path, footer: str) -> None:
