@@ -123,7 +123,9 @@ def _extrapolated(r: dict) -> tuple[float, float]:
 def pages_main(args: argparse.Namespace) -> None:
     from kpwork.synth import synthesize_region
 
-    reports = []
+    print(f"pages: kpwork run --workers 2, --only {args.sample or 'all'} members drawn with seed 3; {os.cpu_count()} CPUs", flush=True)
+    print(f"{'members':>8}{'pages':>6}{'page MB':>9}{'max MB':>8}{'worker s/page':>15}{'CPU s/page':>12}{'kernel s':>10}{'pages/s':>9}"
+          f"{'region s':>9}{'region MB':>10}{'peak MiB':>10}{'all pages: h':>14}{'GB':>7}{'load':>6}", flush=True)
     with tempfile.TemporaryDirectory(prefix="kpwork-pages-") as tmp:
         tmp = Path(tmp)
         regions = {}
@@ -134,30 +136,38 @@ def pages_main(args: argparse.Namespace) -> None:
                 regions[size] = synthesize_region(None, args.seed, tmp / "cz", services=args.services, real=True)
             else:
                 regions[size] = synthesize_region(size, args.seed, tmp / f"grid{size}")
-        for size, folder in regions.items():
-            reports.append(render(folder, tmp / f"out{size}", sample=args.sample, workers=2))
-        scaling = []
-        for workers in (int(w) for w in args.scaling.split(",") if w):
+            r = _attempt(regions[size], tmp / f"out{size}", sample=args.sample, workers=2)
+            if r:
+                seconds, gb = _extrapolated(r)
+                note = " (extrapolated)" if r["sampled"] else ""
+                print(f"{r['members']:8,}{r['pages']:6}{r['page_mb']:9.2f}{r['page_max_mb']:8.2f}{r['page_s']:15.2f}{r['page_cpu']:12.2f}{r['kernel_s']:10.2f}"
+                      f"{_rate(r)}{r['region_s']:9.1f}{r['region_mb']:10.1f}{r['peak_mib']:10,.0f}{seconds / 3600:14.2f}{gb:7.1f}{os.getloadavg()[0]:6.1f}{note}", flush=True)
+        print("CPU s/page: the worker's and its kernel's CPU time for one page (execution + HTML), whatever else loads the machine; "
+              "kernel s: papermill's wall time of the notebook; load: 1-minute load average after the run", flush=True)
+        print("aims: a page <= 1 MB and <= 0.6 s of notebook work; every page of the country in <= 1 h on 2 workers, <= 10 GB, < 2 GiB per process", flush=True)
+        workers = [int(w) for w in args.scaling.split(",") if w]
+        if workers:
             big = regions[max(regions)]
-            scaling.append(render(big, tmp / f"scale{workers}", sample=args.sample, workers=workers))
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"pages: kpwork run --workers 2, --only {args.sample or 'all'} members drawn with seed 3; load average (1, 5, 15 min) at the end: {load}; {os.cpu_count()} CPUs")
-    head = f"{'members':>8}{'pages':>6}{'page MB':>9}{'max MB':>8}{'worker s/page':>15}{'CPU s/page':>12}{'kernel s':>10}{'pages/s':>9}{'region s':>9}{'region MB':>10}{'peak MiB':>10}{'all pages: h':>14}{'GB':>7}"
-    print(head)
-    for r in reports:
-        seconds, gb = _extrapolated(r)
-        note = " (extrapolated)" if r["sampled"] else ""
-        rate = f"{r['rate']:9.2f}" if r["rate"] else f"{'-':>9}"
-        print(f"{r['members']:8,}{r['pages']:6}{r['page_mb']:9.2f}{r['page_max_mb']:8.2f}{r['page_s']:15.2f}{r['page_cpu']:12.2f}{r['kernel_s']:10.2f}{rate}{r['region_s']:9.1f}{r['region_mb']:10.1f}{r['peak_mib']:10,.0f}{seconds / 3600:14.2f}{gb:7.1f}{note}")
-    print("CPU s/page: the worker's and its kernel's CPU time for one page (execution + HTML), whatever else loads the machine; kernel s: papermill's wall time of the notebook\n"
-          "aims: a page <= 1 MB and <= 0.6 s of notebook work; every page of the country in <= 1 h on 2 workers, <= 10 GB, < 2 GiB per process")
-    if scaling:
-        print(f"scaling on {scaling[0]['members']:,} members, the same {scaling[0]['pages']} pages:")
-        print(f"{'workers':>8}{'stage s':>9}{'pages/s':>9}{'worker s/page':>15}{'CPU s/page':>12}{'all pages: h':>14}")
-        for r in scaling:
-            seconds, _ = _extrapolated(r)
-            rate = f"{r['rate']:9.2f}" if r["rate"] else f"{'-':>9}"
-            print(f"{r['workers']:8}{r['stage']:9.1f}{rate}{r['page_s']:15.2f}{r['page_cpu']:12.2f}{seconds / 3600:14.2f}")
+            print(f"scaling on the {max(regions):,}-member region, the same {args.sample} pages:")
+            print(f"{'workers':>8}{'stage s':>9}{'pages/s':>9}{'worker s/page':>15}{'CPU s/page':>12}{'all pages: h':>14}{'load':>6}", flush=True)
+            for n in workers:
+                r = _attempt(big, tmp / f"scale{n}", sample=args.sample, workers=n)
+                if r:
+                    seconds, _ = _extrapolated(r)
+                    print(f"{n:8}{r['stage']:9.1f}{_rate(r)}{r['page_s']:15.2f}{r['page_cpu']:12.2f}{seconds / 3600:14.2f}{os.getloadavg()[0]:6.1f}", flush=True)
+
+
+def _attempt(region: Path, out: Path, **kwargs) -> dict | None:
+    """:func:`render`, or None with the run's last lines of stderr printed when it failed."""
+    try:
+        return render(region, out, **kwargs)
+    except subprocess.CalledProcessError as exc:
+        print(f"{region.name}: kpwork run failed (exit {exc.returncode}):\n" + "\n".join((exc.stderr or "").strip().splitlines()[-15:]), flush=True)
+        return None
+
+
+def _rate(r: dict) -> str:
+    return f"{r['rate']:9.2f}" if r["rate"] else f"{'-':>9}"
 
 
 def main() -> None:
