@@ -64,7 +64,9 @@ def measure(tmp: Path, region: Path, args: argparse.Namespace) -> dict:
     out = tmp / "out"
     load = [os.getloadavg()[0]]
     t0 = time.perf_counter()
-    subprocess.run([BIN / "kpwork", "run", str(region), "--out", str(out), "--workers", str(args.workers), "--no-progress"], check=True, capture_output=True)
+    done = subprocess.run([BIN / "kpwork", "run", str(region), "--out", str(out), "--workers", str(args.workers), "--no-progress"], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"kpwork run failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     kp_total = time.perf_counter() - t0
     load.append(os.getloadavg()[0])
     run_dir = next(out.glob("*/latest")).resolve()
