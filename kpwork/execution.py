@@ -24,6 +24,7 @@ import itertools
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
@@ -239,17 +240,28 @@ def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
     """
     import copy
 
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter(lang).from_notebook_node(nb)
     return body
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter(lang: str):
+    """This thread's HTML exporter for ``lang``, made once: a new one compiles its ten Jinja templates again."""
+    from nbconvert import HTMLExporter
+
+    exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
+    if lang not in exporters:
+        exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporters[lang] = exporter
+    return exporters[lang]
 
 
 # --- Dask --------------------------------------------------------------------------------------
