@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +77,8 @@ class NotebookOutcome:
 
     ``error`` is None on success, else a dict with ``ename``, ``evalue``,
     ``cell_index``, ``exec_count`` and ``source`` (the failing cell).
+    ``seconds`` is the worker's wall time for the notebook and its page,
+    ``cpu_seconds`` the CPU time of the worker and its kernels meanwhile.
     """
 
     name: str
@@ -82,6 +86,7 @@ class NotebookOutcome:
     html: str | None = None
     error: dict | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     worker: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
 
 
@@ -188,7 +193,7 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
     import nbformat
     import papermill
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     outcome = NotebookOutcome(name=task.name)
     try:
         # papermill gets the notebook, not its path (its file reader calls os.chdir, process-wide),
@@ -211,7 +216,20 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
         if task.html:
             outcome.html = notebook_html(nb, title=task.title, lang=task.parameters.get("lang", RUN.lang))
     outcome.seconds = time.perf_counter() - started
+    outcome.cpu_seconds = _cpu_seconds() - cpu
     return outcome
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds spent so far by this process and its kernels: what a notebook costs, however busy the machine."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
 
 
 def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
@@ -222,17 +240,28 @@ def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
     """
     import copy
 
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter(lang).from_notebook_node(nb)
     return body
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter(lang: str):
+    """This thread's HTML exporter for ``lang``, made once: a new one compiles its ten Jinja templates again."""
+    from nbconvert import HTMLExporter
+
+    exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
+    if lang not in exporters:
+        exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporters[lang] = exporter
+    return exporters[lang]
 
 
 # --- Dask --------------------------------------------------------------------------------------
@@ -260,9 +289,21 @@ def _pool_plugin():
     return KernelPoolPlugin()
 
 
+def shut_worker_kernels(client) -> dict:
+    """Shut down the warm kernels of every worker of ``client``'s cluster; the kernels shut, per worker.
+
+    A cluster the run did not start outlives it: its workers would keep
+    their kernels (a process and its memory each) until they close.
+    """
+    return client.run(close_pools)
+
+
 @contextlib.contextmanager
 def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A Dask client: on ``scheduler`` when given, else on a new LocalCluster.
+
+    On an existing cluster the workers' warm kernels are shut on exit
+    (:func:`shut_worker_kernels`); the workers themselves stay.
 
     The LocalCluster has ``workers`` spawned worker processes (sized to the
     machine by default), one thread each, no dashboard and a free port; it
@@ -281,7 +322,10 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     if scheduler:
         with Client(scheduler, set_as_default=False) as client:
             client.register_plugin(_pool_plugin())
-            yield client
+            try:
+                yield client
+            finally:
+                shut_worker_kernels(client)
         return
     n = workers or default_workers()
     with dask.config.set({"distributed.worker.multiprocessing-method": "spawn", "distributed.worker.daemon": False}):
@@ -318,27 +362,83 @@ async def _close_workers(cluster, timeout: float) -> None:
     await asyncio.gather(*(worker.close(timeout=timeout) for worker in list(cluster.workers.values())))
 
 
-def execute_tasks(tasks: Sequence[NotebookTask], *, workers: int | None = None, scheduler: str | None = None, progress: bool = True) -> list[NotebookOutcome]:
-    """Execute notebook tasks on Dask; outcomes in the order of ``tasks``.
+def execute_tasks(
+    tasks: Iterable[NotebookTask],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    on_outcome: Callable[[NotebookOutcome], None] | None = None,
+    total: int | None = None,
+) -> list[NotebookOutcome]:
+    """Execute notebook tasks on Dask, streaming; outcomes in the order of ``tasks``.
+
+    At most :data:`IN_FLIGHT_PER_WORKER` tasks per worker are submitted at
+    a time, and ``tasks`` may be a generator (the run writes each page's data
+    just before its task is drawn), so neither this process nor the
+    scheduler holds more than a few pages whatever their number. With
+    ``on_outcome``, each outcome is handed to it as soon as it finishes and
+    is kept without its notebook and page.
 
     Stops at the first failed notebook (cancelling the others) and returns
     the outcomes so far, the failed one last; the caller raises.
+
+    Parameters
+    ----------
+    tasks
+        The notebooks; a sequence or any iterable (then give ``total`` for the progress bar).
+    workers, scheduler
+        See :func:`dask_client`.
+    progress
+        A progress bar on stderr: pages done, pages per second, time left.
+    on_outcome
+        Called with every outcome, in the order they finish (the run writes it to disk).
+    total
+        Number of tasks when ``tasks`` has no length.
     """
     from distributed import as_completed
+
+    total = len(tasks) if total is None and isinstance(tasks, Sized) else total
+    if total == 0:
+        return []
+    n = workers or default_workers()
+    pending = iter(tasks)
+    token = uuid.uuid4().hex[:8]
+    order: list[str] = []
+    outcomes: dict[str, NotebookOutcome] = {}
+    with dask_client(workers=min(n, total or n), scheduler=scheduler) as client, _progress(total, progress) as bar:
+        window = IN_FLIGHT_PER_WORKER * max(n, len(client.scheduler_info().get("workers", {})) or 1)
+        running = as_completed(loop=client.loop)
+        for task in itertools.islice(pending, window):
+            order.append(task.name)
+            running.add(_submit(client, task, token))
+        for future in running:
+            outcome = future.result()
+            future.release()
+            if outcome.error:
+                client.cancel(list(running.futures))
+                return [*(o for o in outcomes.values() if not o.error), outcome]
+            if on_outcome is not None:
+                on_outcome(outcome)
+                outcome.notebook = outcome.html = None
+            outcomes[outcome.name] = outcome
+            bar.update()
+            for task in itertools.islice(pending, 1):
+                order.append(task.name)
+                running.add(_submit(client, task, token))
+    return [outcomes[name] for name in order]
+
+
+#: Tasks submitted ahead per worker: enough to keep every worker busy, few enough to keep memory flat.
+IN_FLIGHT_PER_WORKER = 2
+
+
+def _submit(client, task: NotebookTask, token: str):
+    return client.submit(run_task, task, key=f"kpwork-{task.name}-{token}", pure=False)
+
+
+def _progress(total: int | None, enabled: bool):
+    """The run's progress bar on stderr: pages done of all, pages per second, time left."""
     from tqdm.auto import tqdm
 
-    if not tasks:
-        return []
-    token = uuid.uuid4().hex[:8]
-    outcomes: dict[str, NotebookOutcome] = {}
-    with dask_client(workers=min(workers or default_workers(), len(tasks)), scheduler=scheduler) as client:
-        futures = client.map(run_task, list(tasks), key=[f"kpwork-{t.name}-{token}" for t in tasks], pure=False)
-        with tqdm(total=len(tasks), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr) as bar:
-            for future in as_completed(futures, loop=client.loop):
-                outcome = future.result()
-                outcomes[outcome.name] = outcome
-                bar.update()
-                if outcome.error:
-                    client.cancel(futures)
-                    return [*(o for o in outcomes.values() if not o.error), outcome]
-    return [outcomes[t.name] for t in tasks]
+    return tqdm(total=total, desc="pages", unit="page", disable=not enabled, file=sys.stderr, smoothing=0.1)

@@ -328,13 +328,15 @@ def process_pool(kernel_name: str) -> KernelPool:
 
 
 @atexit.register
-def close_pools() -> None:
-    """Shut down every warm kernel of this process (also called at exit)."""
+def close_pools() -> int:
+    """Shut down every warm kernel of this process (also called at exit); how many there were."""
     with _POOLS_LOCK:
         pools = list(_POOLS.values())
         _POOLS.clear()
+    kernels = sum(len(pool) for pool in pools)
     for pool in pools:
         pool.close()
+    return kernels
 
 
 def notebook_kernel() -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +25,8 @@ CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_ko
 
 GEOPACKAGE = "vysledky.gpkg"
 META = "region.json"
+#: The folder of a run's results that holds each municipality page's own data (one file per member).
+PAGE_DATA_DIR = "stranky"
 #: The note written into every results folder: its tables are internal (docs/method.md, "Ochrana malých počtů").
 NOTICE = "NEVEREJNE.txt"
 NOTICE_TEXT = """\
@@ -137,6 +140,61 @@ class Results:
     def tables(self) -> list[str]:
         """Names of the tables in this run."""
         return sorted(p.stem for p in self.folder.glob("*.csv"))
+
+
+@dataclass
+class FrameResults(Results):
+    """Results held in memory: one municipality page's data (:mod:`kpwork.pages.neighbourhood`).
+
+    Reads like :class:`Results`; each table or layer comes back as a copy.
+    """
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, folder: Path, data: Mapping) -> FrameResults:
+        """From the ``meta``, ``tables`` and ``layers`` of one page."""
+        return cls(folder=Path(folder), meta=dict(data["meta"]), frames=dict(data["tables"]), layers=dict(data["layers"]))
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.frames:
+            raise KeyError(f"no table '{name}' in the page data of {self.folder} (tables: {', '.join(sorted(self.frames))})")
+        return self.frames[name].copy()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.frames
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """A geometry layer of the page's data."""
+        return self.layers[name].copy()
+
+    @property
+    def tables(self) -> list[str]:
+        """Names of the tables of the page's data."""
+        return sorted(self.frames)
+
+
+def write_page_data(data: Mapping, folder: Path, kod_obce: str) -> Path:
+    """Write one municipality page's data into ``folder/stranky/<kod_obce>.pickle``.
+
+    ``data`` is what a :class:`kpwork.pages.neighbourhood.PageCutter` gives.
+    The file is for the run's own notebooks (a page reads a few kB instead
+    of the whole region's tables); the CSV tables stay the run's record.
+    """
+    path = folder / PAGE_DATA_DIR / f"{kod_obce}.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(dict(data), protocol=pickle.HIGHEST_PROTOCOL))
+    return path
+
+
+def load_page(results_dir: str | Path, kod_obce: str) -> FrameResults | None:
+    """The data the run wrote for one municipality page, or None when it wrote none (older runs)."""
+    folder = Path(results_dir)
+    path = folder / PAGE_DATA_DIR / f"{kod_obce}.pickle"
+    if not path.exists():
+        return None
+    return FrameResults.from_data(folder, pickle.loads(path.read_bytes()))  # written by this run's driver
 
 
 def load(results_dir: str | Path) -> Results:

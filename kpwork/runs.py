@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import shutil
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def _publish(region: Region, region_out: Path, jobs: list[NotebookJob], analysis
                 _write_council_workbook(analysis.tables, tmp / "results", lang=lang)
         with clock("notebooks"):
             footer = page_footer(analysis.meta, today, lang=lang)
-            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, lang=lang)
+            page_data = page_data_writer(analysis, tmp / "results")
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, before=page_data)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
         changed = changed_inputs(region)
@@ -403,17 +405,26 @@ def execute_jobs(
     progress: bool = True,
     footer: str = "",
     lang: str = RUN.lang,
+    before: Callable[[NotebookJob], None] | None = None,
 ) -> dict:
-    """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``.
+    """Execute every job on Dask into ``run_dir/notebooks`` and ``run_dir/html``, streaming.
 
     Each notebook runs on a warm kernel of a Dask worker
     (:mod:`kpwork.execution`), with the kernel's working directory set to
     ``run_dir/notebooks`` (this process never changes directory), so
     ``results_dir = "../results"`` points at the run's results. Workers
     return the executed notebook and its page; only this process writes,
-    starting every page with the navigation bar of the run's pages in
-    ``lang`` (:func:`kpwork.pages.navigation.nav_bar`) and ending it with
-    ``footer`` (HTML, see :func:`page_footer`).
+    each page as soon as it comes back (:func:`_write_outcome`), starting
+    it with the navigation bar of the run's pages in ``lang``
+    (:func:`kpwork.pages.navigation.nav_bar`) and ending it with ``footer``
+    (HTML, see :func:`page_footer`). Jobs are handed out a few at a time, so
+    memory stays flat over any number of pages.
+
+    Parameters
+    ----------
+    before
+        Called with each job just before it is handed to a worker (the run
+        writes the page's own data there: :func:`page_data_writer`).
 
     Returns
     -------
@@ -426,24 +437,25 @@ def execute_jobs(
         Naming the notebook, the failing cell and the municipality.
     """
     from kpwork.execution import default_workers, execute_tasks, tasks_for
-    from kpwork.pages.navigation import nav_bar, with_nav
 
     out = run_dir / "notebooks"
     html_dir = run_dir / "html"
     out.mkdir(parents=True, exist_ok=True)
     html_dir.mkdir(parents=True, exist_ok=True)
     kernel = notebook_kernel()
-    tasks = tasks_for(jobs, source, out, kernel_name=kernel, timeout=timeout)
     n = workers or default_workers()
-    outcomes = execute_tasks(tasks, workers=n, scheduler=scheduler, progress=progress)
     by_name = {job.name: job for job in jobs}
-    links = [job.link for job in jobs]
-    for outcome in outcomes:
-        if outcome.error:
-            raise _run_error(by_name[outcome.name], outcome.error)
-        (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
-        page = with_nav(_with_footer(outcome.html, footer), nav_bar(links, current=outcome.name, lang=lang))
-        (html_dir / f"{outcome.name}.html").write_text(page, encoding="utf-8")
+
+    def tasks():
+        for job in jobs:
+            if before is not None:
+                before(job)
+            yield from tasks_for([job], source, out, kernel_name=kernel, timeout=timeout)
+
+    write = functools.partial(_write_outcome, out=out, html_dir=html_dir, footer=footer, links=[job.link for job in jobs], lang=lang)
+    outcomes = execute_tasks(tasks(), workers=n, scheduler=scheduler, progress=progress, on_outcome=write, total=len(jobs))
+    if outcomes and outcomes[-1].error:
+        raise _run_error(by_name[outcomes[-1].name], outcomes[-1].error)
     return {
         "backend": "dask",
         "cluster": scheduler or f"LocalCluster({min(n, len(jobs))} workers)",
@@ -451,7 +463,61 @@ def execute_jobs(
         "notebooks": len(outcomes),
         "workers_used": len({o.worker for o in outcomes}),
         "notebook_seconds": round(sum(o.seconds for o in outcomes), 3),
+        "seconds_per_notebook": _mean_per_template(outcomes, by_name, "seconds"),
+        "cpu_seconds_per_notebook": _mean_per_template(outcomes, by_name, "cpu_seconds"),
     }
+
+
+def _mean_per_template(outcomes, jobs: dict[str, NotebookJob], measure: str) -> dict[str, float]:
+    """Mean wall or CPU seconds of one notebook and its page per template, as workers spent them."""
+    spent: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        spent.setdefault(jobs[outcome.name].template, []).append(getattr(outcome, measure))
+    return {template: round(sum(s) / len(s), 3) for template, s in sorted(spent.items())}
+
+
+def _write_outcome(outcome, *, out: Path, html_dir: Path, footer: str, links: list[PageLink], lang: str) -> None:
+    """Write one finished notebook and its page (with the run's navigation bar and footer)."""
+    from kpwork.pages.navigation import nav_bar, with_nav
+
+    (out / f"{outcome.name}.ipynb").write_text(outcome.notebook, encoding="utf-8")
+    page = with_nav(_with_footer(outcome.html, footer), nav_bar(links, current=outcome.name, lang=lang))
+    (html_dir / f"{outcome.name}.html").write_text(page, encoding="utf-8")
+
+
+def page_data_writer(analysis, results_dir: Path) -> Callable[[NotebookJob], None]:
+    """Write each municipality page's own data just before its notebook runs.
+
+    The data (:mod:`kpwork.pages.neighbourhood`, one small file per member
+    in ``results/stranky/``) is cut from the analysis in this process, one
+    member at a time in the order of the jobs, so the pages read a few kB
+    instead of the whole region's tables and nothing accumulates.
+
+    Parameters
+    ----------
+    analysis
+        The run's :class:`kpwork.analysis.Analysis`.
+    results_dir
+        The run's ``results`` folder.
+
+    Returns
+    -------
+    callable
+        Taking a :class:`NotebookJob`; does nothing for jobs of no member.
+    """
+    from kpwork.pages.neighbourhood import PageCutter
+    from kpwork.results import write_page_data
+
+    cutter: list[PageCutter] = []  # built on the first member page (a run of the region page alone needs none)
+
+    def write(job: NotebookJob) -> None:
+        if job.kod_obce is None:
+            return
+        if not cutter:
+            cutter.append(PageCutter(analysis.tables, analysis.layers, analysis.meta))
+        write_page_data(cutter[0](job.kod_obce), results_dir, job.kod_obce)
+
+    return write
 
 
 def _run_error(job: NotebookJob, error: dict) -> RunError:

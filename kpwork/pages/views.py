@@ -24,6 +24,7 @@ import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 
+import geopandas as gpd
 import pandas as pd
 
 from kpwork.codes import as_kod_obce
@@ -42,8 +43,9 @@ from kpwork.pages.labels import (
     unit_name,
     word,
 )
+from kpwork.pages.neighbourhood import neighbourhood_results
 from kpwork.reference import CREDIT
-from kpwork.results import Results, load
+from kpwork.results import Results, load, load_page
 from kpwork.taxonomy import (
     SERVICE_TYPES,
     form_label,
@@ -54,9 +56,18 @@ from kpwork.taxonomy import (
 )
 
 
-def open_results(results_dir: str) -> Results:
-    """The results of a run (see :func:`kpwork.results.load`)."""
-    return load(results_dir)
+def open_results(results_dir: str, *, kod_obce: str | int | None = None) -> Results:
+    """The results of a run (see :func:`kpwork.results.load`); for a municipality page, its own part.
+
+    With ``kod_obce`` the page gets the member's neighbourhood only
+    (:mod:`kpwork.pages.neighbourhood`): the data the run wrote for it, or,
+    for results without it, the same cut from the whole run. Its cost then
+    does not grow with the size of the region.
+    """
+    if kod_obce is None:
+        return load(results_dir)
+    code = as_kod_obce(kod_obce)
+    return load_page(results_dir, code) or neighbourhood_results(load(results_dir), code)
 
 
 def title(r: Results, *, lang: str = "cs", kod_obce: str | int | None = None) -> Element:
@@ -193,9 +204,36 @@ def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int
     focus = _member(r, kod_obce) if kod_obce is not None else None
     shown = _druh(r, druh) if druh not in (None, "") else default_type(r, kod_obce=focus)
     access = r["dostupnost"] if "dostupnost" in r else None
-    m = maps.region_map(r.layer("obce"), r.layer("sluzby"), r["mezery_obce"], druh=shown, types=map_types(r), access=access,
+    municipalities = r.layer("obce")
+    if focus is None:
+        municipalities = simplified_for_extent(municipalities)
+    m = maps.region_map(municipalities, r.layer("sluzby"), r["mezery_obce"], druh=shown, types=map_types(r), access=access,
                         load=r["vytizenost"], reference=r["mezery_region"], focus=focus, lang=lang)
     return map_note(r, druh=druh, kod_obce=focus, lang=lang) + maps.embed(m, lang=lang, height="640px")
+
+
+#: Map width in pixels that a simplified boundary must still look right at (a projector's full HD).
+MAP_PIXELS = 1920
+
+
+def simplified_for_extent(municipalities: gpd.GeoDataFrame, *, pixels: int = MAP_PIXELS) -> gpd.GeoDataFrame:
+    """Boundaries simplified to what a map of their whole extent can show: half a pixel, topology kept.
+
+    A microregion keeps its detail (its half pixel is under the maps' own
+    40 m step); the whole country, 490 km across, is drawn with a 130 m step.
+
+    Parameters
+    ----------
+    municipalities
+        Polygons in a metric CRS (the run's EPSG:5514).
+    pixels
+        Width of the map in pixels.
+    """
+    x0, y0, x1, y1 = municipalities.total_bounds
+    tolerance = max(x1 - x0, y1 - y0) / pixels / 2
+    out = municipalities.copy()
+    out["geometry"] = out.geometry.simplify(tolerance, preserve_topology=True)
+    return out
 
 
 def population_card(r: Results, kod_obce: str | int, *, lang: str = "cs") -> Table:
@@ -216,7 +254,9 @@ def age_chart(r: Results, *, kod_obce: str | int | None = None, lang: str = "cs"
         return charts.age_structure(obce, obce["nazev"], lang=lang)
     code = _member(r, kod_obce)
     bands = [c for c in obce.columns if c.startswith("vek_")]
-    rows = pd.concat([obce.loc[[code], bands], obce[bands].sum().to_frame("_region").T])
+    # a page's own data has the member's row and the region's totals; a whole run's results every row
+    totals = pd.Series(r.meta["vek_region"]) if "vek_region" in r.meta else obce[bands].sum()
+    rows = pd.concat([obce.loc[[code], bands], totals[bands].to_frame("_region").T])
     names = pd.Series({code: obce.loc[code, "nazev"], "_region": f"{word('whole_region', lang)} ({r.meta['region_name']})"})
     return charts.age_structure(rows, names, lang=lang, highlight=code)
 
