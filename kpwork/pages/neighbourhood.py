@@ -36,6 +36,9 @@ PAGE_TABLES: Mapping[str, str] = {
 }
 #: Tables whose rows are services: the page keeps those serving the member.
 SERVICE_TABLES: Mapping[str, str] = {"sluzby": "id", "vytizenost": "sluzba_id"}
+#: Tables a page takes whole: one row per service type, so their size does not grow with the region
+#: (the map compares each municipality with the region).
+REGION_TABLES = ("mezery_region",)
 #: Keys of the run's ``meta`` that a page takes over as they are.
 PAGE_META = ("region_id", "region_name", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan")
 
@@ -110,6 +113,7 @@ class PageCutter:
         self._seat = dict(zip(services["id"].astype(str), services["kod_obce"].astype(str), strict=True))
         self._by_member = {name: _RowIndex(tables[name], column) for name, column in PAGE_TABLES.items() if name in tables}
         self._by_service = {name: _RowIndex(tables[name], column) for name, column in SERVICE_TABLES.items() if name in tables}
+        self._whole = {name: tables[name] for name in REGION_TABLES if name in tables}
         self._layers = {"obce": _RowIndex(municipalities, "kod_obce"), "sluzby": _RowIndex(layers["sluzby"], "id")}
         self._names = meta["names"]
         self._meta = {key: meta[key] for key in PAGE_META if key in meta}
@@ -140,6 +144,7 @@ class PageCutter:
             tables[name] = index.select(hood.members if name in MAP_TABLES else [hood.kod_obce])
         for name, index in self._by_service.items():
             tables[name] = index.select(hood.services)
+        tables.update(self._whole)
         layers = {"obce": self._layers["obce"].select(hood.members), "sluzby": self._layers["sluzby"].select(hood.services)}
         return {"meta": meta, "tables": tables, "layers": layers}
 
@@ -184,6 +189,6 @@ def neighbourhood_results(r: Results, kod_obce: str | int) -> Results:
     code = as_kod_obce(kod_obce)
     if code not in r.meta["members"]:
         raise InvalidParameter(f"kod_obce {code} is not a member of {r.meta['region_id']}")
-    tables = {name: r[name] for name in [*PAGE_TABLES, *SERVICE_TABLES] if name in r}
+    tables = {name: r[name] for name in [*PAGE_TABLES, *SERVICE_TABLES, *REGION_TABLES] if name in r}
     layers = {"obce": r.layer("obce"), "sluzby": r.layer("sluzby")}
     return FrameResults.from_data(r.folder, PageCutter(tables, layers, r.meta)(code))
