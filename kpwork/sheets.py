@@ -412,3 +412,25 @@ def replace_file(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+#: First characters that make a spreadsheet read a text cell as a formula (or DDE payload).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A cell value safe to write into a workbook: text that would start a formula gets a leading apostrophe.
+
+    Text taken from a region's sheets (names, providers, comments) is written
+    into the run's workbooks; a text starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return would be read as a formula by Excel or
+    LibreOffice. Numbers, dates and None are returned unchanged.
+
+    Examples
+    --------
+    >>> neutralise_formula("=HYPERLINK(\\"x\\")"), neutralise_formula("Otrokovice"), neutralise_formula(-5)
+    ('\\'=HYPERLINK("x")', 'Otrokovice', -5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
