@@ -84,16 +84,31 @@ def validate(region_dir: Path) -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--lang", type=click.Choice(["cs", "en"]), default=RUN.lang, show_default=True, help="Language of the pages.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--pdf", is_flag=True, help="Also print the region, funding and monitoring pages to PDF (needs Chromium).")
 @_user_errors
-def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str, no_progress: bool) -> None:
-    """Validate, analyse, execute the notebooks and export the pages of a region."""
+def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str, no_progress: bool, pdf: bool) -> None:
+    """Validate, analyse, execute the notebooks and export the pages and documents of a region."""
     from kpwork.runs import run_region
 
-    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress)
+    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang, progress=not no_progress, pdf=pdf)
     latest = result.run_dir.parent / "latest"
     click.echo(f"run complete: {result.run_dir}")
-    click.echo(f"  results (CSV for Excel, GeoPackage for QGIS): {result.run_dir / 'results'}")
+    click.echo(f"  results (CSV and vysledky.xlsx for Excel, vysledky.gpkg for QGIS): {result.run_dir / 'results'}")
+    click.echo(f"  documents (plan.docx, monitoring.docx{', PDF' if pdf else ''}): {result.run_dir / 'dokumenty'}")
     click.echo(f"  pages: open {latest / 'html' / 'index.html'} in a browser")
+
+
+@main.command("plan-doc")
+@region_argument
+@click.option("--out", "out", default=None, type=click.Path(path_type=Path), help="The .docx to write (default: dokumenty/plan.docx of the latest run).")
+@click.option("--runs", "runs_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
+@_user_errors
+def plan_doc(region_dir: Path, out: Path | None, runs_dir: Path) -> None:
+    """Write the community plan as a Word document from the region's latest run."""
+    from kpwork.documents import plan_doc_from_run
+    from kpwork.serve import latest_results
+
+    click.echo(f"plan written: {plan_doc_from_run(region_dir, latest_results(region_dir, runs_dir), out)}")
 
 
 @main.command()

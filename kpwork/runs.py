@@ -21,6 +21,7 @@ from pathlib import Path
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
 from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
+from kpwork.documents import write_documents
 from kpwork.errors import InvalidParameter, RunError
 from kpwork.kernels import notebook_kernel
 from kpwork.manifest import build_manifest, utc_now, write_manifest
@@ -66,6 +67,7 @@ def run_region(
     progress: bool = True,
     timeout: int = RUN.cell_timeout,
     notebooks_dir: str | Path | None = None,
+    pdf: bool = False,
 ) -> RunResult:
     """Run the workbook on a region folder.
 
@@ -89,6 +91,9 @@ def run_region(
         Seconds one notebook cell may run before the run fails (600 by default).
     notebooks_dir
         Folder of the notebook templates (the workbook's ``notebooks/`` by default).
+    pdf
+        Also print the region, funding and monitoring pages to PDF
+        (``dokumenty/*.pdf``; needs Chromium, see :mod:`kpwork.documents.pdf`).
 
     Returns
     -------
@@ -130,6 +135,9 @@ def run_region(
             execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
+        with clock("documents"):  # plan.docx, monitoring.docx, vysledky.xlsx, the gaps layer and QGIS styles; PDFs with --pdf
+            rok = monitoring_year(region.extras["plan"].years, today) if analysis.meta.get("has_plan") else None
+            write_documents(tmp, region=region, today=today, rok=rok, lang=lang, pdf=pdf)
         parameters = {
             "region_dir": str(Path(region_dir).resolve()),
             "only": list(pages_for) if only else None,
@@ -139,6 +147,7 @@ def run_region(
             "notebooks_dir": str(source) if notebooks_dir else None,
             "workers": workers,
             "scheduler": scheduler,
+            "pdf": pdf,
         }
         manifest = build_manifest(region, tmp, parameters, started=started, run_id=final.name, execution=execution, timings=clock.seconds)
         write_manifest(manifest, tmp)

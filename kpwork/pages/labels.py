@@ -352,7 +352,10 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
     "sheet": ("List", "Sheet"),
     "table": ("Tabulka", "Table"),
     "rows": ("Řádků", "Rows"),
-    "name_suffix": ("{column} – název", "{column} – name"),
+    "plan_priority": ("Priority", "Priorities"),
+    "plan_opatreni": ("Opatření", "Measures"),
+    "plan_skupiny": ("Pracovní skupiny", "Working groups"),
+    "municipalities_n": ("{state} (obcí)", "{state} (municipalities)"),
 }
 #: Column headers of the run's workbook (``vysledky.xlsx``), units in brackets; a column not here keeps its name.
 COLUMNS: dict[str, tuple[str, str]] = {
