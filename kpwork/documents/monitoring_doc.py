@@ -69,7 +69,7 @@ def write_monitoring_doc(results: Any, path: str | Path, *, rok: int, today: dt.
     title = translate(DOCUMENTS, "monitoring_title", lang)
     lines = [meta["region_name"], *([plan_name] if plan_name else []), f"{_m('rok', lang)} {rok}",
              translate(DOCUMENTS, "prepared", lang, date=fmt.date(today, lang))]
-    w.title_page(doc, title, lines, lang=lang)
+    contents = w.title_page(doc, title, lines, lang=lang)
     share = partial(fmt.percent, lang=lang)
     state = partial(label, PLAN_STATES, lang=lang)
     w.heading(doc, _m("fulfilment_in", lang, rok=rok), 1)
@@ -94,6 +94,7 @@ def write_monitoring_doc(results: Any, path: str | Path, *, rok: int, today: dt.
     _gaps(doc, results, lang)
     w.heading(doc, _m("priorities_by_year", lang), 1)
     _chart(doc, pm.trend_chart(results, lang=lang))
+    w.fill_contents(doc, contents)
     w.footer(doc, lang=lang, title=f"{meta['region_name']}: {title} {rok}")
     path = Path(path)
     doc.save(str(path))
@@ -109,11 +110,12 @@ def _indicators(doc: Any, results: Any, rok: int, lang: str) -> None:
     w.heading(doc, _m("indicators", lang), 1)
     number = partial(fmt.number, lang=lang, digits=1)
     rows = _year(results["plan_indikatory"], rok)
-    columns = ["indikator", "nazev", "jednotka", "vychozi", "plan", "skutecnost", "zmena", "plneni", "stav"]
+    rows = rows.assign(nazev=rows["nazev"] + " (" + rows["jednotka"].astype(str) + ")")
+    columns = ["indikator", "nazev", "vychozi", "plan", "skutecnost", "plneni", "stav"]
     w.table(doc, rows, {c: _m(c, lang) for c in columns},
-            {"vychozi": number, "plan": number, "skutecnost": number, "zmena": partial(fmt.number, lang=lang, digits=1, sign=True),
+            {"vychozi": number, "plan": number, "skutecnost": number,
              "plneni": partial(fmt.percent, lang=lang), "stav": partial(label, PLAN_STATES, lang=lang)},
-            numeric=["vychozi", "plan", "skutecnost", "zmena", "plneni"])
+            numeric=["vychozi", "plan", "skutecnost", "plneni"])
 
 
 def _money(doc: Any, results: Any, rok: int, lang: str) -> None:

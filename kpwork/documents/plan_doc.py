@@ -40,7 +40,7 @@ from kpwork.pages.labels import (
     translate,
     unit_name,
 )
-from kpwork.taxonomy import service_type_label, target_group_label
+from kpwork.taxonomy import TARGET_GROUPS, service_type_label, target_group_label
 
 
 def _d(key: str, lang: str, **fields: object) -> str:
@@ -96,12 +96,12 @@ def write_plan_doc(results: Any, path: str | Path, *, plan: Any | None, today: d
     if plan is not None and plan.udaje.get("schvaleni"):
         lines.append(_d("approval", lang, text=plan.udaje["schvaleni"]))
     lines.append(_d("prepared", lang, date=fmt.date(today, lang)))
-    w.title_page(doc, title, lines, lang=lang)
+    contents = w.title_page(doc, title, lines, lang=lang)
     if plan is None:
         w.paragraph(doc, _d("no_plan", lang))
     else:
         _process(doc, results, plan, lang)
-    _analysis(doc, results, lang)
+    _analysis(doc, results, plan, lang)
     if plan is not None:
         _swot(doc, results, plan, lang)
         _strategy(doc, results, plan, lang)
@@ -110,6 +110,7 @@ def write_plan_doc(results: Any, path: str | Path, *, plan: Any | None, today: d
     if plan is not None:
         _indicators(doc, results, lang)
         _comments(doc, results, lang)
+    w.fill_contents(doc, contents)
     w.footer(doc, lang=lang, title=f"{meta['region_name']}: {title}")
     path = Path(path)
     doc.save(str(path))
@@ -128,7 +129,7 @@ def _process(doc: Any, results: Any, plan: Any, lang: str) -> None:
                                    end=fmt.date(udaje["konec_pripominek"], lang)))
 
 
-def _analysis(doc: Any, results: Any, lang: str) -> None:
+def _analysis(doc: Any, results: Any, plan: Any | None, lang: str) -> None:
     w.heading(doc, _d("analysis", lang), 1)
     w.paragraph(doc, _d("analysis_text", lang))
     w.heading(doc, _d("population", lang), 2)
@@ -140,8 +141,22 @@ def _analysis(doc: Any, results: Any, lang: str) -> None:
     if not len(gaps):
         return
     obce, sluzby = results.layer("obce"), results.layer("sluzby")
-    for group, rows in gaps.groupby("cilova_skupina", sort=False):
-        _target_group(doc, group, rows, obce, sluzby, lang)
+    for group in _group_order(gaps["cilova_skupina"], plan):
+        _target_group(doc, group, gaps[gaps["cilova_skupina"] == group], obce, sluzby, lang)
+
+
+def _group_order(groups: pd.Series, plan: Any | None) -> list[str]:
+    """Target groups in the order of the plan's working groups, then the others in the order of the Act's list.
+
+    Examples
+    --------
+    >>> _group_order(pd.Series(["rodiny", "seniori", "krize"]), None)
+    ['seniori', 'rodiny', 'krize']
+    """
+    present = set(groups)
+    planned = [g for gs in (plan.skupiny["cilove_skupiny"] if plan is not None else []) for g in gs]
+    ordered = [g for g in [*planned, *TARGET_GROUPS] if g in present]
+    return list(dict.fromkeys([*ordered, *sorted(present)]))
 
 
 def _main_type(rows: pd.DataFrame) -> str:

@@ -103,8 +103,13 @@ def _field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
     char("end")
 
 
-def title_page(doc: Any, title: str, lines: Sequence[str], *, lang: str) -> None:
-    """The title page: title, then each line, then a page break and the table of contents."""
+def title_page(doc: Any, title: str, lines: Sequence[str], *, lang: str) -> Any:
+    """The title page: title, then each line, then a page break and the table of contents (its paragraph is returned).
+
+    The contents are a Word field that Word fills in (it asks to update the
+    fields when the document opens); until then :func:`fill_contents` writes
+    the headings into it.
+    """
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Pt
 
@@ -120,8 +125,23 @@ def title_page(doc: Any, title: str, lines: Sequence[str], *, lang: str) -> None
         run.bold = i == 0
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_paragraph(translate(DOCUMENTS, "contents", lang), style="TOC Heading" if _has_style(doc, "TOC Heading") else "Title")
-    _field(doc.add_paragraph(), 'TOC \\o "1-3" \\h \\z \\u', translate(DOCUMENTS, "toc_hint", lang))
+    doc.add_paragraph(translate(DOCUMENTS, "toc_hint", lang)).runs[0].italic = True
+    contents = doc.add_paragraph()
+    _field(contents, 'TOC \\o "1-2" \\h \\z \\u')
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    return contents
+
+
+def fill_contents(doc: Any, contents: Any) -> None:
+    """Write the headings (levels 1 and 2) as the contents' text until Word updates the field with page numbers."""
+    from docx.enum.text import WD_BREAK
+
+    entries = [(p.style.name, p.text) for p in doc.paragraphs if p.style is not None and p.style.name in ("Heading 1", "Heading 2")]
+    placeholder = [r for r in contents.runs if not r._r.xpath("./w:fldChar|./w:instrText")][-1]
+    for i, (style, text) in enumerate(entries):
+        if i:
+            placeholder.add_break(WD_BREAK.LINE)
+        placeholder.add_text(("      " if style == "Heading 2" else "") + text)
 
 
 def _has_style(doc: Any, name: str) -> bool:
@@ -216,13 +236,58 @@ def table(doc: Any, frame: pd.DataFrame, headers: Mapping[str, str], cells: Mapp
             row.cells[k].text = _text(value, cells.get(column))
             if column in numeric:
                 row.cells[k].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out.autofit = False
+    widths = column_widths([headers[c] for c in columns], [[cell.text for cell in row.cells] for row in out.rows[1:]], _text_width(doc))
+    for column, width in zip(out.columns, widths, strict=True):
+        column.width = width  # the table grid (LibreOffice reads it), then every cell (Word reads those)
     for row in out.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.font.size = Pt(9)
     doc.add_paragraph()
     return out
+
+
+def _text_width(doc: Any) -> int:
+    """Width between the margins of the last section (EMU)."""
+    section = doc.sections[-1]
+    return int(section.page_width - section.left_margin - section.right_margin)
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
+    """Widths of a table's columns (EMU, summing to ``total``).
+
+    Each column gets at least the width of its longest word (numbers such as
+    ``620 000 Kč`` keep their no-break spaces, so they are one word) at 9 pt;
+    the rest of the width goes to the columns by the mean length of their
+    texts, so long names and comments get the room.
+
+    Examples
+    --------
+    >>> column_widths(["Rok", "Text"], [["2024", "a long comment of a citizen, " * 3]], 5760000)
+    [638465, 5121535]
+    """
+    char, pad = int(_CHAR_CM * _EMU_PER_CM), int(_PAD_CM * _EMU_PER_CM)
+    minimum, desire = [], []
+    for k, head in enumerate(headers):
+        texts = [r[k] for r in rows if r[k]]
+        longest_word = max([len(word) for t in [head, *texts] for word in t.split(" ")] or [1])
+        minimum.append(min(longest_word * char + pad, total // 3))
+        desire.append(sum(len(t) for t in texts) / len(texts) if texts else len(head))
+    spare = total - sum(minimum)
+    if spare <= 0:
+        widths = [int(m * total / sum(minimum)) for m in minimum]
+    else:
+        widths = [int(m + spare * d / sum(desire)) for m, d in zip(minimum, desire, strict=True)]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+_EMU_PER_CM = 360000
+#: Width of one character of a 9 pt table text, and the cell's padding, in cm.
+_CHAR_CM, _PAD_CM = 0.19, 0.45
 
 
 def _on(tag: str) -> Any:

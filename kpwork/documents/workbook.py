@@ -35,11 +35,12 @@ from kpwork.pages.labels import (
     WORDS,
     label,
     translate,
+    type_name,
     unit_name,
 )
 from kpwork.results import CODE_COLUMNS
 from kpwork.sheets import neutralise_formula
-from kpwork.taxonomy import SERVICE_TYPES, form_label, service_type_label, target_group_label
+from kpwork.taxonomy import SERVICE_TYPES, form_label, target_group_label
 
 #: File name of the workbook in a run's ``results/``.
 WORKBOOK = "vysledky.xlsx"
@@ -150,7 +151,7 @@ def readable(table: str, frame: pd.DataFrame, *, lang: str = "cs") -> pd.DataFra
         if pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map({True: translate(WORDS, "yes", lang), False: translate(WORDS, "no", lang)})
     if "druh" in out.columns and "druh_nazev" not in out.columns:
-        names = out["druh"].map(lambda d: service_type_label(d, lang) if d in SERVICE_TYPES else d)
+        names = out["druh"].map(lambda d: type_name(d, lang) if d in SERVICE_TYPES else d)
         out.insert(out.columns.get_loc("druh") + 1, "druh_nazev", names)
     return out
 
