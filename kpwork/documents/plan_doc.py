@@ -240,7 +240,7 @@ def _strategy(doc: Any, results: Any, plan: Any, lang: str) -> None:
             w.heading(doc, _d("measure", lang, code=measure["opatreni"], name=measure["nazev"]), 3)
             if isinstance(measure.get("popis"), str) and measure["popis"]:
                 w.paragraph(doc, measure["popis"])
-            rows = activities[activities["opatreni"].astype(str) == str(measure["opatreni"])]
+            rows = activities[activities["opatreni"].astype(str) == str(measure["opatreni"])].sort_values(["aktivita", "rok"], kind="stable")
             if len(rows):
                 w.table(doc, rows, {"aktivita": translate(MONITORING, "aktivita", lang), "rok": translate(MONITORING, "rok", lang),
                                     "nazev": translate(MONITORING, "nazev", lang), "poskytovatel": translate(MONITORING, "poskytovatel", lang),
