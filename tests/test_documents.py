@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 import subprocess
 import xml.dom.minidom
-from pathlib import Path
 
 import pandas as pd
 import pyogrio
