@@ -41,7 +41,7 @@ def write_data_documents(results_dir: str | Path, *, today: dt.date, lang: str =
 
     results = load(results_dir)
     folder = Path(results_dir)
-    written = [write_workbook(results, folder / WORKBOOK, lang=lang)]
+    written = [write_workbook(results, folder / WORKBOOK, lang=lang, day=today)]
     if (folder / GEOPACKAGE).exists() and "mezery_obce" in results:
         write_layers(folder / GEOPACKAGE, results["mezery_obce"], main_type=results.meta.get("main_type"), today=today, lang=lang)
         written.append(folder / GEOPACKAGE)

@@ -96,9 +96,7 @@ def write_monitoring_doc(results: Any, path: str | Path, *, rok: int, today: dt.
     _chart(doc, pm.trend_chart(results, lang=lang))
     w.fill_contents(doc, contents)
     w.footer(doc, lang=lang, title=f"{meta['region_name']}: {title} {rok}")
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return w.save(doc, path, today)
 
 
 def _chart(doc: Any, element: Any) -> None:

@@ -112,9 +112,7 @@ def write_plan_doc(results: Any, path: str | Path, *, plan: Any | None, today: d
         _comments(doc, results, lang)
     w.fill_contents(doc, contents)
     w.footer(doc, lang=lang, title=f"{meta['region_name']}: {title}")
-    path = Path(path)
-    doc.save(str(path))
-    return path
+    return w.save(doc, path, today)
 
 
 def _process(doc: Any, results: Any, plan: Any, lang: str) -> None:

@@ -307,6 +307,18 @@ def _text(value: Any, write: Callable[[Any], str] | None) -> str:
     return str(value)
 
 
+def save(doc: Any, path: str | Path, day: Any) -> Path:
+    """Save ``doc`` dated ``day`` (its properties and archive entries), so the same content gives the same bytes."""
+    from kpwork.documents.ooxml import stable_zip, stamp
+
+    doc.core_properties.created = doc.core_properties.modified = stamp(day)
+    doc.core_properties.last_printed = stamp(day)
+    doc.core_properties.revision = 1
+    path = Path(path)
+    doc.save(str(path))
+    return stable_zip(path, day)
+
+
 def document_text(path: str | Path) -> list[str]:
     """Every paragraph and table cell of a document's body, in order (what ``kpwork reproduce`` compares).
 

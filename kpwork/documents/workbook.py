@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpwork.documents.ooxml import stable_zip, stamp
 from kpwork.pages.labels import (
     ACTIVITY_STATES,
     COLUMNS,
@@ -156,7 +157,7 @@ def readable(table: str, frame: pd.DataFrame, *, lang: str = "cs") -> pd.DataFra
     return out
 
 
-def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "cs") -> Path:
+def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "cs", day: dt.date | None = None) -> Path:
     """Write ``vysledky.xlsx``: a contents sheet, then one formatted sheet per result table.
 
     Parameters
@@ -167,6 +168,10 @@ def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lan
         The ``.xlsx`` file to write.
     lang
         ``"cs"`` or ``"en"``.
+    day
+        The run's reference date: the workbook's "created" and "modified" and
+        the date of its archive entries (:func:`~kpwork.documents.ooxml.stable_zip`),
+        so the same results give the same bytes. None: now.
 
     Returns
     -------
@@ -189,8 +194,10 @@ def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lan
     finish_sheet(contents, [None, None, FORMATS["people"]], header_row=2, n_rows=len(tables))
     book.properties.subject = translate(DOCUMENTS, "internal_sheet", lang)
     path = Path(path)
+    if day is not None:
+        book.properties.created = book.properties.modified = stamp(day)
     book.save(path)
-    return path
+    return stable_zip(path, day) if day is not None else path
 
 
 def _sheet_title(table: str, lang: str) -> str:
