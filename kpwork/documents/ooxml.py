@@ -15,7 +15,6 @@ import re
 import zipfile
 from pathlib import Path
 
-
 #: The document properties part and its "modified" time (openpyxl writes the time of saving there).
 CORE = "docProps/core.xml"
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
