@@ -149,20 +149,21 @@ def _rgba(colour: str) -> str:
     return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
 
 
+def _symbol(kind: str, name: str, layer: str, props: dict[str, str]) -> str:
+    """A QGIS symbol of one layer (``SimpleFill``, ``SimpleMarker``) with its properties."""
+    prop = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
+    return (f'<symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f'<layer class="{layer}" enabled="1" locked="0" pass="0">{prop}</layer></symbol>')
+
+
 def _fill_symbol(name: str, colour: str) -> str:
-    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
-            f'<prop k="color" v="{_rgba(colour)}"/><prop k="outline_color" v="90,90,90,255"/>'
-            '<prop k="outline_style" v="solid"/><prop k="outline_width" v="0.26"/><prop k="style" v="solid"/>'
-            "</layer></symbol>")
+    return _symbol("fill", name, "SimpleFill", {"color": _rgba(colour), "outline_color": "90,90,90,255", "outline_style": "solid",
+                                                 "outline_width": "0.26", "style": "solid"})
 
 
 def _marker_symbol(name: str, colour: str) -> str:
-    return (f'<symbol type="marker" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            '<layer class="SimpleMarker" enabled="1" locked="0" pass="0">'
-            f'<prop k="color" v="{_rgba(colour)}"/><prop k="name" v="circle"/><prop k="size" v="3"/>'
-            '<prop k="outline_color" v="255,255,255,255"/><prop k="outline_width" v="0.4"/>'
-            "</layer></symbol>")
+    return _symbol("marker", name, "SimpleMarker", {"color": _rgba(colour), "name": "circle", "size": "3",
+                                                     "outline_color": "255,255,255,255", "outline_width": "0.4"})
 
 
 def _qml(renderer: str) -> str:

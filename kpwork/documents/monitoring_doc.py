@@ -16,23 +16,14 @@ import pandas as pd
 
 from kpwork.documents import word as w
 from kpwork.pages import format as fmt
+from kpwork.pages import labels as lb
 from kpwork.pages import monitoring as pm
 from kpwork.pages.element import Chart
-from kpwork.pages.labels import (
-    ACTIVITY_STATES,
-    DOCUMENTS,
-    GAP_STATES,
-    MONITORING,
-    PLAN_STATES,
-    label,
-    translate,
-    word,
-)
 from kpwork.taxonomy import service_type_label, target_group_label
 
 
 def _m(key: str, lang: str, **fields: object) -> str:
-    return translate(MONITORING, key, lang, **fields)
+    return lb.translate(lb.MONITORING, key, lang, **fields)
 
 
 def _year(frame: pd.DataFrame, rok: int) -> pd.DataFrame:
@@ -55,10 +46,8 @@ def write_monitoring_doc(results: Any, path: str | Path, *, rok: int, today: dt.
         The run's reference date (on the title page).
     plan_name
         The plan's name (``udaje`` of the plan), if it has one.
-    template
-        The Word template.
-    lang
-        ``"cs"`` or ``"en"``.
+    template, lang
+        As for :func:`kpwork.documents.plan_doc.write_plan_doc`.
 
     Returns
     -------
@@ -66,24 +55,24 @@ def write_monitoring_doc(results: Any, path: str | Path, *, rok: int, today: dt.
     """
     meta = results.meta
     doc = w.new_document(template)
-    title = translate(DOCUMENTS, "monitoring_title", lang)
+    title = lb.translate(lb.DOCUMENTS, "monitoring_title", lang)
     lines = [meta["region_name"], *([plan_name] if plan_name else []), f"{_m('rok', lang)} {rok}",
-             translate(DOCUMENTS, "prepared", lang, date=fmt.date(today, lang))]
+             lb.translate(lb.DOCUMENTS, "prepared", lang, date=fmt.date(today, lang))]
     contents = w.title_page(doc, title, lines, lang=lang)
     share = partial(fmt.percent, lang=lang)
-    state = partial(label, PLAN_STATES, lang=lang)
+    state = partial(lb.label, lb.PLAN_STATES, lang=lang)
     w.heading(doc, _m("fulfilment_in", lang, rok=rok), 1)
     total = _year(results["plan_celkem"], rok)
     if len(total):
         t = total.iloc[0]
-        w.paragraph(doc, translate(DOCUMENTS, "overall", lang, rok=rok, plneni=share(t["plneni"]), stav=state(t["stav"]),
+        w.paragraph(doc, lb.translate(lb.DOCUMENTS, "overall", lang, rok=rok, plneni=share(t["plneni"]), stav=state(t["stav"]),
                                    n=fmt.number(t["n_aktivit"], lang), late=fmt.number(t["n_po_terminu"], lang)))
     w.paragraph(doc, _m("rule", lang, share=share(pm.RULES.on_track)))
     _chart(doc, pm.fulfilment_chart(results, rok, lang=lang))
     levels = {"plan_priority": ("priorita", "nazev"), "plan_opatreni": ("opatreni", "nazev"), "plan_skupiny": ("skupina", "nazev")}
     for name, key in levels.items():
         rows = _year(results[name], rok)
-        w.heading(doc, translate(DOCUMENTS, name, lang), 2)
+        w.heading(doc, lb.translate(lb.DOCUMENTS, name, lang), 2)
         w.table(doc, rows, {**{c: _m(c, lang) for c in key}, "plneni": _m("plneni", lang), "stav": _m("stav", lang),
                             "vykazano": _m("vykazano", lang), "n": _m("n", lang)},
                 {"plneni": share, "vykazano": share, "stav": state, "n": partial(fmt.number, lang=lang)},
@@ -112,12 +101,12 @@ def _indicators(doc: Any, results: Any, rok: int, lang: str) -> None:
     columns = ["indikator", "nazev", "vychozi", "plan", "skutecnost", "plneni", "stav"]
     w.table(doc, rows, {c: _m(c, lang) for c in columns},
             {"vychozi": number, "plan": number, "skutecnost": number,
-             "plneni": partial(fmt.percent, lang=lang), "stav": partial(label, PLAN_STATES, lang=lang)},
+             "plneni": partial(fmt.percent, lang=lang), "stav": partial(lb.label, lb.PLAN_STATES, lang=lang)},
             numeric=["vychozi", "plan", "skutecnost", "plneni"])
 
 
 def _money(doc: Any, results: Any, rok: int, lang: str) -> None:
-    w.heading(doc, translate(DOCUMENTS, "budget", lang), 1)
+    w.heading(doc, lb.translate(lb.DOCUMENTS, "budget", lang), 1)
     money = partial(fmt.money, lang=lang)
     rows = _year(results["plan_rozpocet"], rok)
     w.table(doc, rows, {c: _m(c, lang) for c in ("priorita", "opatreni", "rozpocet", "cerpano", "cerpani", "z_toho_obce", "zdroje")},
@@ -127,13 +116,13 @@ def _money(doc: Any, results: Any, rok: int, lang: str) -> None:
 
 
 def _activities(doc: Any, results: Any, rok: int, lang: str) -> None:
-    w.heading(doc, translate(DOCUMENTS, "activities", lang), 1)
+    w.heading(doc, lb.translate(lb.DOCUMENTS, "activities", lang), 1)
     rows = _year(results["plan_akcni_plan"], rok)
     money = partial(fmt.money, lang=lang)
-    yes_no = {True: word("yes", lang), False: word("no", lang)}
+    yes_no = {True: lb.word("yes", lang), False: lb.word("no", lang)}
     w.table(doc, rows, {c: _m(c, lang) for c in ("aktivita", "nazev", "poskytovatel", "termin", "stav", "po_terminu", "rozpocet", "cerpano")},
             {"termin": lambda v: fmt.date(v, lang) if isinstance(v, str) else fmt.MISSING,
-             "stav": lambda s: label(ACTIVITY_STATES, s, lang), "po_terminu": lambda v: yes_no.get(bool(v), fmt.MISSING),
+             "stav": lambda s: lb.label(lb.ACTIVITY_STATES, s, lang), "po_terminu": lambda v: yes_no.get(bool(v), fmt.MISSING),
              "rozpocet": money, "cerpano": money},
             numeric=["rozpocet", "cerpano"])
 
@@ -142,9 +131,9 @@ def _gaps(doc: Any, results: Any, lang: str) -> None:
     rows = results["plan_mezery_opatreni"] if "plan_mezery_opatreni" in results else pd.DataFrame()
     if not len(rows):
         return
-    w.heading(doc, translate(DOCUMENTS, "gap_effects", lang), 1)
+    w.heading(doc, lb.translate(lb.DOCUMENTS, "gap_effects", lang), 1)
     estimate = partial(fmt.estimate, lang=lang)
-    gap = partial(label, GAP_STATES, lang=lang)
+    gap = partial(lb.label, lb.GAP_STATES, lang=lang)
     w.table(doc, rows.assign(druh=rows["druh"].map(lambda d: service_type_label(str(d), lang)),
                              cilova_skupina=rows["cilova_skupina"].map(lambda g: target_group_label(g, lang))),
             {"opatreni": _m("opatreni", lang), "druh": _m("druh", lang), "nazev": _m("obec", lang), "cilova_skupina": _m("cilova_skupina", lang),
