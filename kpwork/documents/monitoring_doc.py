@@ -19,7 +19,7 @@ from kpwork.pages import format as fmt
 from kpwork.pages import labels as lb
 from kpwork.pages import monitoring as pm
 from kpwork.pages.element import Chart
-from kpwork.taxonomy import service_type_label, target_group_label
+from kpwork.taxonomy import target_group_label
 
 
 def _m(key: str, lang: str, **fields: object) -> str:
@@ -134,7 +134,7 @@ def _gaps(doc: Any, results: Any, lang: str) -> None:
     w.heading(doc, lb.translate(lb.DOCUMENTS, "gap_effects", lang), 1)
     estimate = partial(fmt.estimate, lang=lang)
     gap = partial(lb.label, lb.GAP_STATES, lang=lang)
-    w.table(doc, rows.assign(druh=rows["druh"].map(lambda d: service_type_label(str(d), lang)),
+    w.table(doc, rows.assign(druh=rows["druh"].map(lambda d: lb.type_name(str(d), lang)),
                              cilova_skupina=rows["cilova_skupina"].map(lambda g: target_group_label(g, lang))),
             {"opatreni": _m("opatreni", lang), "druh": _m("druh", lang), "nazev": _m("obec", lang), "cilova_skupina": _m("cilova_skupina", lang),
              "mezera_pred": _m("mezera_pred", lang), "pridana_kapacita": _m("pridana_kapacita", lang), "mezera_po": _m("mezera_po", lang),

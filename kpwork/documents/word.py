@@ -28,6 +28,8 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "documents" / 
 TEMPLATE_SETTING = ("dokumenty", "sablona")
 #: Width of images (maps, charts) in centimetres.
 IMAGE_CM = 16.0
+#: Tables of this many columns or more are set in a smaller font.
+WIDE_TABLE = 8
 #: Header fill of tables.
 HEADER_FILL = "D9E2F3"
 
@@ -237,7 +239,9 @@ def table(doc: Any, frame: pd.DataFrame, headers: Mapping[str, str], cells: Mapp
             if column in numeric:
                 row.cells[k].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     out.autofit = False
-    widths = column_widths([headers[c] for c in columns], [[cell.text for cell in row.cells] for row in out.rows[1:]], _text_width(doc))
+    size = 9 if len(columns) < WIDE_TABLE else 7.5
+    widths = column_widths([headers[c] for c in columns], [[cell.text for cell in row.cells] for row in out.rows[1:]], _text_width(doc),
+                           points=size)
     for column, width in zip(out.columns, widths, strict=True):
         column.width = width  # the table grid (LibreOffice reads it), then every cell (Word reads those)
     for row in out.rows:
@@ -245,7 +249,7 @@ def table(doc: Any, frame: pd.DataFrame, headers: Mapping[str, str], cells: Mapp
             cell.width = width
             for p in cell.paragraphs:
                 for run in p.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = Pt(size)
     doc.add_paragraph()
     return out
 
@@ -256,12 +260,12 @@ def _text_width(doc: Any) -> int:
     return int(section.page_width - section.left_margin - section.right_margin)
 
 
-def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int, *, points: float = 9) -> list[int]:
     """Widths of a table's columns (EMU, summing to ``total``).
 
     Each column gets at least the width of its longest word (numbers such as
     ``620 000 Kč`` keep their no-break spaces, so they are one word) at 9 pt;
-    the rest of the width goes to the columns by the mean length of their
+    (``points``) the rest of the width goes to the columns by the mean length of their
     texts, so long names and comments get the room.
 
     Examples
@@ -269,7 +273,7 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: 
     >>> column_widths(["Rok", "Text"], [["2024", "a long comment of a citizen, " * 3]], 5760000)
     [638465, 5121535]
     """
-    char, pad = int(_CHAR_CM * _EMU_PER_CM), int(_PAD_CM * _EMU_PER_CM)
+    char, pad = int(_CHAR_CM * points / 9 * _EMU_PER_CM), int(_PAD_CM * _EMU_PER_CM)
     minimum, desire = [], []
     for k, head in enumerate(headers):
         texts = [r[k] for r in rows if r[k]]
