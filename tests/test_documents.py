@@ -323,3 +323,25 @@ def test_no_chromium_is_said_in_czech(tmp_path, monkeypatch):
     with pytest.raises(ChromiumMissing, match="není nainstalovaný prohlížeč Chromium.*apt install chromium"):
         print_pages(tmp_path / "html", tmp_path / "pdf")
     assert not (tmp_path / "pdf").exists()
+
+
+def test_cli_plan_doc_writes_the_plan_of_the_latest_run(tmp_path, documents):
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    from kpwork.cli import main
+
+    runs = tmp_path / "outputs" / "otrokovicko"
+    runs.mkdir(parents=True)
+    run = runs / "20250301-120000"
+    shutil.copytree(documents, run)
+    manifest = {"run_id": run.name, "parameters": {"today": "2025-03-01", "lang": "cs"}, "inputs": [], "started": "2025-03-01T12:00:00+00:00"}
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    os.symlink(run.name, runs / "latest")
+    result = CliRunner().invoke(main, ["plan-doc", str(SAMPLE), "--runs", str(tmp_path / "outputs"), "--out", str(tmp_path / "plan.docx")])
+    assert result.exit_code == 0, result.output
+    assert document_text(tmp_path / "plan.docx") == document_text(documents / DOCUMENTS_DIR / "plan.docx")
+    missing = CliRunner().invoke(main, ["plan-doc", str(SAMPLE), "--runs", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "run `kpwork run" in missing.output
