@@ -345,3 +345,19 @@ def test_cli_plan_doc_writes_the_plan_of_the_latest_run(tmp_path, documents):
     assert document_text(tmp_path / "plan.docx") == document_text(documents / DOCUMENTS_DIR / "plan.docx")
     missing = CliRunner().invoke(main, ["plan-doc", str(SAMPLE), "--runs", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "run `kpwork run" in missing.output
+
+
+def test_a_region_without_services_gets_its_documents(tmp_path):
+    from kpwork.create import create_region
+    from kpwork.region import load_region
+
+    create_region(tmp_path / "r", ["585599", "585513"])
+    region = load_region(tmp_path / "r")
+    analysis = analyse_region(region, today=TODAY)
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "run" / "results")
+    write_data_documents(tmp_path / "run" / "results", today=TODAY)
+    (plan,) = write_word_documents(tmp_path / "run" / "results", tmp_path / "run" / DOCUMENTS_DIR, region=region, today=TODAY, rok=None)
+    text = document_text(plan)
+    assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in text
+    assert "Proces plánování" not in text and "Region zatím nemá komunitní plán; dokument obsahuje jen analýzu." in text
+    assert load_workbook(tmp_path / "run" / "results" / WORKBOOK)["Služby"].max_row == 1

@@ -139,6 +139,8 @@ def _analysis(doc: Any, results: Any, plan: Any | None, lang: str) -> None:
     if not len(gaps):
         return
     obce, sluzby = results.layer("obce"), results.layer("sluzby")
+    if not len(sluzby):
+        w.paragraph(doc, translate(WORDS, "no_services", lang))
     for group in _group_order(gaps["cilova_skupina"], plan):
         _target_group(doc, group, gaps[gaps["cilova_skupina"] == group], obce, sluzby, lang)
 
@@ -181,8 +183,8 @@ def _target_group(doc: Any, group: str, rows: pd.DataFrame, obce: Any, sluzby: A
              "mezera": lambda v: estimate(max(v, 0.0)) if not fmt.missing(v) else fmt.MISSING,
              "pokryti": lambda v: fmt.percent(v, lang), "stav": lambda s: label(GAP_STATES, s, lang)},
             numeric=["potreba", "kapacita_dosazitelna", "mezera", "pokryti"])
-    serving = sluzby[sluzby["cilove_skupiny"].fillna("").map(lambda gs: group in [g.strip() for g in gs.split(",")])]
-    of_type = serving[serving["druh"].astype(str) == main]
+    serving = _serving(sluzby, group)
+    of_type = serving[serving["druh"].astype(str) == main] if len(serving) else None
     coverage = main_rows.set_index(main_rows["kod_obce"].astype(str))["pokryti"]
     w.picture(doc, coverage_png(obce, coverage, of_type, lang=lang), _d("map_caption", lang, type=service_type_label(main, lang)))
     _group_states(doc, rows, lang)
@@ -195,6 +197,13 @@ def _target_group(doc: Any, group: str, rows: pd.DataFrame, obce: Any, sluzby: A
     w.table(doc, listed, {"nazev": translate(WORDS, "sluzba", lang), "poskytovatel": translate(WORDS, "poskytovatel", lang),
                           "druh_text": translate(WORDS, "druh", lang), "forma_nazev": translate(WORDS, "forma", lang),
                           "kapacita_text": translate(WORDS, "kapacita", lang)}, numeric=["kapacita_text"])
+
+
+def _serving(sluzby: Any, group: str) -> Any:
+    """The services of the ``sluzby`` layer that serve a target group (none when the region has no services)."""
+    if not len(sluzby) or "cilove_skupiny" not in sluzby.columns:
+        return sluzby.iloc[0:0]
+    return sluzby[sluzby["cilove_skupiny"].fillna("").map(lambda gs: group in [g.strip() for g in gs.split(",")])]
 
 
 def _group_states(doc: Any, rows: pd.DataFrame, lang: str) -> None:
