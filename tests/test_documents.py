@@ -337,7 +337,8 @@ def test_cli_plan_doc_writes_the_plan_of_the_latest_run(tmp_path, documents):
     runs.mkdir(parents=True)
     run = runs / "20250301-120000"
     shutil.copytree(documents, run)
-    manifest = {"run_id": run.name, "parameters": {"today": "2025-03-01", "lang": "cs"}, "inputs": [], "started": "2025-03-01T12:00:00+00:00"}
+    manifest = {"run_id": run.name, "parameters": {"region_dir": str(SAMPLE), "today": "2025-03-01", "lang": "cs"}, "inputs": [],
+                "started": "2025-03-01T12:00:00+00:00"}
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     os.symlink(run.name, runs / "latest")
     result = CliRunner().invoke(main, ["plan-doc", str(SAMPLE), "--runs", str(tmp_path / "outputs"), "--out", str(tmp_path / "plan.docx")])
