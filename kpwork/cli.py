@@ -156,20 +156,36 @@ def validate(region_dir: Path, lang: str | None) -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--lang", type=click.Choice(["cs", "en"]), default=None, help="Language of the pages and messages (pages: Czech by default; messages: Czech, English when LANG/LC_ALL is English).")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--pdf", is_flag=True, help="Also print the region, funding and monitoring pages to PDF (needs Chromium).")
 @_user_errors
-def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str | None, no_progress: bool) -> None:
-    """Validate, analyse, execute the notebooks and export the pages of a region."""
+def run(region_dir: Path, out_dir: Path, only: tuple[str, ...], workers: int | None, scheduler: str | None, lang: str | None, no_progress: bool, pdf: bool) -> None:
+    """Validate, analyse, execute the notebooks and export the pages and documents of a region."""
     from kpwork.runs import run_region
 
     _show_progress(not no_progress)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)  # a run stopped by SIGTERM cleans up like Ctrl-C
-    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang or RUN.lang, progress=not no_progress)
+    result = run_region(region_dir, out_dir, only=list(only) or None, workers=workers, scheduler=scheduler, lang=lang or RUN.lang, progress=not no_progress, pdf=pdf)
     latest = result.run_dir.parent / "latest"
     said = _lang()
     click.echo(say("run_done", said, path=result.run_dir))
     click.echo(say("run_results", said, path=result.run_dir / "results"))
+    click.echo(say("run_documents_pdf" if pdf else "run_documents", said, path=result.run_dir / "dokumenty"))
     click.echo(say("run_pages", said, path=latest / "html" / "index.html"))
+
+
+@main.command("plan-doc")
+@region_argument
+@click.option("--out", "out", default=None, type=click.Path(path_type=Path), help="The .docx to write (default: dokumenty/plan.docx of the latest run).")
+@click.option("--runs", "runs_dir", default=OUTPUTS_DIR, show_default=True, type=click.Path(path_type=Path), help="Folder of the runs.")
+@lang_option
+@_user_errors
+def plan_doc(region_dir: Path, out: Path | None, runs_dir: Path, lang: str | None) -> None:
+    """Write the community plan as a Word document from the region's latest run."""
+    from kpwork.documents import plan_doc_from_run
+    from kpwork.serve import latest_results
+
+    click.echo(say("plan_written", _lang(), path=plan_doc_from_run(region_dir, latest_results(region_dir, runs_dir), out)))
 
 
 @main.command()

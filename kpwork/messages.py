@@ -203,7 +203,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "interrupted": ("přerušeno; nic se nezveřejnilo.", "interrupted; nothing was published."),
     "terminated": ("ukončeno signálem SIGTERM; nic se nezveřejnilo.", "terminated by SIGTERM; nothing was published."),
     "run_done": ("výpočet hotov: {path}", "run complete: {path}"),
-    "run_results": ("  výsledky (CSV pro Excel, GeoPackage pro QGIS): {path}", "  results (CSV for Excel, GeoPackage for QGIS): {path}"),
+    "run_results": ("  výsledky (CSV a vysledky.xlsx pro Excel, vysledky.gpkg pro QGIS): {path}", "  results (CSV and vysledky.xlsx for Excel, vysledky.gpkg for QGIS): {path}"),
+    "run_documents": ("  dokumenty (plán a monitorovací zpráva pro Word): {path}", "  documents (plan and monitoring report for Word): {path}"),
+    "run_documents_pdf": ("  dokumenty (plán a monitorovací zpráva pro Word, PDF pro zastupitelstvo): {path}", "  documents (plan and monitoring report for Word, PDFs for councils): {path}"),
+    "plan_written": ("plán zapsán: {path}", "plan written: {path}"),
     "run_pages": ("  stránky: otevřete {path} v prohlížeči", "  pages: open {path} in a browser"),
     "serve_on": (
         "kpwork: stránky výpočtu {run} na {url} (Ctrl-C ukončí); připravuji stránky pro diváky (počet: {viewers})…",

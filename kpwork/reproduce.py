@@ -5,8 +5,11 @@ same numbers? :func:`reproduce` checks each input file named in
 ``manifest.json`` against its SHA-256, and so kpwork's package data the run
 read (the default norms, the terms; ``package_data``), recomputes the results into a
 temporary folder with the current code, and compares every table (the CSV
-tables, the GeoPackage layers and ``region.json``) cell by cell: integers and
-text exactly, floats to a relative tolerance of 1e-9 (NaN equals NaN). It also
+tables, the GeoPackage layers with the gaps layer and the QGIS styles, and
+``region.json``) cell by cell: integers and text exactly, floats to a relative
+tolerance of 1e-9 (NaN equals NaN); so the cells of ``vysledky.xlsx`` and the
+text of ``plan.docx`` and ``monitoring.docx`` (:func:`compare_documents`; PDFs
+and map images are not compared, their bytes depend on Chromium and matplotlib). It also
 compares the environment with the run's (every installed distribution, Python,
 GDAL, PROJ; :mod:`kpwork.environment`) and names the packages that differ:
 ``kpwork env RUN_DIR > requirements.txt`` rebuilds the run's environment. The
@@ -22,6 +25,7 @@ import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -181,7 +185,13 @@ def reproduce(run_dir: str | Path, *, region_dir: str | Path | None = None, max_
     with tempfile.TemporaryDirectory(prefix="kpwork-reproduce-") as tmp:
         fresh = Path(tmp) / "results"
         write_results(analysis.tables, analysis.layers, analysis.meta, fresh)
+        lang = manifest["parameters"].get("lang", "cs")
+        documents = _write_documents(run, fresh, region, manifest, lang=lang)
         report.tables, report.differences = compare_results(run / "results", fresh, max_cells=max_cells)
+        if documents:
+            tables, differences = compare_documents(run, fresh.parent, max_cells=max_cells)
+            report.tables += tables
+            report.differences += differences
     return report
 
 
@@ -243,6 +253,75 @@ def input_path(source: Path, name: str) -> Path:
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
         raise KpworkError(f"{path}: není obyčejný soubor; kpwork čte jen soubory: nahraďte ho souborem s daty běhu")
     return path
+def _write_documents(run: Path, fresh: Path, region, manifest: dict, *, lang: str) -> bool:
+    """The run's deterministic documents again, when the run wrote them (runs before kpwork.documents did not).
+
+    ``vysledky.xlsx``, the gaps layer and the QGIS styles go beside the fresh
+    results; ``plan.docx`` and ``monitoring.docx`` into ``dokumenty/`` beside
+    them. PDFs and the map images are not compared: Chromium and matplotlib
+    write bytes that differ between versions while the text is the same.
+    """
+    from kpwork.documents import DOCUMENTS_DIR, write_data_documents, write_word_documents
+    from kpwork.documents.workbook import WORKBOOK
+    from kpwork.runs import monitoring_year
+
+    if not (run / "results" / WORKBOOK).exists():
+        return False
+    today = reference_date(manifest)
+    write_data_documents(fresh, today=today, lang=lang)
+    plan = region.extras.get("plan")
+    rok = monitoring_year(plan.years, today) if plan is not None else None
+    write_word_documents(fresh, fresh.parent / DOCUMENTS_DIR, region=region, today=today, rok=rok, lang=lang)
+    return True
+
+
+def compare_documents(run: Path, fresh: Path, *, max_cells: int = 20) -> tuple[list[str], list[CellDifference]]:
+    """Compare the run's documents with fresh ones: ``vysledky.xlsx`` cell by cell, the Word documents line by line.
+
+    Parameters
+    ----------
+    run, fresh
+        Run folders (``results/vysledky.xlsx``, ``dokumenty/*.docx``).
+
+    Returns
+    -------
+    The documents compared and the differing cells or lines (row = line of the document's text).
+    """
+    from kpwork.documents import DOCUMENTS_DIR
+    from kpwork.documents.word import document_text
+    from kpwork.documents.workbook import WORKBOOK
+
+    names, diffs = [], []
+    a, b = run / "results" / WORKBOOK, fresh / "results" / WORKBOOK
+    if a.exists() or b.exists():
+        names.append(WORKBOOK)
+        diffs += _compare_workbooks(a, b, max_cells=max_cells)
+    docs = sorted({p.name for p in (run / DOCUMENTS_DIR).glob("*.docx")} | {p.name for p in (fresh / DOCUMENTS_DIR).glob("*.docx")})
+    for name in docs:
+        old_doc, new_doc = run / DOCUMENTS_DIR / name, fresh / DOCUMENTS_DIR / name
+        names.append(f"{DOCUMENTS_DIR}/{name}")
+        if not (old_doc.exists() and new_doc.exists()):
+            diffs.append(CellDifference(name, None, None, "document" if old_doc.exists() else None, "document" if new_doc.exists() else None))
+            continue
+        old, new = document_text(old_doc), document_text(new_doc)
+        frame = partial(pd.DataFrame, columns=["text"])
+        diffs += compare_frames(f"{DOCUMENTS_DIR}/{name}", frame([[t] for t in old]), frame([[t] for t in new]), max_cells=max_cells)
+    return names, diffs
+
+
+def _compare_workbooks(a: Path, b: Path, *, max_cells: int) -> list[CellDifference]:
+    if not (a.exists() and b.exists()):
+        return [CellDifference(a.name, None, None, "workbook" if a.exists() else None, "workbook" if b.exists() else None)]
+    from openpyxl import load_workbook
+
+    old, new = load_workbook(a, read_only=True), load_workbook(b, read_only=True)
+    diffs = [CellDifference(a.name, None, s, "sheet" if s in old.sheetnames else None, "sheet" if s in new.sheetnames else None)
+             for s in sorted(set(old.sheetnames) ^ set(new.sheetnames))]
+    for sheet in [s for s in old.sheetnames if s in new.sheetnames]:
+        rows_a = pd.DataFrame(list(old[sheet].iter_rows(values_only=True)))
+        rows_b = pd.DataFrame(list(new[sheet].iter_rows(values_only=True)))
+        diffs += compare_frames(f"{a.name}:{sheet}", rows_a, rows_b, max_cells=max_cells)
+    return diffs
 
 
 def _input_changes(manifest: dict, source: Path) -> list[InputChange]:
@@ -339,6 +418,8 @@ def _compare_layer(a: Path, b: Path, layer: str, *, max_cells: int) -> list[Cell
     if layer not in _layers(a) or layer not in _layers(b):
         return [CellDifference(name, None, None, "layer" if layer in _layers(a) else None, "layer" if layer in _layers(b) else None)]
     old, new = gpd.read_file(a, layer=layer), gpd.read_file(b, layer=layer)
+    if "geometry" not in old.columns or "geometry" not in new.columns:  # a table without geometry: the QGIS styles
+        return compare_frames(name, pd.DataFrame(old), pd.DataFrame(new), max_cells=max_cells)
     diffs = compare_frames(name, pd.DataFrame(old.drop(columns="geometry")), pd.DataFrame(new.drop(columns="geometry")), max_cells=max_cells)
     if len(old) == len(new):
         same = old.geometry.geom_equals_exact(new.geometry, tolerance=1e-6).to_numpy() | (old.geometry.isna() & new.geometry.isna()).to_numpy()

@@ -23,6 +23,7 @@ from pathlib import Path
 from kpwork.analysis import analyse_region
 from kpwork.codes import as_kod_obce
 from kpwork.config import NOTEBOOKS_DIR, OUTPUTS_DIR, RUN
+from kpwork.documents import write_documents
 from kpwork.errors import InvalidParameter, KpworkWarning, RunError, write_failure
 from kpwork.kernels import notebook_kernel
 from kpwork.manifest import build_manifest, changed_inputs, utc_now, write_manifest
@@ -76,6 +77,7 @@ def run_region(
     progress: bool = True,
     timeout: int = RUN.cell_timeout,
     notebooks_dir: str | Path | None = None,
+    pdf: bool = False,
 ) -> RunResult:
     """Run the workbook on a region folder.
 
@@ -99,6 +101,9 @@ def run_region(
         Seconds one notebook cell may run before the run fails (600 by default).
     notebooks_dir
         Folder of the notebook templates (the workbook's ``notebooks/`` by default).
+    pdf
+        Also print the region, funding and monitoring pages to PDF
+        (``dokumenty/*.pdf``; needs Chromium, see :mod:`kpwork.documents.pdf`).
 
     Returns
     -------
@@ -138,6 +143,7 @@ def run_region(
             "notebooks_dir": str(source) if notebooks_dir else None,
             "workers": workers,
             "scheduler": scheduler,
+            "pdf": pdf,
         }, progress=progress)
 
 
@@ -155,9 +161,12 @@ def _publish(region: Region, region_out: Path, jobs: list[NotebookJob], analysis
         with clock("notebooks"):
             footer = page_footer(analysis.meta, today, lang=lang)
             page_data = page_data_writer(analysis, tmp / "results")
-            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, before=page_data)
+            execution = execute_jobs(jobs, source, tmp, workers=workers, scheduler=scheduler, timeout=timeout, progress=progress, footer=footer, lang=lang, before=page_data)
         pages = [tmp / "html" / f"{job.name}.html" for job in jobs]
         write_index(jobs, analysis.meta, tmp / "html", lang=lang, today=today)
+        with clock("documents"):  # plan.docx, monitoring.docx, vysledky.xlsx, the gaps layer and QGIS styles; PDFs with --pdf
+            rok = monitoring_year(region.extras["plan"].years, today) if analysis.meta.get("has_plan") else None
+            write_documents(tmp, region=region, today=today, rok=rok, lang=lang, pdf=parameters["pdf"])
         changed = changed_inputs(region)
         if changed:
             raise RunError("; ".join(changed) + "; nic nebylo zveřejněno")

@@ -77,6 +77,7 @@ def test_manifest_records_inputs_parameters_versions_and_outputs(first_run):
         "notebooks_dir": str(notebooks.resolve()),
         "workers": 1,
         "scheduler": None,
+        "pdf": False,
     }
     assert manifest["kpwork"]["version"] and len(manifest["kpwork"]["git_commit"] or "0" * 40) == 40
     assert {"pandas", "numpy", "geopandas", "papermill", "dask"} <= {k for k, v in manifest["packages"].items() if v}

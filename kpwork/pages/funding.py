@@ -322,7 +322,7 @@ def council_tables(results: Any, *, sluzby: Sequence[str] | None = None, metoda:
 
 
 def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write tables as the sheets of one XLSX file: bold frozen header, CZK with thousands separators.
+    """Write tables as the sheets of one XLSX file: bold frozen header, CZK with thousands separators, percentages, A4 landscape.
 
     Parameters
     ----------
@@ -361,7 +361,13 @@ def write_council_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> 
                 sheet.column_dimensions[letter].width = min(max(10, width + 2), 60)
                 if pd.api.types.is_numeric_dtype(frame[column]):
                     fmt = "#,##0.00" if pd.api.types.is_float_dtype(frame[column]) else "#,##0"
+                    fmt = '0.00" %"' if str(column).endswith("(%)") else fmt  # percent points (56.93), shown as a percentage
                     for row in sheet.iter_rows(min_row=top + 2, min_col=k, max_col=k):
                         row[0].number_format = fmt
+            sheet.auto_filter.ref = f"A{top + 1}:{sheet.cell(row=1, column=max(len(frame.columns), 1)).column_letter}{top + 1 + len(frame)}"
+            sheet.print_title_rows = f"{top + 1}:{top + 1}"
+            sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
         neutralise_workbook(writer.book)
     return path

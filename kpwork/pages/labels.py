@@ -10,6 +10,7 @@ to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
 - :data:`GAP_STATES`, :data:`LOAD_STATES`, :data:`LOAD_BASES`: states of :mod:`kpwork.gaps`;
 - :data:`PLAN_STATES`, :data:`ACTIVITY_STATES`, :data:`DECISIONS`, :data:`SWOT`: codes of :mod:`kpwork.plan`;
 - :data:`SECTIONS`, :data:`METHOD_NOTES`, :data:`NAV`: headings and sentences of the exported pages, their navigation;
+- :data:`DOCUMENTS`, :data:`COLUMNS`, :data:`TABLES`: the run's documents and workbook;
 - :data:`UNITS`: units of counts in their plural forms (see :func:`kpwork.pages.format.count`).
 """
 
@@ -418,6 +419,150 @@ SWOT: dict[str, tuple[str, str]] = {
     "W": ("Slabé stránky", "Weaknesses"),
     "O": ("Příležitosti", "Opportunities"),
     "T": ("Hrozby", "Threats"),
+}
+
+#: Words of the run's documents (:mod:`kpwork.documents`): the plan, the monitoring report, the workbook, the layers.
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    "plan_title": ("Střednědobý plán rozvoje sociálních služeb", "Medium-term plan for the development of social services"),
+    "monitoring_title": ("Zpráva o plnění komunitního plánu", "Monitoring report of the community plan"),
+    "period": ("na období {years}", "for {years}"),
+    "members": ("Členské obce", "Member municipalities"),
+    "prepared": ("Zpracováno dne {date}", "Prepared on {date}"),
+    "approval": ("Schválení: {text}", "Approval: {text}"),
+    "contents": ("Obsah", "Contents"),
+    "toc_hint": ("Obsah se doplní po otevření dokumentu: klikněte do něj a zvolte Aktualizovat pole (F9).",
+                 "The contents fill in when the document is opened: click into it and choose Update field (F9)."),
+    "page": ("Strana", "Page"),
+    "of": ("z", "of"),
+    "sources": ("Zdroje: {credit}", "Sources: {credit}"),
+    "process": ("Proces plánování", "The planning process"),
+    "process_text": ("Plán připravily pracovní skupiny komunitního plánování mikroregionu {region} ({n}). "
+                     "Návrh byl projednán s poskytovateli, zadavateli a uživateli služeb.",
+                     "The plan was prepared by the community planning working groups of the microregion {region} ({n}). "
+                     "The draft was discussed with providers, commissioners and users of the services."),
+    "group": ("Pracovní skupina", "Working group"),
+    "leader": ("Vedoucí", "Leader"),
+    "target_groups": ("Cílové skupiny", "Target groups"),
+    "analysis": ("Analýza potřeb a služeb", "Needs and services analysis"),
+    "analysis_text": ("Potřeba je odhad: norma krát počet obyvatel obce podle věku (ČSÚ). Dosažitelná kapacita je kapacita služeb, "
+                      "které obec dosáhnou, rozdělená mezi obce podle jejich potřeby (metoda 2SFCA). Kapacity se uvádějí "
+                      "v jednotce druhu služby (klienti, lůžka, …) a jednotky se nesčítají.",
+                      "Need is an estimate: a norm times the municipality's inhabitants by age (Czech Statistical Office). "
+                      "Reachable capacity is the capacity of the services that reach the municipality, shared among "
+                      "municipalities by their need (2SFCA). Capacities are in the unit of the service type (clients, beds, …); "
+                      "units are never added."),
+    "population": ("Obyvatelé", "Population"),
+    "group_section": ("Cílová skupina: {group}", "Target group: {group}"),
+    "group_types": ("Druhy služeb pro tuto skupinu: {types}.", "Service types for this group: {types}."),
+    "group_gap": ("{type}: potřeba a dosažitelná kapacita podle obcí ({unit})", "{type}: need and reachable capacity by municipality ({unit})"),
+    "group_summary": ("Stav druhů služeb v obcích", "State of service types in the municipalities"),
+    "map_caption": ("Mapa: pokrytí potřeby – {type}", "Map: need covered – {type}"),
+    "services": ("Služby pro tuto skupinu", "Services for this group"),
+    "no_services_group": ("Pro tuto skupinu v regionu nepůsobí žádná služba.", "No service in the region serves this group."),
+    "swot": ("SWOT analýza pracovních skupin", "SWOT analysis of the working groups"),
+    "strategy": ("Priority, opatření a aktivity", "Priorities, measures and activities"),
+    "priority": ("Priorita {code}: {name}", "Priority {code}: {name}"),
+    "measure": ("Opatření {code}: {name}", "Measure {code}: {name}"),
+    "activities": ("Aktivity akčních plánů", "Activities of the action plans"),
+    "funding": ("Financování společných služeb", "Funding of shared services"),
+    "funding_text": ("Příspěvky obcí na společné služby podle metody, kterou region pro službu zvolil ({method}). "
+                     "Obce s méně než 5 klienty služby jsou sečteny v řádku „ostatní obce“.",
+                     "Contributions of the members to shared services by the method the region chose ({method}). "
+                     "Members with fewer than 5 clients of the service are added up in the row “other members”."),
+    "service_cost": ("Roční náklady služby: {cost}", "Annual cost of the service: {cost}"),
+    "indicators": ("Indikátory a cílové hodnoty", "Indicators and targets"),
+    "comments": ("Připomínky veřejnosti a jejich vypořádání", "Public comments and their settlement"),
+    "fulfilment": ("Plnění plánu", "Fulfilment of the plan"),
+    "budget": ("Rozpočet a čerpání", "Budget and spending"),
+    "gap_effects": ("Mezery v síti služeb před a po aktivitách plánu", "Gaps in the network before and after the plan's activities"),
+    "no_plan": ("Region zatím nemá komunitní plán; dokument obsahuje jen analýzu.", "The region has no community plan yet; the document holds the analysis only."),
+    "overall": ("Celkové plnění v roce {rok}: {plneni} ({stav}); aktivit {n}, z toho po termínu {late}.",
+                "Overall fulfilment in {rok}: {plneni} ({stav}); {n} activities, {late} of them overdue."),
+    "internal_sheet": ("NEVEŘEJNÉ – interní výsledky pro koordinátora; sešit obsahuje skutečné počty klientů.",
+                       "NOT PUBLIC – internal results for the coordinator; the workbook holds real numbers of clients."),
+    "readme_sheet": ("Obsah sešitu", "Contents"),
+    "sheet": ("List", "Sheet"),
+    "table": ("Tabulka", "Table"),
+    "rows": ("Řádků", "Rows"),
+    "plan_priority": ("Priority", "Priorities"),
+    "plan_opatreni": ("Opatření", "Measures"),
+    "plan_skupiny": ("Pracovní skupiny", "Working groups"),
+    "municipalities_n": ("{state} (obcí)", "{state} (municipalities)"),
+}
+#: Column headers of the run's workbook (``vysledky.xlsx``), units in brackets; a column not here keeps its name.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "kod_obce": ("Kód obce", "Municipality code"), "nazev": ("Název", "Name"), "rok": ("Rok", "Year"),
+    "obyvatele": ("Obyvatelé (osoby)", "Inhabitants (people)"), "vek_0_14": ("0–14 let (osoby)", "0–14 years (people)"),
+    "vek_15_64": ("15–64 let (osoby)", "15–64 years (people)"), "vek_65_79": ("65–79 let (osoby)", "65–79 years (people)"),
+    "vek_80_plus": ("80+ let (osoby)", "80+ years (people)"), "cilova_skupina": ("Cílová skupina", "Target group"),
+    "cilove_skupiny": ("Cílové skupiny", "Target groups"), "skupiny_s_potrebou": ("Skupiny s potřebou", "Groups with need"),
+    "druh": ("Druh (paragraf)", "Type (section)"), "druh_nazev": ("Druh služby", "Service type"), "forma": ("Forma", "Form"),
+    "forma_nazev": ("Forma (název)", "Form (name)"), "jednotka": ("Jednotka", "Unit"), "jednotka_vypoctu": ("Jednotka výpočtu", "Unit of analysis"),
+    "potreba": ("Potřeba (odhad, v jednotce)", "Need (estimate, in unit)"), "kapacita": ("Kapacita (v jednotce)", "Capacity (in unit)"),
+    "kapacita_dosazitelna": ("Dosažitelná kapacita (v jednotce)", "Reachable capacity (in unit)"),
+    "kapacita_vypoctu": ("Kapacita výpočtu (v jednotce výpočtu)", "Capacity of analysis (in its unit)"),
+    "kapacita_bez_potreby": ("Kapacita bez potřeby (v jednotce)", "Capacity without need (in unit)"),
+    "kapacita_pred": ("Kapacita před (v jednotce)", "Capacity before (in unit)"), "faktor": ("Převodní faktor", "Conversion factor"),
+    "mezera": ("Chybí (odhad, v jednotce)", "Shortfall (estimate, in unit)"), "mezera_pred": ("Chybí před (odhad)", "Shortfall before (estimate)"),
+    "mezera_po": ("Chybí po (odhad)", "Shortfall after (estimate)"), "pridana_kapacita": ("Přidaná kapacita (v jednotce)", "Added capacity (in unit)"),
+    "pokryti": ("Pokrytí potřeby (%)", "Need covered (%)"), "pokryti_pred": ("Pokrytí před (%)", "Covered before (%)"),
+    "pokryti_po": ("Pokrytí po (%)", "Covered after (%)"), "stav": ("Stav", "State"), "stav_pred": ("Stav před", "State before"),
+    "stav_po": ("Stav po", "State after"), "dostupnost": ("Dostupnost (kapacita na jednotku potřeby)", "Accessibility (capacity per unit of need)"),
+    "vzdalenost_nejblizsi_m": ("Nejbližší služba (m)", "Nearest service (m)"), "zdroj": ("Zdroj", "Source"),
+    "id": ("Kód služby", "Service code"), "sluzba_id": ("Kód služby", "Service code"), "sluzba": ("Služba", "Service"),
+    "nazev_sluzby": ("Služba", "Service"), "poskytovatel": ("Poskytovatel", "Provider"), "ico": ("IČO", "Company ID"),
+    "naklady": ("Roční náklady (Kč)", "Annual cost (CZK)"), "adresa": ("Adresa", "Address"), "telefon": ("Telefon", "Phone"),
+    "email": ("E-mail", "E-mail"), "pusobnost": ("Působnost (kódy obcí)", "Area served (municipality codes)"),
+    "lat": ("Zeměpisná šířka (°)", "Latitude (°)"), "lon": ("Zeměpisná délka (°)", "Longitude (°)"),
+    "klienti": ("Klienti (osoby)", "Clients (people)"), "klienti_z_regionu": ("Klienti z regionu (osoby)", "Clients from the region (people)"),
+    "klienti_odjinud": ("Klienti odjinud (osoby)", "Clients from elsewhere (people)"), "hodiny": ("Hodiny péče (h)", "Hours of care (h)"),
+    "luzkodny": ("Lůžkodny", "Bed-days"), "obsazenost": ("Obsazenost (průměr lůžek/míst)", "Occupancy (average beds/places)"),
+    "vytizeni": ("Vytížení (%)", "Load (%)"), "vytizeni_zaklad": ("Vytížení podle", "Load by"),
+    "metoda": ("Metoda", "Method"), "zvolena_metoda": ("Zvolená metoda", "Chosen method"), "naklady_vsech": ("Náklady všech (Kč)", "Cost of all (CZK)"),
+    "vrstvy": ("Hrazeno zdroji (Kč)", "Paid by sources (CZK)"), "obce": ("Obce", "Municipalities"),
+    "ucastnici": ("Účastníci (obce)", "Participants (municipalities)"), "neucastni": ("Neúčastní se", "Not taking part"),
+    "naklady_koalic": ("Náklady skupin obcí", "Costs of groups"), "v_jadru": ("V jádru", "In the core"), "jadro_uplne": ("Jádro úplné", "Core complete"),
+    "samostatne": ("Samostatně by stála (Kč)", "Stand-alone cost (CZK)"), "samostatne_brutto": ("Samostatně brutto (Kč)", "Stand-alone gross (CZK)"),
+    "rovnym_dilem": ("Rovným dílem (Kč)", "Equal shares (CZK)"), "na_obyvatele": ("Podle obyvatel (Kč)", "Per capita (CZK)"),
+    "na_cilovou_populaci": ("Podle cílové populace (Kč)", "Per target population (CZK)"), "podle_vyuziti": ("Podle využití (Kč)", "By usage (CZK)"),
+    "kombinace": ("Kombinace (Kč)", "Mix (CZK)"), "shapley": ("Shapleyho hodnota (Kč)", "Shapley value (CZK)"), "scrb": ("SCRB (Kč)", "SCRB (CZK)"),
+    "castka": ("Částka (Kč)", "Amount (CZK)"), "plati_vic_nez_samostatne": ("Platí víc než samostatně", "Pays more than alone"),
+    "poradi": ("Pořadí", "Order"), "typ": ("Typ", "Type"), "podil_pct": ("Podíl na nákladech (%)", "Share of cost (%)"),
+    "koalice": ("Skupina obcí", "Group of municipalities"), "koalice_kody": ("Kódy obcí skupiny", "Codes of the group"),
+    "platba": ("Platí (Kč)", "Pays (CZK)"), "naklady_koalice": ("Samostatně by stála (Kč)", "Own service would cost (CZK)"),
+    "prebytek": ("Platí navíc (Kč)", "Pays in excess (CZK)"), "v_dosahu": ("V dosahu", "In reach"), "vyrazena_z_dosahu": ("Vyřazena z dosahu", "Taken out of reach"),
+    "aktivita": ("Aktivita", "Activity"), "aktivity": ("Aktivity", "Activities"), "opatreni": ("Opatření", "Measure"),
+    "priorita": ("Priorita", "Priority"), "skupina": ("Pracovní skupina", "Working group"), "rozpocet": ("Rozpočet (Kč)", "Budget (CZK)"),
+    "cerpano": ("Čerpáno (Kč)", "Spent (CZK)"), "cerpani": ("Čerpání (%)", "Spent (%)"), "z_toho_obce": ("Z toho obce (Kč)", "Of which municipalities (CZK)"),
+    "zdroje": ("Zdroje financování", "Funding sources"), "termin": ("Termín", "Deadline"), "po_terminu": ("Po termínu", "Overdue"),
+    "indikator": ("Indikátor", "Indicator"), "vychozi": ("Výchozí hodnota", "Baseline"), "vaha": ("Váha", "Weight"),
+    "smer": ("Směr", "Direction"), "plan": ("Plán", "Planned"), "skutecnost": ("Skutečnost", "Actual"),
+    "plneni": ("Plnění (%)", "Fulfilment (%)"), "zmena": ("Změna proti výchozí", "Change from baseline"), "vykazano": ("Vykázáno (%)", "Reported (%)"),
+    "n": ("Počet indikátorů", "Indicators"), "n_v_planu": ("V plánu", "On track"), "n_pozadu": ("Pozadu", "Behind"),
+    "n_nevykazano": ("Nevykázáno", "Not reported"), "n_ceka": ("Čeká", "Not yet due"), "n_aktivit": ("Aktivit", "Activities"),
+    "n_po_terminu": ("Aktivit po termínu", "Overdue activities"), "n_priorit": ("Priorit", "Priorities"),
+    "n_indikatoru_v_planu": ("Indikátorů v plánu", "Indicators on track"), "n_indikatoru_pozadu": ("Indikátorů pozadu", "Indicators behind"),
+    "n_indikatoru_nevykazano": ("Indikátorů nevykázáno", "Indicators not reported"), "n_indikatoru_ceka": ("Indikátorů čeká", "Indicators not yet due"),
+    "text": ("Text", "Text"), "cislo": ("Č.", "No."), "datum": ("Datum", "Date"), "autor": ("Kdo", "From"),
+    "rozhodnuti": ("Rozhodnutí", "Decision"), "zduvodneni": ("Zdůvodnění", "Reasoning"),
+    "zverejneni_navrhu": ("Návrh zveřejněn", "Draft published"), "konec_pripominek": ("Konec připomínek", "End of comments"),
+    "v_terminu": ("V termínu", "In time"),
+}
+#: Sheet names of the run's workbook, by result table (at most 31 characters).
+TABLES: dict[str, tuple[str, str]] = {
+    "obce": ("Obce", "Municipalities"), "sluzby": ("Služby", "Services"), "potreba": ("Potřeba", "Need"),
+    "dostupnost": ("Dostupnost", "Accessibility"), "mezery": ("Mezery podle skupin", "Gaps by group"),
+    "mezery_obce": ("Mezery podle obcí", "Gaps by municipality"), "mezery_region": ("Mezery v regionu", "Gaps in the region"),
+    "nejvetsi_nedostatky": ("Největší nedostatky", "Largest shortfalls"), "vytizenost": ("Vytížení služeb", "Load of services"),
+    "vyuziti": ("Využití podle obcí", "Usage by municipality"), "financovani_sluzby": ("Financování – služby", "Funding – services"),
+    "financovani_podily": ("Financování – podíly", "Funding – shares"), "financovani_srovnani": ("Financování – metody", "Funding – methods"),
+    "financovani_vrstvy": ("Financování – zdroje", "Funding – sources"), "financovani_jadro": ("Financování – jádro", "Funding – core"),
+    "financovani_odhlaseni": ("Financování – odhlášení", "Funding – opt-outs"), "plan_indikatory": ("Plán – indikátory", "Plan – indicators"),
+    "plan_opatreni": ("Plán – opatření", "Plan – measures"), "plan_priority": ("Plán – priority", "Plan – priorities"),
+    "plan_skupiny": ("Plán – pracovní skupiny", "Plan – working groups"), "plan_celkem": ("Plán – celkem", "Plan – overall"),
+    "plan_rozpocet": ("Plán – rozpočet", "Plan – budget"), "plan_akcni_plan": ("Plán – akční plán", "Plan – action plan"),
+    "plan_swot": ("Plán – SWOT", "Plan – SWOT"), "plan_pripominky": ("Plán – připomínky", "Plan – comments"),
+    "plan_mezery_opatreni": ("Plán – mezery a opatření", "Plan – gaps and measures"),
 }
 
 #: Units of counts by their Czech singular: CLDR plural form -> word, per language.
