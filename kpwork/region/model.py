@@ -66,7 +66,8 @@ class Region:
         Every file read, for the run manifest.
     extras : mapping
         Optional inputs parsed by their modules: ``norms``, ``conversions``,
-        ``survey``, ``funding``, ``coalition_costs``, ``plan``.
+        ``survey``, ``funding``, ``coalition_costs``, ``plan``, ``scenarios``
+        (a tuple of :class:`~kpwork.scenarios.Scenario`, from the folder ``scenarios/``).
     vocabulary : Vocabulary
         kpwork's spellings of service types and target groups with the
         region's own terms (``[pojmy]`` in ``region.toml``); every parser of

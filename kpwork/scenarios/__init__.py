@@ -2,6 +2,7 @@
 
 Modules, in the order data flows through them:
 
+- :mod:`~kpwork.scenarios.changes`: what a scenario is (:class:`Change`, :class:`Scenario`);
 - :mod:`~kpwork.scenarios.inputs`: reading ``scenarios/*.csv`` or the sheets of ``scenarios/*.xlsx`` (called by the loader);
 - :mod:`~kpwork.scenarios.model`: a scenario applied to the services, gaps before and after per member;
 - :mod:`~kpwork.scenarios.costs`: the yearly cost of a scenario, co-financing, the split among members;
@@ -13,14 +14,9 @@ The method and the file layout: ``docs/scenarios.md``.
 
 from __future__ import annotations
 
-from kpwork.scenarios.model import (
-    Baseline,
-    Change,
-    Scenario,
-    ScenarioResult,
-    apply_changes,
-    evaluate,
-    prepare,
-)
+from kpwork.scenarios.changes import CHANGE_KINDS, Change, Scenario
+from kpwork.scenarios.inputs import read_scenarios
 
-__all__ = ["Baseline", "Change", "Scenario", "ScenarioResult", "apply_changes", "evaluate", "prepare"]
+# model, costs, location and tables import the analysis (and through it the
+# region loader, which calls parse_scenarios): import them by module name.
+__all__ = ["CHANGE_KINDS", "Change", "Scenario", "read_scenarios"]

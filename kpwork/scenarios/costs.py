@@ -24,8 +24,9 @@ from kpwork.funding import Layer, ServiceInputs, SharedService, allocate, layer_
 from kpwork.funding.costgame import CostModel
 from kpwork.funding.inputs import DEFAULT_TARGET
 from kpwork.funding.methods import METHODS
-from kpwork.region import Region
-from kpwork.scenarios.model import Baseline, Change, ScenarioResult
+from kpwork.region.model import Region
+from kpwork.scenarios.changes import Change
+from kpwork.scenarios.model import Baseline, ScenarioResult
 from kpwork.taxonomy import planning_unit
 
 log = logging.getLogger(__name__)

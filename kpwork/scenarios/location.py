@@ -31,7 +31,8 @@ import shapely
 from kpwork import access
 from kpwork.config import THRESHOLDS
 from kpwork.errors import InvalidParameter
-from kpwork.scenarios.model import Baseline, Change, Scenario, evaluate
+from kpwork.scenarios.changes import Change, Scenario
+from kpwork.scenarios.model import Baseline, evaluate
 
 log = logging.getLogger(__name__)
 

@@ -27,72 +27,17 @@ from kpwork import access, gaps, need
 from kpwork.config import ANALYSIS_CRS, THRESHOLDS
 from kpwork.conversions import region_conversions
 from kpwork.errors import InvalidParameter
-from kpwork.region import Region
+from kpwork.region.model import Region
+from kpwork.scenarios.changes import CHANGE_KINDS, Change, Scenario
 from kpwork.taxonomy import FORMS, SERVICE_TYPES, planning_unit
 
 log = logging.getLogger(__name__)
 
-#: Kinds of change: add a service, set the capacity of an existing one, close one.
-CHANGE_KINDS = ("pridat", "kapacita", "zrusit")
 #: Columns of :attr:`ScenarioResult.members`.
 MEMBER_COLUMNS = ("kod_obce", "nazev", "druh", "jednotka", "potreba", "kapacita_pred", "kapacita_po", "chybi_pred", "chybi_po", "zmena")
 #: Columns of :attr:`ScenarioResult.headline`.
 HEADLINE_COLUMNS = ("druh", "jednotka", "chybi_pred", "chybi_po", "pokryto", "nejvice_kod", "nejvice_nazev", "nejvice_pokryto", "ztraci")
 FIELD = "terenni"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change of a scenario.
-
-    Attributes
-    ----------
-    zmena
-        One of :data:`CHANGE_KINDS`.
-    sluzba_id
-        The service changed or closed; for a new service its new id (empty:
-        ``N1``, ``N2``, ... in order).
-    druh, forma, cilove_skupiny, kapacita, jednotka, kod_obce, nazev
-        The new service (``jednotka`` empty: the type's planning unit); for
-        ``kapacita`` only ``kapacita`` (the new capacity, in the service's unit).
-    bod
-        The seat in EPSG:5514 metres (x, y); None: the centre of ``kod_obce``.
-    pusobnost
-        Field service: the members it serves (empty: by ``dosah_m``).
-    dosah_m
-        Field service without ``pusobnost``: members whose centre is within
-        this many metres of the seat (None: the run's radius of field services).
-    naklady
-        Yearly cost in CZK of the new service or of the capacity added (None:
-        from the region's cost per unit, :mod:`kpwork.scenarios.costs`).
-    spolufinancovani, zdroj
-        Share (0-1) of that cost covered by a grant or other source, and its name.
-    """
-
-    zmena: str
-    sluzba_id: str = ""
-    druh: str = ""
-    forma: str = ""
-    cilove_skupiny: tuple[str, ...] = ()
-    kapacita: float | None = None
-    jednotka: str = ""
-    kod_obce: str = ""
-    nazev: str = ""
-    bod: tuple[float, float] | None = None
-    pusobnost: tuple[str, ...] = ()
-    dosah_m: float | None = None
-    naklady: float | None = None
-    spolufinancovani: float = 0.0
-    zdroj: str = ""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named list of changes and how their cost is split (a key of :data:`kpwork.funding.METHODS`)."""
-
-    nazev: str
-    changes: tuple[Change, ...]
-    metoda: str = "na_obyvatele"
 
 
 @dataclass(frozen=True)
