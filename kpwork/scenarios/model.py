@@ -291,7 +291,7 @@ def _new_service(region: Region, change: Change, sid: str, where: str) -> gpd.Ge
         raise InvalidParameter(f"{where}: the id {sid!r} is taken by an existing service; choose another")
     seat = shapely.Point(change.bod) if change.bod is not None else region.municipalities.geometry.loc[change.kod_obce].representative_point()
     row = {
-        "id": sid, "nazev": change.nazev or sid, "poskytovatel": "", "ico": "", "druh": change.druh, "forma": change.forma,
+        "id": sid, "nazev": change.nazev or f"nová služba {sid}", "poskytovatel": "", "ico": "", "druh": change.druh, "forma": change.forma,
         "cilove_skupiny": tuple(change.cilove_skupiny), "kapacita": _capacity(change, where),
         "jednotka": change.jednotka or kind.unit, "kod_obce": change.kod_obce,
         "naklady": np.nan if change.naklady is None else float(change.naklady),
