@@ -211,7 +211,7 @@ def _point_latest(region_out: Path, final: Path) -> None:
 
 
 def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.date, lang: str = RUN.lang) -> list[NotebookJob]:
-    """The notebooks of a run: region overview, one page per member, funding, monitoring.
+    """The notebooks of a run: region overview, funding, monitoring, one page per scenario, one per member.
 
     Parameters
     ----------
@@ -241,6 +241,8 @@ def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.d
     if meta.get("has_plan"):
         rok = monitoring_year(region.extras["plan"].years, today)
         jobs.append(NotebookJob("monitoring.ipynb", "monitoring", f"{region.name}: plnění plánu", {**common, "rok": rok}))
+    for k, name in enumerate(meta.get("scenarios", ()), start=1):  # the region's scenarios/ files
+        jobs.append(NotebookJob("scenario.ipynb", f"scenar_{k}", f"{region.name}: scénář {name}", {**common, "scenar": name}))
     names = meta["names"]
     for code in members:
         jobs.append(NotebookJob("municipality.ipynb", f"obec_{code}", names[code], {**common, "kod_obce": code}, kod_obce=code))

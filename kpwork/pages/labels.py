@@ -5,7 +5,7 @@ Pages are Czech by default (``lang="cs"``) with an English switch
 to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
 
 - :data:`WORDS`: the region and municipality pages, maps and charts;
-- :data:`FUNDING`, :data:`MONITORING`, :data:`MEETING`, :data:`CATALOGUE`: the other pages;
+- :data:`FUNDING`, :data:`MONITORING`, :data:`MEETING`, :data:`CATALOGUE`, :data:`SCENARIO`: the other pages;
 - :data:`METHODS`: cost-split methods of :data:`kpwork.funding.METHODS`;
 - :data:`GAP_STATES`, :data:`LOAD_STATES`, :data:`LOAD_BASES`: states of :mod:`kpwork.gaps`;
 - :data:`PLAN_STATES`, :data:`ACTIVITY_STATES`, :data:`DECISIONS`, :data:`SWOT`: codes of :mod:`kpwork.plan`;
@@ -223,6 +223,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "potvrzeno": ("Údaje potvrdil poskytovatel", "Confirmed by the provider"),
     "nepotvrzeno": ("dosud nepotvrzeno", "not yet confirmed"),
 }
+
+#: Words of the scenario pages (:mod:`kpwork.pages.scenarios`).
+SCENARIO: dict[str, tuple[str, str]] = {
+    "headline": ("{covered} pokryto navíc, nejvíce {member}", "{covered} more covered, most in {member}"),
+    "headline_nobody": ("{covered} pokryto navíc", "{covered} more covered"),
+    "headline_loss": ("{covered} přestane být pokryto", "{covered} no longer covered"),
+    "losers": ("Horší dostupnost bude mít {n} obcí.", "{n} members will reach less."),
+    "type_line": ("{druh}: chybí nyní {before}, po změně {after}.", "{druh}: missing now {before}, after the change {after}."),
+    "before": ("Nyní", "Now"),
+    "after": ("Po změně", "After the change"),
+    "nazev": ("Obec", "Municipality"),
+    "druh": ("Druh služby", "Service type"),
+    "jednotka": ("Jednotka", "Unit"),
+    "potreba": ("Potřeba (odhad)", "Need (estimate)"),
+    "chybi_pred": ("Chybí nyní", "Missing now"),
+    "chybi_po": ("Chybí po změně", "Missing after"),
+    "zmena": ("Změna", "Change"),
+    "zmena_typ": ("Změna", "Change"),
+    "nazev_sluzby": ("Služba", "Service"),
+    "kapacita_zmena": ("Kapacita navíc", "Capacity added"),
+    "naklady": ("Roční náklady (Kč)", "Yearly cost (CZK)"),
+    "naklady_zdroj": ("Odkud jsou náklady", "Cost from"),
+    "spolufinancovani": ("Spolufinancováno", "Co-financed"),
+    "obce": ("Platí obce (Kč)", "Members pay (CZK)"),
+    "castka": ("Příspěvek obce (Kč)", "Member pays (CZK)"),
+    "samostatne": ("Sama by platila (Kč)", "Alone (CZK)"),
+    "pokryto": ("Pokryto navíc", "Covered in addition"),
+    "obyvatele": ("Obyvatelé", "Inhabitants"),
+    "pridat": ("nová služba", "new service"),
+    "kapacita": ("změna kapacity", "capacity change"),
+    "zrusit": ("zrušení", "closing"),
+    "zadano": ("zadané", "entered"),
+    "model": ("podle nákladů na místo v regionu", "by the region's cost per place"),
+    "sluzba": ("podle nákladů služby", "by the service's own cost"),
+    "no_split": ("Změny scénáře nic nestojí; obce nic nedělí.", "The changes cost nothing; members split nothing."),
+    "method": ("Náklady se dělí metodou: {method}.", "Costs are split by: {method}."),
+}
+
 
 #: Cost-split methods; the keys are those of :data:`kpwork.funding.METHODS` (a test ties them).
 METHODS: dict[str, tuple[str, str]] = {
