@@ -259,6 +259,12 @@ SCENARIO: dict[str, tuple[str, str]] = {
     "sluzba": ("podle nákladů služby", "by the service's own cost"),
     "no_split": ("Změny scénáře nic nestojí; obce nic nedělí.", "The changes cost nothing; members split nothing."),
     "method": ("Náklady se dělí metodou: {method}.", "Costs are split by: {method}."),
+    "delta_title": ("Kdo získá a kdo ztratí: {druh} ({unit})", "Who gains and who loses: {druh} ({unit})"),
+    "delta_gain_more": ("pokryto výrazně víc", "much more covered"),
+    "delta_gain": ("pokryto o něco víc", "a little more covered"),
+    "delta_same": ("beze změny", "no change"),
+    "delta_loss": ("pokryto o něco méně", "a little less covered"),
+    "delta_loss_more": ("pokryto výrazně méně", "much less covered"),
 }
 
 
