@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -281,3 +282,25 @@ def test_scenario_member_outside_and_catchment_checks(region_copy):
     assert "není členem regionu" in messages[(2, "kod_obce")]
     assert "není členská obec" in messages[(2, "pusobnost")]
     assert "jen u terénních" in messages[(3, "dosah_km")]
+
+
+def test_a_downloaded_scenario_reads_back_to_the_same_changes(sample_region):
+    from kpwork import sheets as sh
+    from kpwork.scenarios.inputs import parse_scenario, scenario_sheet
+
+    changes = (
+        Change("pridat", "N1", druh="40", forma="terenni", cilove_skupiny=("seniori", "ozp"), kapacita=12.5, kod_obce="585513",
+               nazev="Pobočka", pusobnost=("585513", "585220"), naklady=2_300_000, spolufinancovani=0.5, zdroj="MPSV"),
+        Change("pridat", "N2", druh="49", forma="pobytova", cilove_skupiny=("seniori",), kapacita=20, kod_obce="585220", bod=(-546_000.0, -1_170_000.0)),
+        Change("pridat", "N3", druh="41", forma="terenni", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585599", dosah_m=12_500.0),
+        Change("kapacita", "S04", kapacita=120), Change("zrusit", "S13"),
+    )
+    scenario = Scenario("stazeny", changes, metoda="podle_vyuziti")
+    text = scenario_sheet(scenario).to_csv(sep=";", index=False)
+    problems = sh.ProblemLog()
+    back = parse_scenario(sh.read_csv_text(text, "stazeny.csv"), "stazeny", sample_region, problems)
+    assert not problems.problems
+    assert back.metoda == "podle_vyuziti" and len(back.changes) == 5
+    for old, new in zip(changes, back.changes, strict=True):
+        assert new.bod == pytest.approx(old.bod, abs=0.5) if old.bod else new.bod is None
+        assert new == dataclasses.replace(old, bod=new.bod)

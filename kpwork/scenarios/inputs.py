@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 from pyproj import Transformer
 
 from kpwork import sheets as sh
@@ -116,8 +117,6 @@ def parse_scenario(sheet: sh.Sheet, name: str, region: Region, problems: sh.Prob
 
 def _sheets(path: Path) -> list[tuple[str, sh.Sheet]]:
     if path.suffix.lower() == ".xlsx":
-        import pandas as pd
-
         with pd.ExcelFile(path) as book:
             names = book.sheet_names
         if len(names) == 1:
@@ -252,3 +251,42 @@ def _method(sheet: sh.Sheet, methods: list[tuple[int, str]], problems: sh.Proble
     if len(distinct) > 1:
         problems.add(sheet.file, found[1][0], "metoda", f"scénář má jednu metodu dělení nákladů, ale řádky uvádějí {' a '.join(distinct)}")
     return distinct[0] if distinct else "na_obyvatele"
+
+
+_KIND_WORDS = {"pridat": "přidat", "kapacita": "kapacita", "zrusit": "zrušit"}
+_TO_WGS = Transformer.from_crs(ANALYSIS_CRS, WEB_CRS, always_xy=True)
+
+
+def scenario_sheet(scenario: Scenario) -> pd.DataFrame:
+    """A scenario as the rows of its file (:data:`COLUMNS`, all text, Czech decimal commas): what the meeting page downloads.
+
+    :func:`parse_scenario` reads it back to the same changes.
+
+    Examples
+    --------
+    >>> from kpwork.scenarios.changes import Change
+    >>> s = Scenario("a", (Change("kapacita", "S04", kapacita=120.5),))
+    >>> scenario_sheet(s)[["zmena", "sluzba_id", "kapacita", "metoda"]].values.tolist()
+    [['kapacita', 'S04', '120,5', 'na_obyvatele']]
+    """
+    rows = []
+    for change in scenario.changes:
+        lon, lat = _TO_WGS.transform(*change.bod) if change.bod is not None else ("", "")
+        rows.append({
+            "zmena": _KIND_WORDS[change.zmena], "sluzba_id": change.sluzba_id, "nazev": change.nazev, "druh": change.druh,
+            "forma": FORMS.get(change.forma, ""), "cilove_skupiny": ", ".join(change.cilove_skupiny),
+            "kapacita": _text(change.kapacita), "jednotka": change.jednotka, "kod_obce": change.kod_obce,
+            "lat": _text(lat, 6), "lon": _text(lon, 6), "pusobnost": ", ".join(change.pusobnost),
+            "dosah_km": _text(None if change.dosah_m is None else change.dosah_m / 1000), "naklady": _text(change.naklady, 0),
+            "spolufinancovani": _text(change.spolufinancovani * 100 if change.spolufinancovani else None), "zdroj": change.zdroj,
+            "metoda": scenario.metoda,
+        })
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _text(value: float | str | None, digits: int = 3) -> str:
+    if value is None or value == "":
+        return ""
+    if not digits:
+        return str(int(round(float(value))))
+    return f"{float(value):.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
