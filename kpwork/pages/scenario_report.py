@@ -186,7 +186,7 @@ def _rows(r: Results, table: str, scenar: str) -> pd.DataFrame:
 
 def headline(r: Results, scenar: str, *, lang: str = "cs") -> Element:
     """The headlines of a run's scenario (:func:`headline_of`)."""
-    return headline_of(_rows(r, "scenare", scenar), lang=lang)
+    return headline_of(_rows(r, "scenare_souhrn", scenar), lang=lang)
 
 
 def member_table(r: Results, scenar: str, *, lang: str = "cs") -> Table:
@@ -223,7 +223,7 @@ def map_after(r: Results, scenar: str, *, lang: str = "cs") -> folium.Map:
 
 
 def _map_inputs(r: Results, scenar: str) -> tuple[str, pd.DataFrame, pd.DataFrame]:
-    druh = main_type(_rows(r, "scenare", scenar))
+    druh = main_type(_rows(r, "scenare_souhrn", scenar))
     members = _rows(r, "scenare_obce", scenar)
     rows = members.loc[(members["druh"] == druh) & (members["jednotka"] == planning_unit(druh))]
     return druh, rows, _rows(r, "scenare_sluzby", scenar)

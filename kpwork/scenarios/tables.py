@@ -26,7 +26,7 @@ def scenario_results(base: Baseline, scenarios: tuple[Scenario, ...]) -> dict[st
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``scenare`` (per scenario x touched type: missing before and after,
+        ``scenare_souhrn`` (per scenario x touched type: missing before and after,
         covered, who gains most, yearly cost, members' part, cost per unit
         covered), ``scenare_obce`` (per scenario x member x type x unit, the
         columns of :data:`kpwork.scenarios.model.MEMBER_COLUMNS`),
@@ -34,7 +34,7 @@ def scenario_results(base: Baseline, scenarios: tuple[Scenario, ...]) -> dict[st
         with their seat in WGS84), ``scenare_naklady`` (per change) and
         ``scenare_podily`` (what each member pays); each with ``scenar`` first.
     """
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("scenare", "scenare_obce", "scenare_sluzby", "scenare_naklady", "scenare_podily")}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("scenare_souhrn", "scenare_obce", "scenare_sluzby", "scenare_naklady", "scenare_podily")}
     for scenario in scenarios:
         result = evaluate(base, scenario)
         costs = scenario_costs(base, result)
@@ -44,7 +44,7 @@ def scenario_results(base: Baseline, scenarios: tuple[Scenario, ...]) -> dict[st
         head["obce"] = head["druh"].map(per_type["obce"]).fillna(0).astype(np.int64)
         head["naklady_na_pokryteho"] = np.where(head["pokryto"] > 0, head["naklady"] / head["pokryto"].where(head["pokryto"] > 0), np.nan).round(0)
         tagged = {
-            "scenare": head, "scenare_obce": result.members, "scenare_sluzby": _changed_services(base, result),
+            "scenare_souhrn": head, "scenare_obce": result.members, "scenare_sluzby": _changed_services(base, result),
             "scenare_naklady": costs.changes, "scenare_podily": costs.split,
         }
         for name, table in tagged.items():
