@@ -128,7 +128,8 @@ def download_link(scenario: Scenario, *, lang: str = "cs") -> Element:
     text = scenario_sheet(scenario).to_csv(sep=";", index=False, lineterminator="\r\n")
     data = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode("ascii")
     name = f"{scenario.nazev}.csv"
-    return Element(f'<a class="kp-download" download="{escape(name)}" href="data:text/csv;charset=utf-8;base64,{data}">{escape(_w("download", lang))}</a>'
+    style = "display:inline-block;padding:6px 14px;border:1px solid #1976d2;border-radius:3px;font-weight:bold;text-decoration:none;margin:8px 0"
+    return Element(f'<a class="kp-download" style="{style}" download="{escape(name)}" href="data:text/csv;charset=utf-8;base64,{data}">{escape(_w("download", lang))}</a>'
                    f' <span class="kp-note">{escape(_w("download_hint", lang))}</span>')
 
 
@@ -151,25 +152,28 @@ class ScenarioPanel:
 
     def _build(self) -> None:
         w, lang, region = self.w, self.lang, self.base.region
-        wide = w.Layout(width="560px")
+
+        def wide() -> object:  # one Layout per widget: hiding one must not hide the others
+            return w.Layout(width="560px")
+
         self.kind = w.ToggleButtons(options=[(_w("kind_add", lang), "pridat"), (_w("kind_capacity", lang), "kapacita"), (_w("kind_close", lang), "zrusit")], value="pridat")
         types = sorted(set(self.base.need["druh"]) | set(region.services["druh"]), key=paragraph_order)
-        self.druh = w.Dropdown(description=_w("type", lang), options=[(type_name(t, lang), t) for t in types], layout=wide)
-        self.forma = w.Dropdown(description=_w("form", lang), layout=wide)
+        self.druh = w.Dropdown(description=_w("type", lang), options=[(type_name(t, lang), t) for t in types], layout=wide())
+        self.forma = w.Dropdown(description=_w("form", lang), layout=wide())
         self.groups = w.SelectMultiple(description=_w("groups", lang), layout=w.Layout(width="560px", height="110px"))
         members = [(name, code) for code, name in region.member_names().items()]
-        self.obec = w.Dropdown(description=_w("where", lang), options=members, layout=wide)
+        self.obec = w.Dropdown(description=_w("where", lang), options=members, layout=wide())
         self.kapacita = w.BoundedFloatText(description=_w("capacity", lang), value=10.0, min=0.0, max=100_000.0, layout=w.Layout(width="300px"))
         self.jednotka = w.Dropdown(description=_w("unit", lang), layout=w.Layout(width="300px"))
-        self.dosah = w.FloatSlider(description=_w("radius", lang), min=1.0, max=60.0, step=1.0, value=20.0, readout_format=".0f", layout=wide)
+        self.dosah = w.FloatSlider(description=_w("radius", lang), min=1.0, max=60.0, step=1.0, value=20.0, readout_format=".0f", layout=wide())
         self.pusobnost = w.SelectMultiple(description=_w("catchment", lang), options=members, layout=w.Layout(width="560px", height="110px"))
         self.naklady = w.BoundedIntText(description=_w("cost", lang), value=0, min=0, max=10**10, layout=w.Layout(width="360px"))
-        self.podil = w.IntSlider(description=_w("cofinanced", lang), min=0, max=100, value=0, layout=wide)
+        self.podil = w.IntSlider(description=_w("cofinanced", lang), min=0, max=100, value=0, layout=wide())
         self.sluzba = w.Dropdown(description=_w("service_pick", lang), options=[(f"{s.nazev} ({s.id})", s.id) for s in region.services.itertuples()], layout=w.Layout(width="700px"))
         self.nova = w.BoundedFloatText(description=_w("new_capacity", lang), value=0.0, min=0.0, max=100_000.0, layout=w.Layout(width="300px"))
         self.apply = w.Button(description=_w("apply", lang), button_style="primary", layout=w.Layout(width="300px"))
         self.reset = w.Button(description=_w("reset", lang), layout=w.Layout(width="200px"))
-        self.metoda = w.Dropdown(description=_w("split_method", lang), options=[(method_label(m, lang), m) for m in PANEL_METHODS], value="na_obyvatele", layout=wide)
+        self.metoda = w.Dropdown(description=_w("split_method", lang), options=[(method_label(m, lang), m) for m in PANEL_METHODS], value="na_obyvatele", layout=wide())
         self.keep = w.Button(description=_w("keep", lang), layout=w.Layout(width="260px"))
         self.suggest = w.Button(description=_w("suggest", lang), layout=w.Layout(width="260px"))
         self.message, self.listing, self.headline, self.map, self.members = (w.HTML() for _ in range(5))
@@ -183,8 +187,7 @@ class ScenarioPanel:
         self.root.children = [
             w.HTML(heading(_w("panel", lang)).html + paragraph(_w("panel_hint", lang)).html), self.kind, self.add_form, self.service_form,
             w.HBox([self.apply, self.reset]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
-            w.HBox([w.VBox([self.members], layout=w.Layout(width="50%")), w.VBox([self.metoda, self.cost, self.split], layout=w.Layout(width="50%"))]),
-            self.download, w.HTML(heading(_w("compare", lang), 3).html), self.keep, self.compare,
+            self.members, self.metoda, self.cost, self.split, self.download, w.HTML(heading(_w("compare", lang), 3).html), self.keep, self.compare,
         ]
         self.kind.observe(self._on_kind, names="value")
         self.druh.observe(self._on_type, names="value")
@@ -322,7 +325,7 @@ def app(results_dir: str, *, lang: str = "cs"):
 
     try:
         base = baseline_for(page_results_dir(results_dir))
-    except KpworkError as exc:
-        log.warning("no scenario panel: %s", exc)
-        return w.HTML(paragraph(_w("unavailable", lang, why=str(exc)), css_class="kp-note").html)
+    except KpworkError as exc:  # a run without a manifest (or its region moved): the rest of the page still works
+        log.info("no scenario panel: %s", exc)
+        return w.HTML(paragraph(_w("unavailable", lang), css_class="kp-note").html)
     return ScenarioPanel(base, lang=lang).root

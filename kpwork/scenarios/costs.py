@@ -144,7 +144,7 @@ def _change_row(region: Region, result: ScenarioResult, change: Change, k: int) 
     if change.zmena == "pridat":
         sid = change.sluzba_id or added[sum(c.zmena == "pridat" for c in result.scenario.changes[:k]) - 1]
         druh, unit, delta, own = change.druh, change.jednotka or planning_unit(change.druh), float(change.kapacita or 0.0), np.nan
-        title = change.nazev or sid
+        title = result.services.set_index("id").loc[sid, "nazev"]
     else:
         sid, service = change.sluzba_id, old.loc[change.sluzba_id]
         druh, unit, title = service["druh"], service["jednotka"], service["nazev"]
