@@ -311,6 +311,8 @@ SCENARIO: dict[str, tuple[str, str]] = {
     "suggest_row": ("{obec}: pokryje {pokryto}", "{obec}: covers {pokryto}"),
     "suggest_none": ("V žádné obci tato služba nechybí.", "No municipality misses this service."),
     "suggest_add": ("Přidat", "Add"),
+    "no_need": ("Pro tento druh služby nemá region odhad potřeby, a tak nelze říct, kolik by změna pokryla.",
+                "The region has no estimate of need for this service type, so what the change covers cannot be said."),
     "error": ("Změnu nelze přidat: {why}", "The change cannot be added: {why}"),
     "cost_unknown": ("Náklady nelze odhadnout (podobné služby v regionu je neuvádějí); zadejte roční náklady.",
                      "The cost cannot be estimated (similar services of the region give none); enter the yearly cost."),

@@ -102,6 +102,8 @@ def change_text(change: Change, base: Baseline, lang: str = "cs") -> str:
 
 def comparison_row(name: str, result: ScenarioResult, costs: ScenarioCosts | None) -> dict:
     """A kept scenario in the comparison: its main type, covered, still missing, yearly cost, cost per one covered."""
+    if result.headline.empty:
+        return {"scenar": name, "druh": "", "jednotka": "", "pokryto": None, "chybi_po": None, "naklady": costs.total if costs else None, "na_pokryteho": None}
     head = result.headline.set_index("druh").loc[report.main_type(result.headline)]
     total = costs.total if costs is not None else None
     per = total / head["pokryto"] if total is not None and head["pokryto"] > 0 else None
@@ -113,7 +115,7 @@ def comparison_table(rows: list[dict], *, lang: str = "cs") -> Element:
     if not rows:
         return paragraph(_w("compare_empty", lang))
     shown = pd.DataFrame({
-        "scenar": [r["scenar"] for r in rows], "druh": [type_name(r["druh"], lang) for r in rows],
+        "scenar": [r["scenar"] for r in rows], "druh": [type_name(r["druh"], lang) if r["druh"] else "–" for r in rows],
         "pokryto": [fmt.count(r["pokryto"], lang, r["jednotka"]) for r in rows],
         "chybi_po": [fmt.count(r["chybi_po"], lang, r["jednotka"]) for r in rows],
         "naklady": [fmt.money(r["naklady"], lang) for r in rows], "na_pokryteho": [fmt.money(r["na_pokryteho"], lang) for r in rows],
@@ -295,6 +297,15 @@ class ScenarioPanel:
         self.result = evaluate(self.base, scenario)  # raises before anything is shown
         items = "".join(f"<li>{escape(change_text(c, self.base, lang))}</li>" for c in self.changes)
         self.listing.value = f"<ol>{items}</ol>"
+        if self.result.headline.empty:  # a type without estimated need: nothing to compare capacity with
+            self.headline.value = paragraph(_w("no_need", lang), css_class="kp-notice").html
+            self.map.value = self.members.value = ""
+        else:
+            self._draw(lang)
+        self._costs(lang)
+        self.download.value = download_link(scenario, lang=lang).html
+
+    def _draw(self, lang: str) -> None:
         self.headline.value = report.headline_of(self.result.headline, lang=lang).html
         region = self.base.region
         druh = report.main_type(self.result.headline)
@@ -302,6 +313,8 @@ class ScenarioPanel:
         services = self.result.services.loc[self.result.services["druh"] == druh]  # the type drawn: a map of 200 members stays light
         self.map.value = maps.embed(report.delta_map(shapes, services, self.result.members, druh=druh, lang=lang), lang=lang).html
         self.members.value = report.members_of(self.result.members, lang=lang).html
+
+    def _costs(self, lang: str) -> None:
         try:
             self.costs = scenario_costs(self.base, self.result)
         except KpworkError:
@@ -310,7 +323,6 @@ class ScenarioPanel:
         else:
             self.cost.value = report.costs_of(self.costs.changes, lang=lang).html
             self.split.value = report.split_of(self.costs.split, self.costs.changes, lang=lang).html
-        self.download.value = download_link(scenario, lang=lang).html
 
 
 def app(results_dir: str, *, lang: str = "cs"):
