@@ -285,7 +285,7 @@ SCENARIO: dict[str, tuple[str, str]] = {
     "catchment_hint": ("Bez vybraných obcí slouží terénní služba obcím v dosahu.", "With no municipality chosen, a field service serves those within reach."),
     "cost": ("Roční náklady (Kč)", "Yearly cost (CZK)"),
     "cost_hint": ("0 = odhad podle nákladů podobných služeb v regionu", "0 = estimated from similar services of the region"),
-    "cofinanced": ("Spolufinancování (%)", "Co-financed (%)"),
+    "cofinanced": ("Dotace (%)", "Grant (%)"),
     "service_pick": ("Služba", "Service"),
     "new_capacity": ("Nová kapacita", "New capacity"),
     "apply": ("Přidat změnu do scénáře", "Add the change to the scenario"),
