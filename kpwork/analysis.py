@@ -20,6 +20,8 @@ from kpwork.conversions import region_conversions
 from kpwork.funding import funding_results
 from kpwork.plan import plan_results
 from kpwork.region import Region
+from kpwork.scenarios.model import Baseline
+from kpwork.scenarios.tables import scenario_results
 from kpwork.taxonomy import SERVICE_TYPES, form_label, paragraph_order
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,8 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
     ``region_name``, ``members``, ``names``, ``main_type``, ``types``,
     ``has_services`` (False for a region with no services yet),
     ``population_years`` (the years of the population figures used, the
-    latest of each member: :func:`population_years`), ``has_funding`` and
-    ``has_plan``.
+    latest of each member: :func:`population_years`), ``has_funding``,
+    ``has_plan`` and ``scenarios`` (names of the region's scenarios).
 
     Parameters
     ----------
@@ -65,7 +67,8 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         ``nejvetsi_nedostatky``, ``vytizenost``, ``vyuziti`` and, when the
         region has them, ``financovani_*`` (the last of them
         financovani_odhlaseni: members that opted out of a shared service,
-        with the region's rule applied) and ``plan_*``; layers ``obce`` (polygons with need and coverage per
+        with the region's rule applied), ``plan_*`` and ``scenare_*`` (the
+        scenarios of ``scenarios/``, :func:`kpwork.scenarios.tables.scenario_results`); layers ``obce`` (polygons with need and coverage per
         service type in its planning unit, wide) and ``sluzby`` (points).
         Every table has a stable row order.
     """
@@ -95,6 +98,8 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         tables["financovani_odhlaseni"] = _opt_out_table(reach.opt_outs, names, services)
     if "plan" in region.extras:
         tables.update(plan_results(region.extras["plan"], tables["mezery"], names=names, today=today))
+    if "scenarios" in region.extras:
+        tables.update(scenario_results(Baseline(region, need_table, conversions, gap_table), region.extras["scenarios"]))
     layers = {
         "obce": _municipality_layer(region, municipalities, gap_table),
         "sluzby": gpd.GeoDataFrame(services, geometry=region.services.geometry.values, crs=region.services.crs),
@@ -110,6 +115,7 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "population_years": population_years(region),
         "has_funding": any(k.startswith("financovani_") for k in tables),
         "has_plan": any(k.startswith("plan_") for k in tables),
+        "scenarios": [s.nazev for s in region.extras.get("scenarios", ())],
     }
     return Analysis(tables=tables, layers=layers, meta=meta)
 

@@ -334,7 +334,7 @@ def _remove_if_only_lock(region_out: Path) -> None:
 
 
 def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.date, lang: str = RUN.lang) -> list[NotebookJob]:
-    """The notebooks of a run: region overview, one page per member, funding, monitoring.
+    """The notebooks of a run: region overview, funding, monitoring, one page per scenario, one per member.
 
     Parameters
     ----------
@@ -369,6 +369,8 @@ def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.d
     if meta.get("has_plan"):
         rok = monitoring_year(region.extras["plan"].years, today)
         jobs.append(job("monitoring.ipynb", "monitoring", "monitoring", {**common, "rok": rok}, rok=rok))
+    for k, name in enumerate(meta.get("scenarios", ()), start=1):  # the region's scenarios/ files
+        jobs.append(job("scenario.ipynb", f"scenar_{k}", "scenario", {**common, "scenar": name}, title=name))
     names = meta["names"]
     for code in members:
         jobs.append(job("municipality.ipynb", f"obec_{code}", "member", {**common, "kod_obce": code}, title=names[code]))

@@ -22,7 +22,8 @@ from kpwork.taxonomy import paragraph_order
 
 TODAY = dt.date(2025, 3, 1)
 FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro", "financovani_odhlaseni"]
-META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan"}
+SCENARIO_TABLES = ["scenare_souhrn", "scenare_obce", "scenare_sluzby", "scenare_naklady", "scenare_podily"]
+META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan", "scenarios"}
 
 
 def documented() -> tuple[list[str], list[str], list[str]]:
@@ -56,10 +57,10 @@ def assert_same(one: Analysis, other: Analysis, *, tables: list[str] | None = No
 
 
 def test_tables_are_the_documented_ones(analysis):
-    assert OPTIONAL_PREFIXES == ["financovani_", "plan_"] and "obce" in BASE_TABLES
+    assert OPTIONAL_PREFIXES == ["financovani_", "plan_", "scenare_"] and "obce" in BASE_TABLES
     names = list(analysis.tables)
     plan = [n for n in names if n.startswith("plan_")]
-    assert names == BASE_TABLES + FUNDING_TABLES + plan
+    assert names == BASE_TABLES + FUNDING_TABLES + plan + SCENARIO_TABLES
     assert plan, "the sample has a plan"
     assert all(isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame) for frame in analysis.tables.values())
 

@@ -24,7 +24,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "otrokovicko"
 CORE = ("region.toml", "municipalities.geojson", "population.csv", "services.csv", "usage.csv")
 PAGES = ("585599", "588318")
 #: The parameters of the stand-in notebooks, and what each prints besides the region's name.
-STAND_INS = {"region.ipynb": ("", "lang"), "municipality.ipynb": ("kod_obce = None\n", "kod_obce"), "funding.ipynb": ("", "lang"), "monitoring.ipynb": ("rok = 2000\n", "rok")}
+STAND_INS = {"region.ipynb": ("", "lang"), "municipality.ipynb": ("kod_obce = None\n", "kod_obce"), "funding.ipynb": ("", "lang"), "monitoring.ipynb": ("rok = 2000\n", "rok"),
+             "scenario.ipynb": ("scenar = None\n", "scenar")}
 
 
 def write_notebooks(folder: Path, *, fail_for: str | None = None) -> Path:

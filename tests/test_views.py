@@ -123,7 +123,7 @@ def test_gap_table_shows_capacity_in_another_unit_apart(r, tmp_path):
     from kpwork.conversions import default_conversions
 
     (tmp_path / "region").mkdir()
-    for f in SAMPLE.iterdir():
+    for f in (p for p in SAMPLE.iterdir() if p.is_file()):  # the sample's sheets (not its scenarios/ folder)
         (tmp_path / "region" / f.name).write_bytes(f.read_bytes())
     default_conversions().assign(faktor=0.0).to_csv(tmp_path / "region" / "conversions.csv", index=False)
     analysis = analyse_region(load_region(tmp_path / "region"), today=date(2026, 1, 15))
@@ -167,7 +167,7 @@ def test_opt_out_note_on_the_member_page(r, tmp_path):
     # the region's rule takes it out of S17's reach: the page says so and the §44 capacity there drops
     folder = tmp_path / "region"
     folder.mkdir()
-    for f in SAMPLE.iterdir():
+    for f in (p for p in SAMPLE.iterdir() if p.is_file()):  # the sample's sheets (not its scenarios/ folder)
         (folder / f.name).write_bytes(f.read_bytes())
     with (folder / "region.toml").open("a", encoding="utf-8") as toml:
         toml.write("\n[financovani]\nodhlaseni_vyrazuje_z_dosahu = true\n")

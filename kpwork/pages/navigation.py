@@ -18,7 +18,7 @@ from kpwork.pages.element import Element, escape
 from kpwork.pages.labels import NAV, check_lang, translate
 
 #: Kinds of pages, in the order of the bar.
-KINDS = ("region", "funding", "monitoring", "member")
+KINDS = ("region", "funding", "monitoring", "scenario", "member")
 
 #: Styles of the bar and the index (exported pages and the index share them).
 STYLE = (
@@ -85,10 +85,11 @@ def nav_bar(pages: Sequence[PageLink], *, current: str | None = None, lang: str 
     check_lang(lang)
     items = [_link(None, translate(NAV, "index", lang), current)]
     items += [_link(p, translate(NAV, p.kind, lang), current) for p in pages if p.kind in KINDS[:3]]
-    members = [p for p in pages if p.kind == "member"]
-    if members:
-        inner = "".join(f"<li>{_link(p, p.title, current)}</li>" for p in members)
-        items.append(f"<details><summary>{escape(translate(NAV, 'members', lang))} ({len(members)})</summary><ul>{inner}</ul></details>")
+    for kind, group in (("scenario", "scenarios"), ("member", "members")):
+        listed = [p for p in pages if p.kind == kind]
+        if listed:
+            inner = "".join(f"<li>{_link(p, p.title, current)}</li>" for p in listed)
+            items.append(f"<details><summary>{escape(translate(NAV, group, lang))} ({len(listed)})</summary><ul>{inner}</ul></details>")
     label = escape(translate(NAV, "nav", lang))
     return Element(f'{STYLE}<nav class="kp-nav" aria-label="{label}">{"".join(items)}</nav>')
 
@@ -172,5 +173,5 @@ def page_link(name: str, kind: str, *, region: str, lang: str = "cs", title: str
         raise InvalidParameter(f"unknown kind of page {kind!r} (valid: {', '.join(KINDS)})")
     if kind == "member":
         return PageLink(name, kind, title or name, translate(NAV, "member_about", lang))
-    fields = {"region": region, "rok": rok}
+    fields = {"region": region, "rok": rok, "name": title}
     return PageLink(name, kind, translate(NAV, f"{kind}_title", lang, **fields), translate(NAV, f"{kind}_about", lang, **fields))

@@ -35,6 +35,7 @@ from kpwork.need import parse_norms, parse_survey
 from kpwork.plan.inputs import parse_plan
 from kpwork.region.model import AGE_BANDS, SETTINGS, Region, default_settings
 from kpwork.region.services import read_services, read_usage
+from kpwork.scenarios.inputs import read_scenarios
 from kpwork.taxonomy import DEFAULT_VOCABULARY, Term, Vocabulary, region_term
 
 log = logging.getLogger(__name__)
@@ -466,4 +467,7 @@ def _read_extras(folder: Path, region: Region, problems: sh.ProblemLog, inputs: 
         paths, sheets = found
         inputs.extend(paths)
         extras[name] = parse(sheets, dataclasses.replace(region, extras=dict(extras)), problems)
+    scenarios = read_scenarios(folder, region, problems, inputs)  # a folder of files, one scenario each
+    if scenarios:
+        extras["scenarios"] = scenarios
     return extras

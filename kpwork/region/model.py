@@ -66,7 +66,8 @@ class Region:
         Every file read, for the run manifest.
     extras : mapping
         Optional inputs parsed by their modules: ``norms``, ``conversions``,
-        ``survey``, ``funding``, ``coalition_costs``, ``plan``.
+        ``survey``, ``funding``, ``coalition_costs``, ``plan``, ``scenarios``
+        (a tuple of :class:`~kpwork.scenarios.Scenario`, from the folder ``scenarios/``).
     input_digests : mapping
         Path of each input relative to the region folder -> (SHA-256, bytes)
         of the bytes that were parsed, taken when they were read (the run's

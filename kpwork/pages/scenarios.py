@@ -1,0 +1,343 @@
+"""The scenario panel of the meeting page: try changes of services and see who gains and what it costs.
+
+Partners add a service (type, form, target groups, municipality, capacity
+and unit, reach or named municipalities for a field service, yearly cost and
+co-financing), change a capacity or close a service; several changes make one
+scenario. After each change the panel recomputes need against reachable
+capacity with the run's model (:func:`kpwork.scenarios.model.evaluate`),
+draws who gains and who loses (:func:`kpwork.pages.scenario_report.delta_map`),
+lists missing before and after per member, the cost and its split
+(:func:`kpwork.scenarios.costs.scenario_costs`), compares up to three kept
+scenarios, suggests places (:func:`kpwork.scenarios.location.suggest_locations`)
+and offers the scenario as a CSV file to download (a ``data:`` link: the
+page writes nothing on the server).
+
+The region is the one the run read (``parameters.region_dir`` of its
+manifest); the baseline is computed once per region and kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from kpwork.errors import InvalidParameter, KpworkError
+from kpwork.funding import METHODS
+from kpwork.manifest import read_manifest
+from kpwork.pages import format as fmt
+from kpwork.pages import maps
+from kpwork.pages import scenario_report as report
+from kpwork.pages.element import Element, Table, escape, heading, paragraph
+from kpwork.pages.labels import SCENARIO, check_lang, method_label, translate, type_name, unit_name
+from kpwork.region import load_region
+from kpwork.results import page_results_dir
+from kpwork.scenarios.changes import Change, Scenario
+from kpwork.scenarios.costs import ScenarioCosts, scenario_costs
+from kpwork.scenarios.inputs import scenario_sheet
+from kpwork.scenarios.location import suggest_locations
+from kpwork.scenarios.model import Baseline, ScenarioResult, evaluate, prepare
+from kpwork.taxonomy import (
+    CAPACITY_UNITS,
+    SERVICE_TYPES,
+    form_label,
+    paragraph_order,
+    planning_unit,
+    target_group_label,
+)
+
+log = logging.getLogger(__name__)
+
+#: Scenarios kept side by side.
+KEEP = 3
+#: Split methods offered (``kombinace`` needs the weights of funding.csv).
+PANEL_METHODS = tuple(m for m in METHODS if m != "kombinace")
+
+
+def _w(key: str, lang: str, **fields: object) -> str:
+    return translate(SCENARIO, key, lang, **fields)
+
+
+@functools.cache
+def _baseline(region_dir: str) -> Baseline:
+    return prepare(load_region(region_dir))
+
+
+def baseline_for(results_dir: str | Path) -> Baseline:
+    """The baseline of the region a run read (its manifest's ``region_dir``), computed once per region.
+
+    Raises
+    ------
+    KpworkError
+        When the run has no manifest or its region cannot be read.
+    """
+    manifest = read_manifest(Path(results_dir).resolve().parent)
+    return _baseline(str(Path(manifest["parameters"]["region_dir"]).resolve()))
+
+
+def change_text(change: Change, base: Baseline, lang: str = "cs") -> str:
+    """One line of the list of changes.
+
+    Examples
+    --------
+    >>> from kpwork.region import load_region
+    >>> base = prepare(load_region("data/otrokovicko"))
+    >>> change_text(Change("zrusit", "S13"), base)
+    'zrušit: Terénní programy Otrokovicko'
+    """
+    names = base.region.services.set_index("id")["nazev"] if len(base.region.services) else pd.Series(dtype=object)
+    if change.zmena == "pridat":
+        unit = change.jednotka or planning_unit(change.druh)
+        return _w("change_add", lang, druh=type_name(change.druh, lang), obec=base.region.member_names()[change.kod_obce], kapacita=fmt.count(change.kapacita, lang, unit))
+    title = names.get(change.sluzba_id, change.sluzba_id)
+    if change.zmena == "kapacita":
+        unit = base.region.services.set_index("id").loc[change.sluzba_id, "jednotka"] if change.sluzba_id in names.index else ""
+        return _w("change_capacity", lang, sluzba=title, kapacita=fmt.count(change.kapacita, lang, unit))
+    return _w("change_close", lang, sluzba=title)
+
+
+def comparison_row(name: str, result: ScenarioResult, costs: ScenarioCosts | None) -> dict:
+    """A kept scenario in the comparison: its main type, covered, still missing, yearly cost, cost per one covered."""
+    if result.headline.empty:
+        return {"scenar": name, "druh": "", "jednotka": "", "pokryto": None, "chybi_po": None, "naklady": costs.total if costs else None, "na_pokryteho": None}
+    head = result.headline.set_index("druh").loc[report.main_type(result.headline)]
+    total = costs.total if costs is not None else None
+    per = total / head["pokryto"] if total is not None and head["pokryto"] > 0 else None
+    return {"scenar": name, "druh": head.name, "jednotka": head["jednotka"], "pokryto": head["pokryto"], "chybi_po": head["chybi_po"], "naklady": total, "na_pokryteho": per}
+
+
+def comparison_table(rows: list[dict], *, lang: str = "cs") -> Element:
+    """Up to :data:`KEEP` scenarios side by side."""
+    if not rows:
+        return paragraph(_w("compare_empty", lang))
+    shown = pd.DataFrame({
+        "scenar": [r["scenar"] for r in rows], "druh": [type_name(r["druh"], lang) if r["druh"] else "–" for r in rows],
+        "pokryto": [fmt.count(r["pokryto"], lang, r["jednotka"]) for r in rows],
+        "chybi_po": [fmt.count(r["chybi_po"], lang, r["jednotka"]) for r in rows],
+        "naklady": [fmt.money(r["naklady"], lang) for r in rows], "na_pokryteho": [fmt.money(r["na_pokryteho"], lang) for r in rows],
+    })
+    headers = {"scenar": _w("scenar", lang), "druh": _w("druh", lang), "pokryto": _w("covered", lang), "chybi_po": _w("still_missing", lang),
+               "naklady": _w("cost_year", lang), "na_pokryteho": _w("cost_per_covered", lang)}
+    return Table(shown, lang=lang, headers=headers, numeric=["pokryto", "chybi_po", "naklady", "na_pokryteho"])
+
+
+def download_link(scenario: Scenario, *, lang: str = "cs") -> Element:
+    """A link that downloads the scenario as its CSV file (UTF-8 with BOM, ``;``: what Czech Excel opens), from the page itself."""
+    text = scenario_sheet(scenario).to_csv(sep=";", index=False, lineterminator="\r\n")
+    data = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode("ascii")
+    name = f"{scenario.nazev}.csv"
+    style = "display:inline-block;padding:6px 14px;border:1px solid #1976d2;border-radius:3px;font-weight:bold;text-decoration:none;margin:8px 0"
+    return Element(f'<a class="kp-download" style="{style}" download="{escape(name)}" href="data:text/csv;charset=utf-8;base64,{data}">{escape(_w("download", lang))}</a>'
+                   f' <span class="kp-note">{escape(_w("download_hint", lang))}</span>')
+
+
+class ScenarioPanel:
+    """The widgets of the scenario panel (``.root`` is displayed)."""
+
+    def __init__(self, base: Baseline, *, lang: str = "cs") -> None:
+        import ipywidgets as w
+
+        self.w, self.base, self.lang = w, base, check_lang(lang)
+        self.changes: list[Change] = []
+        self.kept: list[dict] = []
+        self.result: ScenarioResult | None = None
+        self.costs: ScenarioCosts | None = None
+        self.root = w.VBox(layout=w.Layout(width="100%"))
+        self.root.add_class("kp-scenarios")
+        self._build()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        w, lang, region = self.w, self.lang, self.base.region
+
+        def wide() -> object:  # one Layout per widget: hiding one must not hide the others
+            return w.Layout(width="560px")
+
+        self.kind = w.ToggleButtons(options=[(_w("kind_add", lang), "pridat"), (_w("kind_capacity", lang), "kapacita"), (_w("kind_close", lang), "zrusit")], value="pridat")
+        types = sorted(set(self.base.need["druh"]) | set(region.services["druh"]), key=paragraph_order)
+        self.druh = w.Dropdown(description=_w("type", lang), options=[(type_name(t, lang), t) for t in types], layout=wide())
+        self.forma = w.Dropdown(description=_w("form", lang), layout=wide())
+        self.groups = w.SelectMultiple(description=_w("groups", lang), layout=w.Layout(width="560px", height="110px"))
+        members = [(name, code) for code, name in region.member_names().items()]
+        self.obec = w.Dropdown(description=_w("where", lang), options=members, layout=wide())
+        self.kapacita = w.BoundedFloatText(description=_w("capacity", lang), value=10.0, min=0.0, max=100_000.0, layout=w.Layout(width="300px"))
+        self.jednotka = w.Dropdown(description=_w("unit", lang), layout=w.Layout(width="300px"))
+        self.dosah = w.FloatSlider(description=_w("radius", lang), min=1.0, max=60.0, step=1.0, value=20.0, readout_format=".0f", layout=wide())
+        self.pusobnost = w.SelectMultiple(description=_w("catchment", lang), options=members, layout=w.Layout(width="560px", height="110px"))
+        self.naklady = w.BoundedIntText(description=_w("cost", lang), value=0, min=0, max=10**10, layout=w.Layout(width="360px"))
+        self.podil = w.IntSlider(description=_w("cofinanced", lang), min=0, max=100, value=0, layout=wide())
+        self.sluzba = w.Dropdown(description=_w("service_pick", lang), options=[(f"{s.nazev} ({s.id})", s.id) for s in region.services.itertuples()], layout=w.Layout(width="700px"))
+        self.nova = w.BoundedFloatText(description=_w("new_capacity", lang), value=0.0, min=0.0, max=100_000.0, layout=w.Layout(width="300px"))
+        self.apply = w.Button(description=_w("apply", lang), button_style="primary", layout=w.Layout(width="300px"))
+        self.reset = w.Button(description=_w("reset", lang), layout=w.Layout(width="200px"))
+        self.metoda = w.Dropdown(description=_w("split_method", lang), options=[(method_label(m, lang), m) for m in PANEL_METHODS], value="na_obyvatele", layout=wide())
+        self.keep = w.Button(description=_w("keep", lang), layout=w.Layout(width="260px"))
+        self.suggest = w.Button(description=_w("suggest", lang), layout=w.Layout(width="260px"))
+        self.message, self.listing, self.headline, self.map, self.members = (w.HTML() for _ in range(5))
+        self.cost, self.split, self.download, self.compare = (w.HTML() for _ in range(4))
+        self.suggestions = w.VBox()
+        self.add_form = w.VBox([self.druh, self.forma, self.groups, self.obec, w.HBox([self.kapacita, self.jednotka]), self.dosah, self.pusobnost,
+                                w.HTML(paragraph(_w("catchment_hint", lang), css_class="kp-note").html),
+                                w.HBox([self.naklady, w.HTML(paragraph(_w("cost_hint", lang), css_class="kp-note").html)]), self.podil,
+                                w.HBox([self.suggest]), self.suggestions])
+        self.service_form = w.VBox([self.sluzba, self.nova])
+        self.root.children = [
+            w.HTML(heading(_w("panel", lang)).html + paragraph(_w("panel_hint", lang)).html), self.kind, self.add_form, self.service_form,
+            w.HBox([self.apply, self.reset]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
+            self.members, self.metoda, self.cost, self.split, self.download, w.HTML(heading(_w("compare", lang), 3).html), self.keep, self.compare,
+        ]
+        self.kind.observe(self._on_kind, names="value")
+        self.druh.observe(self._on_type, names="value")
+        self.forma.observe(self._on_form, names="value")
+        self.sluzba.observe(self._on_service, names="value")
+        self.metoda.observe(lambda _: self._render(), names="value")
+        self.apply.on_click(lambda _: self._add_change())
+        self.reset.on_click(lambda _: self._reset())
+        self.keep.on_click(lambda _: self._keep())
+        self.suggest.on_click(lambda _: self._suggest())
+        self._on_type(None)
+        self._on_service(None)
+        self._on_kind(None)
+        self._render()
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _on_kind(self, _change) -> None:
+        adding = self.kind.value == "pridat"
+        self.add_form.layout.display = None if adding else "none"
+        self.service_form.layout.display = "none" if adding else None
+        self.nova.layout.display = "none" if self.kind.value == "zrusit" else None
+
+    def _on_type(self, _change) -> None:
+        druh, lang = self.druh.value, self.lang
+        kind = SERVICE_TYPES[druh]
+        self.forma.options = [(form_label(f, lang), f) for f in kind.forms]
+        self.forma.value = kind.forms[0]
+        groups = list(dict.fromkeys(self.base.need.loc[self.base.need["druh"] == druh, "cilova_skupina"]))
+        self.groups.options = [(target_group_label(g, lang), g) for g in groups]
+        self.groups.value = tuple(groups)
+        units = [kind.unit] + [u for u in CAPACITY_UNITS if u != kind.unit]
+        self.jednotka.options = [(unit_name(u, lang), u) for u in units]
+        self.jednotka.value = kind.unit
+        self._on_form(None)
+
+    def _on_form(self, _change) -> None:
+        field = self.forma.value == "terenni"
+        self.dosah.layout.display = None if field else "none"
+        self.pusobnost.layout.display = None if field else "none"
+
+    def _on_service(self, _change) -> None:
+        if self.sluzba.value is not None:
+            self.nova.value = float(self.base.region.services.set_index("id").loc[self.sluzba.value, "kapacita"])
+
+    def _current_change(self) -> Change:
+        if self.kind.value == "pridat":
+            field = self.forma.value == "terenni"
+            return Change(
+                "pridat", druh=self.druh.value, forma=self.forma.value, cilove_skupiny=tuple(self.groups.value), kapacita=float(self.kapacita.value),
+                jednotka=self.jednotka.value, kod_obce=self.obec.value, pusobnost=tuple(self.pusobnost.value) if field else (),
+                dosah_m=self.dosah.value * 1000 if field else None, naklady=float(self.naklady.value) or None, spolufinancovani=self.podil.value / 100,
+            )
+        return Change(self.kind.value, self.sluzba.value, kapacita=float(self.nova.value) if self.kind.value == "kapacita" else None)
+
+    def _add_change(self, change: Change | None = None) -> None:
+        before = self.changes
+        self.changes = [*before, change or self._current_change()]
+        try:
+            self._render()
+        except InvalidParameter as exc:
+            self.changes = before
+            self.message.value = Element(f'<p class="kp-notice">{escape(_w("error", self.lang, why=str(exc)))}</p>').html
+            return
+        self.message.value = ""
+
+    def _reset(self) -> None:
+        self.changes = []
+        self.message.value = ""
+        self._render()
+
+    def _keep(self) -> None:
+        if self.result is None:
+            return
+        name = f"{_w('scenar', self.lang)} {len(self.kept) + 1}"
+        self.kept = [*self.kept, comparison_row(name, self.result, self.costs)][-KEEP:]
+        self.compare.value = comparison_table(self.kept, lang=self.lang).html
+
+    def _suggest(self) -> None:
+        w, lang = self.w, self.lang
+        change = self._current_change()
+        found = suggest_locations(self.base, druh=change.druh, forma=change.forma, cilove_skupiny=change.cilove_skupiny, kapacita=change.kapacita, jednotka=change.jednotka)
+        rows = [w.HTML(heading(_w("suggest_title", lang), 3).html)]
+        if found.empty:
+            rows.append(w.HTML(paragraph(_w("suggest_none", lang)).html))
+        unit = change.jednotka or planning_unit(change.druh)
+        for s in found.itertuples():
+            button = w.Button(description=_w("suggest_add", lang), layout=w.Layout(width="120px"))
+            button.on_click(lambda _, code=s.kod_obce: self._add_change(dataclasses.replace(change, kod_obce=code)))
+            text = _w("suggest_row", lang, obec=s.nazev, pokryto=fmt.count(s.pokryto, lang, unit, digits=1))
+            rows.append(w.HBox([w.HTML(f"<span>{escape(text)}</span>", layout=w.Layout(width="440px")), button]))
+        self.suggestions.children = rows
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        lang = self.lang
+        if not self.changes:
+            self.result = self.costs = None
+            self.listing.value = paragraph(_w("no_changes", lang)).html
+            for out in (self.headline, self.map, self.members, self.cost, self.split, self.download):
+                out.value = ""
+            return
+        scenario = Scenario("scenar", tuple(self.changes), metoda=self.metoda.value)
+        self.result = evaluate(self.base, scenario)  # raises before anything is shown
+        items = "".join(f"<li>{escape(change_text(c, self.base, lang))}</li>" for c in self.changes)
+        self.listing.value = f"<ol>{items}</ol>"
+        if self.result.headline.empty:  # a type without estimated need: nothing to compare capacity with
+            self.headline.value = paragraph(_w("no_need", lang), css_class="kp-notice").html
+            self.map.value = self.members.value = ""
+        else:
+            self._draw(lang)
+        self._costs(lang)
+        self.download.value = download_link(scenario, lang=lang).html
+
+    def _draw(self, lang: str) -> None:
+        self.headline.value = report.headline_of(self.result.headline, lang=lang).html
+        region = self.base.region
+        druh = report.main_type(self.result.headline)
+        shapes = region.municipalities.loc[list(region.members)].reset_index()
+        services = self.result.services.loc[self.result.services["druh"] == druh]  # the type drawn: a map of 200 members stays light
+        self.map.value = maps.embed(report.delta_map(shapes, services, self.result.members, druh=druh, lang=lang), lang=lang).html
+        self.members.value = report.members_of(self.result.members, lang=lang).html
+
+    def _costs(self, lang: str) -> None:
+        try:
+            self.costs = scenario_costs(self.base, self.result)
+        except KpworkError:
+            self.costs = None
+            self.cost.value, self.split.value = paragraph(_w("cost_unknown", lang), css_class="kp-notice").html, ""
+        else:
+            self.cost.value = report.costs_of(self.costs.changes, lang=lang).html
+            self.split.value = report.split_of(self.costs.split, self.costs.changes, lang=lang).html
+
+
+def app(results_dir: str, *, lang: str = "cs"):
+    """The scenario panel for the run whose results are in ``results_dir`` (as :func:`kpwork.pages.meeting.app`).
+
+    Returns
+    -------
+    ipywidgets.Widget
+        The panel, or a note when the run's region cannot be read.
+    """
+    import ipywidgets as w
+
+    try:
+        base = baseline_for(page_results_dir(results_dir))
+    except KpworkError as exc:  # a run without a manifest (or its region moved): the rest of the page still works
+        log.info("no scenario panel: %s", exc)
+        return w.HTML(paragraph(_w("unavailable", lang), css_class="kp-note").html)
+    return ScenarioPanel(base, lang=lang).root

@@ -1,0 +1,107 @@
+"""The scenario panel of the meeting page in a real browser: add a service, see who gains, download, compare."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from kpwork import sheets as sh
+from kpwork.region import load_region
+from kpwork.scenarios.inputs import parse_scenario
+
+from .conftest import REPO, screenshot, start_server, stop_server, write_run
+
+TIMEOUT = 90_000
+SAMPLE = REPO / "data" / "otrokovicko"
+
+
+@pytest.fixture(scope="module")
+def scenario_server(tmp_path_factory):
+    """A run with a manifest naming its region (the panel recomputes on that region)."""
+    out = tmp_path_factory.mktemp("outputs-scenarios")
+    results = write_run(out, SAMPLE)
+    manifest = {"run_id": results.parent.name, "parameters": {"region_dir": str(SAMPLE)}, "inputs": [], "started": "2025-01-01T00:00:00+00:00"}
+    (results.parent / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    srv = start_server(out, results, tmp_path_factory.mktemp("serve-scenarios") / "serve.log")
+    yield srv
+    stop_server(srv.process)
+
+
+def _panel(pg):
+    return pg.locator(".kp-scenarios")
+
+
+def _select(pg, label: str):
+    return _panel(pg).locator(".widget-dropdown", has=pg.locator("label.widget-label", has_text=re.compile(f"^{re.escape(label)}$"))).locator("select")
+
+
+def _number(pg, label: str):
+    return _panel(pg).locator(".widget-inline-hbox", has=pg.locator("label.widget-label", has_text=re.compile(f"^{re.escape(label)}")))\
+        .locator("input").first
+
+
+def _fill(pg, label: str, value: str) -> None:
+    field = _number(pg, label)
+    field.fill(value)
+    field.press("Enter")
+
+
+def _add_alarm_service(pg, capacity: str) -> None:
+    _select(pg, "Druh služby").select_option(label="tísňová péče")
+    _select(pg, "Obec (sídlo)").select_option(label="Napajedla")
+    _fill(pg, "Kapacita", capacity)
+    _fill(pg, "Roční náklady", "600000")
+    _panel(pg).get_by_role("button", name="Přidat změnu do scénáře").click()
+
+
+def _open(pg, url: str) -> None:
+    pg.goto(url + "/voila/render/meeting.ipynb", timeout=TIMEOUT)
+    _panel(pg).get_by_text("Scénáře: co když…").wait_for(timeout=TIMEOUT)
+
+
+def test_add_a_service_shows_who_gains_and_downloads_the_scenario(scenario_server, page):
+    _open(page, scenario_server.url)
+    assert _panel(page).locator("iframe.kp-map").count() == 0
+    _add_alarm_service(page, "10")
+    headline = _panel(page).locator(".kp-headline").first
+    headline.wait_for(timeout=TIMEOUT)
+    assert re.match(r"^\+10\s+klientů pokryto navíc, nejvíce ", headline.inner_text())
+    frame = page.frame_locator(".kp-scenarios iframe.kp-map")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+    legend = frame.locator(".kp-legend", has_text="Kdo získá a kdo ztratí: tísňová péče")
+    assert "pokryto výrazně víc" in legend.inner_text()
+    assert frame.locator(".kp-name", has_text="Napajedla").count() == 1
+    table = _panel(page).locator("table.kp-table").first.inner_text()
+    assert "Napajedla" in table and "Chybí po změně" in table
+    assert "600 000 Kč" in _panel(page).inner_text().replace("\u00a0", " ")
+    screenshot(page, "meeting-scenario")
+    with page.expect_download(timeout=TIMEOUT) as download:
+        _panel(page).get_by_text("Stáhnout scénář").click()
+    path = download.value.path()
+    problems = sh.ProblemLog()
+    scenario = parse_scenario(sh.read_csv_text(sh.decode(path.read_bytes()), "scenar.csv"), "scenar", load_region(SAMPLE), problems)
+    assert not problems.problems
+    (change,) = scenario.changes
+    assert (change.zmena, change.druh, change.kod_obce, change.kapacita, change.naklady) == ("pridat", "41", "585513", 10.0, 600_000.0)
+
+
+def test_compare_two_scenarios(scenario_server, page):
+    _open(page, scenario_server.url)
+    _add_alarm_service(page, "5")
+    _panel(page).locator(".kp-headline").first.wait_for(timeout=TIMEOUT)
+    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    _panel(page).get_by_text("Scénář 1").wait_for(timeout=TIMEOUT)
+    _panel(page).get_by_role("button", name="Začít znovu").click()
+    _add_alarm_service(page, "15")
+    page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+15')", timeout=TIMEOUT)
+    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    _panel(page).get_by_text("Scénář 2").wait_for(timeout=TIMEOUT)
+    compare = _panel(page).locator("table.kp-table").last
+    rows = [[c.strip().replace("\u00a0", " ") for c in r.locator("td").all_inner_texts()] for r in compare.locator("tbody tr").all()]
+    assert [r[0] for r in rows] == ["Scénář 1", "Scénář 2"]
+    assert [r[2] for r in rows] == ["5 klientů", "15 klientů"]
+    assert [r[4] for r in rows] == ["600 000 Kč", "600 000 Kč"]
+    assert [r[5] for r in rows] == ["120 000 Kč", "40 000 Kč"]
+    screenshot(page, "meeting-scenario-compare")

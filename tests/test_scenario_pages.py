@@ -1,0 +1,84 @@
+"""The scenario pages: headline words, the panel's flow without a browser, the download link."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pandas as pd
+import pytest
+
+from kpwork import sheets as sh
+from kpwork.pages.scenario_report import headline_text
+from kpwork.pages.scenarios import ScenarioPanel, comparison_row, download_link
+from kpwork.scenarios import Change, Scenario
+from kpwork.scenarios.costs import scenario_costs
+from kpwork.scenarios.inputs import parse_scenario
+from kpwork.scenarios.model import evaluate, prepare
+
+
+@pytest.fixture(scope="module")
+def base(sample_region):
+    return prepare(sample_region)
+
+
+def test_headline_words():
+    row = pd.Series({"druh": "49", "jednotka": "lůžka", "pokryto": 1.2, "nejvice_nazev": "Napajedla"})
+    assert headline_text(row).replace("\xa0", " ") == "+1 lůžko pokryto navíc, nejvíce Napajedla"
+    assert headline_text(row.copy().replace({1.2: -31.3})).replace("\xa0", " ") == "31 lůžek přestane být pokryto"
+    assert headline_text(pd.Series({"druh": "40", "jednotka": "klienti", "pokryto": 0.0, "nejvice_nazev": ""})).replace("\xa0", " ") == "0 klientů pokryto navíc"
+    assert headline_text(row, "en").replace("\xa0", " ") == "+1 bed more covered, most in Napajedla"
+
+
+def test_comparison_row_cost_per_person_covered(base):
+    change = Change("pridat", druh="40", forma="terenni", cilove_skupiny=("seniori",), kapacita=20, kod_obce="585513", naklady=1_000_000)
+    result = evaluate(base, Scenario("a", (change,)))
+    row = comparison_row("A", result, scenario_costs(base, result))
+    assert row["druh"] == "40" and row["pokryto"] == pytest.approx(result.headline.iloc[0]["pokryto"])
+    assert row["na_pokryteho"] == pytest.approx(1_000_000 / row["pokryto"])
+
+
+def test_download_link_holds_the_scenario_file(base):
+    scenario = Scenario("moje", (Change("kapacita", "S04", kapacita=130), Change("zrusit", "S13")), metoda="rovnym_dilem")
+    html = download_link(scenario).html
+    assert 'download="moje.csv"' in html and "Stáhnout scénář" in html
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", html).group(1))
+    assert data.startswith(b"\xef\xbb\xbf")
+    problems = sh.ProblemLog()
+    back = parse_scenario(sh.read_csv_text(sh.decode(data), "moje.csv"), "moje", base.region, problems)
+    assert not problems.problems and back == scenario
+
+
+def test_panel_flow(base):
+    panel = ScenarioPanel(base)
+    assert "nemá žádnou změnu" in panel.listing.value and panel.map.value == ""
+    panel.druh.value = "41"
+    assert panel.forma.value == "terenni" and panel.jednotka.value == "klienti" and "seniori" in panel.groups.value
+    panel.obec.value, panel.kapacita.value, panel.naklady.value, panel.podil.value = "585513", 5.0, 500_000, 40
+    panel.apply.click()
+    assert "+5" in panel.headline.value and "Napajedla" in panel.listing.value
+    assert "kp-map" in panel.map.value and "kp-download" in panel.download.value
+    assert "300\xa0000\xa0Kč" in panel.cost.value  # 60 % of 500 000 paid by the members
+    panel.keep.click()
+    panel.kind.value = "kapacita"
+    panel.sluzba.value = "S04"
+    panel.nova.value = -1.0 + 121  # 120 beds
+    panel.apply.click()
+    assert panel.listing.value.count("<li>") == 2 and "kapacita 120" in panel.listing.value
+    panel.keep.click()
+    assert panel.compare.value.count("<tr>") == 3  # header + two kept scenarios
+    panel.reset.click()
+    assert "nemá žádnou změnu" in panel.listing.value and panel.cost.value == ""
+
+
+def test_panel_reports_a_change_it_cannot_make(base):
+    panel = ScenarioPanel(base)
+    panel._add_change(Change("pridat", druh="49", forma="terenni", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585513"))
+    assert "Změnu nelze přidat" in panel.message.value and panel.changes == []
+
+
+def test_panel_on_a_type_without_estimated_need(base):
+    panel = ScenarioPanel(base)
+    panel._add_change(Change("pridat", druh="47", forma="pobytova", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585513", naklady=100_000))
+    assert panel.message.value == "" and "nemá region odhad potřeby" in panel.headline.value and panel.map.value == ""
+    assert "100\xa0000\xa0Kč" in panel.cost.value
