@@ -117,6 +117,8 @@ def main(verbose: bool) -> None:
     # Dask logs every worker start and stop at INFO; it reads its level when first imported
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if verbose else "warning")
     warnings.showwarning = _show_warning
+    # every command says its warnings, also when one process runs several (Python shows a warning once per place)
+    warnings.simplefilter("always", KpworkWarning)
     _show_progress(True)
 
 

@@ -43,6 +43,7 @@ from kpwork.manifest import (
     sha256,
 )
 from kpwork.region.load import OPTIONAL_INPUTS
+from kpwork.scenarios.inputs import FOLDER as SCENARIOS_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,8 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _INPUT_NAME = re.compile(
     rf"(?:{re.escape(FILES.config)}|{'|'.join(map(re.escape, FILES.geometry))}"
     rf"|(?:{'|'.join(re.escape(b) for b in (FILES.population, FILES.services, FILES.usage, *(base for base, _ in OPTIONAL_INPUTS.values())))})\.(?:csv|xlsx)"
-    rf"|(?:{'|'.join(re.escape(base) for base, _ in OPTIONAL_INPUTS.values())})_[^/\\]+\.csv)"
+    rf"|(?:{'|'.join(re.escape(base) for base, _ in OPTIONAL_INPUTS.values())})_[^/\\]+\.csv"
+    rf"|{re.escape(SCENARIOS_FOLDER)}/[^/\\]+\.(?:csv|xlsx))"
 )
 
 
@@ -248,7 +250,8 @@ def input_path(source: Path, name: str) -> Path:
         raise KpworkError(f"manifest: vstup {name!r} není soubor složky regionu (kpwork čte jen region.toml, municipalities.* a listy jako services.csv); manifest byl změněn, použijte původní")
     path = source / name
     root = source.resolve()
-    if path.resolve().parent != root:
+    folder = root / SCENARIOS_FOLDER if name.startswith(f"{SCENARIOS_FOLDER}/") else root  # scenarios sit in their own folder
+    if path.resolve().parent != folder:
         raise KpworkError(f"{path}: odkaz vede mimo složku regionu; kpwork čte jen soubory ve složce regionu: nahraďte odkaz souborem")
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
         raise KpworkError(f"{path}: není obyčejný soubor; kpwork čte jen soubory: nahraďte ho souborem s daty běhu")
@@ -398,6 +401,11 @@ def _check_result_files(folder: Path) -> None:
     if folder.is_symlink():
         raise KpworkError(f"{folder}: odkaz; výsledky běhu jsou složka, kterou běh zapsal: složka běhu byla změněna, použijte původní")
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        from kpwork.results import PAGE_DATA_DIR
+
+        if path.name == PAGE_DATA_DIR and not path.is_symlink() and path.is_dir():
+            _check_result_files(path)  # the pages' own data (not compared: it is cut from the tables that are)
+            continue
         if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
             what = "odkaz" if path.is_symlink() else "není obyčejný soubor"
             raise KpworkError(f"{path}: {what}; výsledky běhu jsou jen soubory, které běh zapsal: složka běhu byla změněna, použijte původní")

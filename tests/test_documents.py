@@ -23,7 +23,8 @@ from kpwork.documents.pdf import ChromiumMissing, find_chromium, print_pages
 from kpwork.documents.word import TEMPLATE, document_text, template_path
 from kpwork.documents.workbook import WORKBOOK
 from kpwork.errors import KpworkError
-from kpwork.pages.maps import COVERAGE_COLOURS, FORM_COLOURS
+from kpwork.pages.classes import COVERAGE_COLOURS
+from kpwork.pages.maps import FORM_COLOURS
 from kpwork.reproduce import compare_documents
 from kpwork.results import load, write_results
 from kpwork.runs import monitoring_year, run_region
@@ -275,7 +276,8 @@ def test_qgis_styles_are_stored_for_every_layer_with_the_pages_colours(documents
 
 
 def test_coverage_classes_start_at_their_bounds_like_the_pages():
-    assert coverage_classes(pd.Series([0.0, 0.2499, 0.25, 0.5, 0.75, 0.999, 1.0, 3.0, None])).tolist() == [0, 0, 1, 2, 3, 3, 4, 4, -1]
+    # whole percent as the tables show it: 0.2449 is 24 %, 0.2499 is 25 %, 0.999 is 100 %
+    assert coverage_classes(pd.Series([0.0, 0.2449, 0.2499, 0.5, 0.75, 0.994, 0.999, 3.0, None])).tolist() == [0, 0, 1, 2, 3, 3, 4, 4, -1]
 
 
 # --- reproduce ---------------------------------------------------------------------------------

@@ -224,6 +224,6 @@ def test_a_full_disk_in_other_commands_is_one_line_and_keeps_the_old_file(region
     rpss = Path(__file__).parent / "data" / "rpss" / "rpss.json"
     result = CliRunner().invoke(main, ["import-rpss", str(region_copy), str(rpss)])
     assert result.exit_code == 1, result.output
-    assert result.output.strip().splitlines() == [f"error: {region_copy / 'services.csv'}: na disku došlo místo; uvolněte místo nebo zvolte jinou složku (u běhu --out) a spusťte příkaz znovu; nic nebylo zapsáno"]
+    assert result.output.strip().splitlines() == [f"chyba: {region_copy / 'services.csv'}: na disku došlo místo; uvolněte místo nebo zvolte jinou složku (u běhu --out) a spusťte příkaz znovu; nic nebylo zapsáno"]
     assert (region_copy / "services.csv").read_bytes() == before
     assert sorted(p.name for p in region_copy.iterdir() if p.name.startswith(".")) == [], "no temporary file left"

@@ -15,8 +15,8 @@ def test_describe_the_sample(sample_region):
         "    by form: pobytová 5, ambulantní 7, terénní 7",
         lines[4],
         "  usage: 97 rows, 849 clients",
-        "  also: coalition_costs, funding, plan",
-        "  files read: 10",
+        "  also: coalition_costs, funding, plan, scenarios",
+        "  files read: 11",
     ]
     by_type = lines[4].removeprefix("    by type: ").split(", ")
     assert len(by_type) == 15, "one entry per service type"

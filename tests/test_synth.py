@@ -78,7 +78,7 @@ def test_cli_synth_then_validate(tmp_path):
     assert out.exit_code == 0, out.output
     check = runner.invoke(main, ["validate", str(tmp_path / "s")])
     assert check.exit_code == 0, check.output
-    assert "12 municipalities" in check.output
+    assert "12 obcí" in check.output  # Czech by default
 
 
 # --- real municipalities -----------------------------------------------------------------------
@@ -143,6 +143,6 @@ def test_cli_synth_real_then_validate(tmp_path):
     assert out.exit_code == 0, out.output
     check = runner.invoke(main, ["validate", str(tmp_path / "s")])
     assert check.exit_code == 0, check.output
-    assert "89 municipalities" in check.output
+    assert "89 obcí" in check.output
     missing = runner.invoke(main, ["synth", str(tmp_path / "t")])
     assert missing.exit_code == 2 and "--municipalities is required (or --real" in missing.output

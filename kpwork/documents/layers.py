@@ -10,7 +10,7 @@
   the region's main service type, ``mezery`` by coverage with one group of
   rules per service type (only the main type ticked), ``sluzby`` by form. The
   classes and colours are those of the pages' maps
-  (:data:`kpwork.pages.maps.COVERAGE_BINS`, ``COVERAGE_COLOURS``, ``FORM_COLOURS``),
+  (:mod:`kpwork.pages.classes`, :data:`kpwork.pages.maps.FORM_COLOURS`),
   the classes assigned by mapclassify.
 """
 
@@ -23,13 +23,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
 from kpwork.pages import format as fmt
+from kpwork.pages.classes import COVERAGE_BOUNDS, NO_DATA_COLOUR
+from kpwork.pages.classes import coverage_classes as page_coverage_classes
 from kpwork.pages.labels import GAP_STATES, label, unit_name
-from kpwork.pages.maps import COVERAGE_BINS, COVERAGE_COLOURS, FORM_COLOURS, NO_DATA_COLOUR
+from kpwork.pages.maps import FORM_COLOURS
 from kpwork.taxonomy import FORMS, form_label, service_type_label
 
 #: Name of the gaps layer in ``vysledky.gpkg``.
@@ -41,7 +42,10 @@ GAP_FIELDS = ("kod_obce", "obec", "druh", "druh_sluzby", "jednotka", "potreba", 
 
 
 def coverage_classes(values: pd.Series) -> np.ndarray:
-    """Class of each coverage value (0 to 4, the pages' :data:`~kpwork.pages.maps.COVERAGE_BINS`); -1 for no data.
+    """Class of each coverage value (0 to 4) by the pages' rule (:func:`kpwork.pages.classes.coverage_classes`); -1 for no data.
+
+    A share is read in whole percent as the tables show it (``0,996`` is
+    ``100 %``: fully covered), then placed by :data:`~kpwork.pages.classes.COVERAGE_BOUNDS`.
 
     Examples
     --------
@@ -50,23 +54,22 @@ def coverage_classes(values: pd.Series) -> np.ndarray:
     """
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
     out = np.full(len(x), -1)
-    ok = ~np.isnan(x)
-    if ok.any():
-        uppers = [*COVERAGE_BINS[1:], max(float(np.nanmax(x)), COVERAGE_BINS[-1]) + 1.0]
-        # UserDefined puts a value equal to an upper bound into the lower class; the pages' classes start at their bound
-        shifted = np.nextafter(np.array(uppers[:-1]), -np.inf).tolist() + [uppers[-1]]
-        out[ok] = mapclassify.UserDefined(x[ok], bins=shifted).yb
+    ok = np.isfinite(x)
+    percent = np.floor(100 * x[ok] + 0.5)
+    out[ok] = sum((percent >= bound).astype(int) for bound in COVERAGE_BOUNDS)
     return out
 
 
 def coverage_legend(lang: str = "cs") -> list[tuple[float, float | None, str, str]]:
-    """The coverage classes as (lower bound, upper bound or None, label, colour), as the pages' legends write them."""
-    rows = []
-    for i, low in enumerate(COVERAGE_BINS):
-        high = COVERAGE_BINS[i + 1] if i + 1 < len(COVERAGE_BINS) else None
-        text = f"{fmt.percent(low, lang)} – {fmt.percent(high, lang)}" if high is not None else f"≥ {fmt.percent(low, lang)}"
-        rows.append((low, high, text, COVERAGE_COLOURS[i]))
-    return rows
+    """The coverage classes as (lower share, upper share or None, label, colour), the pages' legend and colours.
+
+    The bounds are shares that round to the classes' whole percent
+    (``25 %`` starts at ``0.245``), so a QGIS rule places a value where the
+    pages do.
+    """
+    lows = [0.0, *((bound - 0.5) / 100 for bound in COVERAGE_BOUNDS)]
+    legend = page_coverage_classes(pd.Series([], dtype=float), lang=lang).legend
+    return [(lows[i], lows[i + 1] if i + 1 < len(lows) else None, text, colour) for i, (text, colour) in enumerate(legend)]
 
 
 def gaps_layer(mezery_obce: pd.DataFrame, municipalities: gpd.GeoDataFrame, *, lang: str = "cs") -> gpd.GeoDataFrame:

@@ -1,7 +1,7 @@
 """Maps as PNG images for the Word documents, drawn with geopandas and matplotlib (no browser).
 
 The classes and colours are those of the pages' maps
-(:func:`kpwork.documents.layers.coverage_classes`, :data:`kpwork.pages.maps.COVERAGE_COLOURS`).
+(:func:`kpwork.documents.layers.coverage_classes`, :data:`kpwork.pages.classes.COVERAGE_COLOURS`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from kpwork.documents.layers import coverage_classes, coverage_legend
+from kpwork.pages.classes import NO_DATA_COLOUR
 from kpwork.pages.labels import GAP_STATES, label
-from kpwork.pages.maps import FORM_COLOURS, NO_DATA_COLOUR
+from kpwork.pages.maps import FORM_COLOURS
 from kpwork.taxonomy import FORMS, form_label
 
 #: Size of a document map in inches and its resolution.

@@ -589,6 +589,13 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
 }
 #: Column headers of the run's workbook (``vysledky.xlsx``), units in brackets; a column not here keeps its name.
 COLUMNS: dict[str, tuple[str, str]] = {
+    # scenarios (kpwork.scenarios.tables)
+    "chybi_pred": ("Chybí nyní (odhad)", "Missing now (estimate)"), "chybi_po": ("Chybí po změně (odhad)", "Missing after (estimate)"),
+    "nejvice_kod": ("Nejvíce získá: kód obce", "Gains most: municipality code"), "nejvice_nazev": ("Nejvíce získá: obec", "Gains most: municipality"),
+    "nejvice_pokryto": ("Nejvíce získá: pokryto navíc (odhad)", "Gains most: covered in addition (estimate)"),
+    "naklady_na_pokryteho": ("Náklady na jednoho pokrytého (Kč za rok)", "Cost per one covered (CZK a year)"),
+    "kapacita_po": ("Kapacita po změně", "Capacity after the change"), "kapacita_zmena": ("Kapacita navíc", "Capacity added"),
+    "naklady_zdroj": ("Odkud jsou náklady", "Cost from"),
     "kod_obce": ("Kód obce", "Municipality code"), "nazev": ("Název", "Name"), "rok": ("Rok", "Year"),
     "obyvatele": ("Obyvatelé (osoby)", "Inhabitants (people)"), "vek_0_14": ("0–14 let (osoby)", "0–14 years (people)"),
     "vek_15_64": ("15–64 let (osoby)", "15–64 years (people)"), "vek_65_79": ("65–79 let (osoby)", "65–79 years (people)"),

@@ -220,6 +220,60 @@ def region_map(
     return m
 
 
+def value_map(
+    municipalities: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    colours: pd.Series,
+    tips: pd.Series,
+    *,
+    title: str,
+    legend: Sequence[tuple[str, str]],
+    tip_label: str,
+    lang: str = "cs",
+) -> folium.Map:
+    """A map of one value per municipality computed elsewhere (a scenario's gains): colours, names, services.
+
+    Parameters
+    ----------
+    municipalities
+        Polygons with ``kod_obce`` and ``nazev`` (any CRS).
+    services
+        Points as for :func:`region_map`, drawn above the municipalities.
+    colours, tips
+        Fill colour and tooltip text of each municipality, indexed by ``kod_obce``
+        (no value: :data:`NO_DATA_COLOUR` and an empty text).
+    title, legend, tip_label
+        The legend's title and rows ``(text, colour)``; the tooltip's label of the value.
+
+    Every text is escaped before it reaches the map: names and values are
+    shown as text, never run as markup.
+    """
+    check_lang(lang)
+    polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
+    codes = polys["kod_obce"].astype(str)
+    polys = polys.assign(
+        _barva=codes.map(colours).fillna(NO_DATA_COLOUR).to_numpy(),
+        _tip=[_rows_html([(word("nazev", lang), n), (tip_label, v)]) for n, v in zip(polys["nazev"], codes.map(tips).fillna(""), strict=True)],
+    )
+    lon0, lat0, lon1, lat1 = polys.total_bounds
+    m = offline_map((lon0, lat0, lon1, lat1))
+    folium.GeoJson(
+        polys[["kod_obce", "_barva", "_tip", "geometry"]].to_json(drop_id=True),
+        name=title,
+        style_function=lambda f: {"fillColor": f["properties"]["_barva"], "color": "#555", "weight": 1, "fillOpacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, localize=False, sticky=True),
+    ).add_to(m)
+    for point, name in zip(polys.geometry.representative_point(), polys["nazev"], strict=True):
+        label_html = f'<div class="kp-name">{html.escape(str(name))}</div>'
+        folium.Marker([point.y, point.x], icon=folium.DivIcon(html=label_html, icon_size=(120, 18), icon_anchor=(60, 9)), interactive=False).add_to(m)
+    for _, s in _service_points(services, None).iterrows():  # added after the polygons: drawn above them
+        folium.CircleMarker([s.geometry.y, s.geometry.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=FORM_COLOURS[s["forma"]],
+                            fill_opacity=0.95, tooltip=html.escape(str(s["nazev"])), popup=folium.Popup(_popup(s, lang), max_width=320)).add_to(m)
+    m.get_root().html.add_child(branca.element.Element(f'<div class="kp-legend" style="position:absolute;left:10px;bottom:24px;z-index:1000">{_legend(title, list(legend))}</div>'))
+    _stable_ids(m)
+    return m
+
+
 class _MapScript(branca.element.MacroElement):
     """The map's behaviour (``map.js``) with its data, after the map in the page's script."""
 

@@ -132,26 +132,14 @@ def delta_map(municipalities: gpd.GeoDataFrame, services: gpd.GeoDataFrame, memb
     unit = planning_unit(druh)
     rows = members.loc[(members["druh"] == druh) & (members["jednotka"] == unit)]
     gain = (rows["chybi_pred"] - rows["chybi_po"]).to_numpy(float)
-    polys = maps._web(municipalities).merge(pd.DataFrame({"kod_obce": rows["kod_obce"].to_numpy(), "_zisk": gain}), on="kod_obce", how="left")
+    codes = rows["kod_obce"].astype(str).to_numpy()
     top = float(np.nanmax(np.abs(gain))) if len(gain) and np.nanmax(np.abs(gain)) > 0 else 1.0
     bins = [-np.inf, -top / 20, -1e-9, 1e-9, top / 20]
-    polys["_barva"] = [GAIN_COLOURS[int(np.searchsorted(bins, v, side="right")) - 1] if np.isfinite(v) else maps.NO_DATA_COLOUR for v in polys["_zisk"]]
-    polys["_text"] = polys["_zisk"].map(lambda v: fmt.count(v, lang, unit, digits=1) if abs(v) < 0.05 else (("+" if v > 0 else "−") + fmt.count(abs(v), lang, unit, digits=1)))
-    lon0, lat0, lon1, lat1 = polys.total_bounds
-    m = maps.offline_map((lon0, lat0, lon1, lat1))
+    colours = pd.Series([GAIN_COLOURS[int(np.searchsorted(bins, v, side="right")) - 1] if np.isfinite(v) else maps.NO_DATA_COLOUR for v in gain], index=codes)
+    tips = pd.Series([fmt.count(v, lang, unit, digits=1) if abs(v) < 0.05 else (("+" if v > 0 else "−") + fmt.count(abs(v), lang, unit, digits=1)) for v in gain], index=codes)
     title = _w("delta_title", lang, druh=type_name(druh, lang), unit=unit_name(unit, lang))
-    group = folium.FeatureGroup(name=title, overlay=False, show=True)
-    folium.GeoJson(
-        polys[["kod_obce", "nazev", "_barva", "_text", "geometry"]].to_json(),
-        style_function=lambda f: {"fillColor": f["properties"]["_barva"], "color": "#555", "weight": 1, "fillOpacity": 0.8},
-        tooltip=folium.GeoJsonTooltip(fields=["nazev", "_text"], aliases=[_w("nazev", lang), _w("pokryto", lang)], localize=False, sticky=True),
-    ).add_to(group)
-    group.add_to(m)
-    maps._add_names(m, polys)
-    maps._add_services(m, services, None, lang)
-    maps._stable_ids(m)
     legend = [(_w(k, lang), c) for k, c in zip(("delta_loss_more", "delta_loss", "delta_same", "delta_gain", "delta_gain_more"), GAIN_COLOURS, strict=True)]
-    m.get_root().html.add_child(folium.Element(maps._legend(title, legend)))
+    m = maps.value_map(municipalities, services, colours, tips, title=title, legend=legend, tip_label=_w("pokryto", lang), lang=lang)
     return m
 
 
