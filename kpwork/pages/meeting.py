@@ -401,7 +401,9 @@ class MeetingApp:
         region = self.data.region(group, druh)
         self.map.value = self.data.map(group, druh, muni or None, lang).html
         self.headline.value = f'<p class="kp-headline">{escape(maps.headline(rows, planning_unit(druh), lang=lang, region=region))}</p>'
-        self.table.value = gap_table(rows, lang=lang, region=region).html
+        group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
+        caption = heading(service_type_label(druh, lang)) + Element(f"<p>{escape(_t('group', lang))}: <b>{escape(group_name)}</b></p>")
+        self.table.value = (caption + gap_table(rows, lang=lang, region=region)).html
         self.profile.value = self._profile(muni).html
 
     def _profile(self, muni: str) -> Element:

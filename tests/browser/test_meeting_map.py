@@ -146,8 +146,10 @@ def test_meeting_page_fits_the_projector(server, browser, size):
         slider = pg.locator(".widget-slider", has_text="Podíl 1. metody")
         assert slider.is_visible() and _chosen(pg, "Kombinovat s") == "nekombinovat"
         assert slider.locator(".noUi-target").get_attribute("disabled") == "true", "nothing mixed: the share is shown, disabled"
+        before = contrib.inner_text()
         _select(pg, "Kombinovat s").select_option(index=1)
         pg.wait_for_function("() => !document.querySelector('.widget-slider .noUi-target').hasAttribute('disabled')", timeout=TIMEOUT)
+        _wait_change(pg, before)
         pg.screenshot(path=str(ARTIFACTS / f"meeting-funding-{width}x{height}.png"))
     finally:
         context.close()
