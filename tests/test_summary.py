@@ -15,7 +15,7 @@ def test_describe_the_sample(sample_region):
         "    by form: pobytová 5, ambulantní 7, terénní 7",
         lines[4],
         "  usage: 97 rows, 849 clients",
-        "  also: coalition_costs, funding, plan",
+        "  also: coalition_costs, funding, plan, scenarios",
         "  files read: 10",
     ]
     by_type = lines[4].removeprefix("    by type: ").split(", ")
