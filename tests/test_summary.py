@@ -16,7 +16,7 @@ def test_describe_the_sample(sample_region):
         lines[4],
         "  usage: 97 rows, 849 clients",
         "  also: coalition_costs, funding, plan, scenarios",
-        "  files read: 10",
+        "  files read: 11",
     ]
     by_type = lines[4].removeprefix("    by type: ").split(", ")
     assert len(by_type) == 15, "one entry per service type"
