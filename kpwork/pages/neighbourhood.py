@@ -56,22 +56,22 @@ class Neighbourhood:
     services: tuple[str, ...]
 
 
-def served_by(services: pd.DataFrame) -> dict[str, list[str]]:
-    """Ids of the services serving each municipality: its seat, and its area served (``pusobnost``).
-
-    The same rule as :func:`kpwork.pages.catalogue.serves`, for all
-    municipalities at once.
+def served_by(services: pd.DataFrame, members: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Ids of the services serving each municipality: its seat, and its area served (``pusobnost``; ``*``: every member).
 
     Examples
     --------
-    >>> s = pd.DataFrame({"id": ["A", "B"], "kod_obce": ["1", "2"], "pusobnost": ["1, 3", None]})
-    >>> served_by(s)
-    {'1': ['A'], '3': ['A'], '2': ['B']}
+    >>> s = pd.DataFrame({"id": ["A", "B"], "kod_obce": ["1", "2"], "pusobnost": ["1, 3", "*"]})
+    >>> served_by(s, ["1", "2"])
+    {'1': ['A', 'B'], '3': ['A'], '2': ['B']}
     """
     out: dict[str, list[str]] = {}
     areas = services["pusobnost"] if "pusobnost" in services else pd.Series([None] * len(services), index=services.index)
     for sid, seat, area in zip(services["id"].astype(str), services["kod_obce"].astype(str), areas, strict=True):
-        for code in dict.fromkeys([seat, *_area_codes(area)]):
+        codes = _area_codes(area)
+        if "*" in codes:
+            codes = list(members)
+        for code in dict.fromkeys([seat, *codes]):
             out.setdefault(code, []).append(sid)
     return out
 
@@ -109,7 +109,7 @@ class PageCutter:
         for a, b in zip(left.tolist(), right.tolist(), strict=True):
             self._touching.setdefault(a, []).append(b)
         services = tables["sluzby"]
-        self._serving = served_by(services)
+        self._serving = served_by(services, self._codes.tolist())
         self._seat = dict(zip(services["id"].astype(str), services["kod_obce"].astype(str), strict=True))
         self._by_member = {name: _RowIndex(tables[name], column) for name, column in PAGE_TABLES.items() if name in tables}
         self._by_service = {name: _RowIndex(tables[name], column) for name, column in SERVICE_TABLES.items() if name in tables}
