@@ -20,6 +20,7 @@ so the attacker works.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -330,6 +331,8 @@ def documents(html: str) -> list[BeautifulSoup]:
     for script in soup.find_all("script"):
         for popup in re.findall(r"\$\(`(.*?)`\)\[0\]", script.get_text(), flags=re.S):
             found.append(BeautifulSoup(popup, "html.parser"))
+        for popup in re.findall(r'"popup":\s*("(?:[^"\\]|\\.)*")', script.get_text()):  # the planning map's data (pages/map.js)
+            found.append(BeautifulSoup(json.loads(popup), "html.parser"))
     return found
 
 
