@@ -45,6 +45,8 @@ def _t(key: str, lang: str, **fields: str) -> str:
 
 
 def _codes(value) -> list[str]:
+    if isinstance(value, (tuple, list)):  # the analysis' own form (a page's data is cut from it), not read back from CSV
+        return [str(c) for c in value]
     if not isinstance(value, str) or not value.strip():
         return []
     return [c.strip() for c in value.split(",") if c.strip()]

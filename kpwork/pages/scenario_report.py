@@ -159,7 +159,8 @@ def services_after(services: gpd.GeoDataFrame, changed: pd.DataFrame) -> gpd.Geo
 def _gaps(rows: pd.DataFrame, column: str, druh: str) -> pd.DataFrame:
     capacity = rows[column].astype(float)
     return pd.DataFrame({"kod_obce": rows["kod_obce"], "druh": druh, "jednotka": planning_unit(druh), "potreba": rows["potreba"],
-                         "kapacita_dosazitelna": capacity, "pokryti": capacity / rows["potreba"].astype(float)})
+                         "kapacita_dosazitelna": capacity, "mezera": rows["potreba"].astype(float) - capacity,
+                         "pokryti": capacity / rows["potreba"].astype(float)})
 
 
 # --- the run page: a run's scenare_* tables -----------------------------------------------------------
