@@ -193,22 +193,29 @@ def split_table(r: Results, scenar: str, *, lang: str = "cs") -> Element:
     return split_of(_rows(r, "scenare_podily", scenar), _rows(r, "scenare_naklady", scenar), lang=lang)
 
 
-def change_map(r: Results, scenar: str, *, lang: str = "cs") -> folium.Map:
-    """Who gains and who loses in the scenario's main type (:func:`delta_map`)."""
+#: Height of a scenario page's maps (the page has no style of its own for ``.kp-map``).
+MAP_HEIGHT = "560px"
+
+
+def change_map(r: Results, scenar: str, *, lang: str = "cs") -> Element:
+    """Who gains and who loses in the scenario's main type (:func:`delta_map`), as a sandboxed map frame."""
     druh, rows, changed = _map_inputs(r, scenar)
-    return delta_map(r.layer("obce"), services_after(r.layer("sluzby"), changed), rows, druh=druh, lang=lang)
+    m = delta_map(r.layer("obce"), services_after(r.layer("sluzby"), changed), rows, druh=druh, lang=lang)
+    return maps.embed(m, lang=lang, height=MAP_HEIGHT)
 
 
-def map_before(r: Results, scenar: str, *, lang: str = "cs") -> folium.Map:
-    """The planning map of the scenario's main type (:func:`main_type`) as it is now."""
+def map_before(r: Results, scenar: str, *, lang: str = "cs") -> Element:
+    """The planning map of the scenario's main type (:func:`main_type`) as it is now, as a sandboxed map frame."""
     druh, rows, _ = _map_inputs(r, scenar)
-    return maps.region_map(r.layer("obce"), r.layer("sluzby"), _gaps(rows, "kapacita_pred", druh), druh=druh, lang=lang)
+    m = maps.region_map(r.layer("obce"), r.layer("sluzby"), _gaps(rows, "kapacita_pred", druh), druh=druh, lang=lang)
+    return maps.embed(m, lang=lang, height=MAP_HEIGHT)
 
 
-def map_after(r: Results, scenar: str, *, lang: str = "cs") -> folium.Map:
-    """The planning map of the scenario's main type after the change."""
+def map_after(r: Results, scenar: str, *, lang: str = "cs") -> Element:
+    """The planning map of the scenario's main type after the change, as a sandboxed map frame."""
     druh, rows, changed = _map_inputs(r, scenar)
-    return maps.region_map(r.layer("obce"), services_after(r.layer("sluzby"), changed), _gaps(rows, "kapacita_po", druh), druh=druh, lang=lang)
+    m = maps.region_map(r.layer("obce"), services_after(r.layer("sluzby"), changed), _gaps(rows, "kapacita_po", druh), druh=druh, lang=lang)
+    return maps.embed(m, lang=lang, height=MAP_HEIGHT)
 
 
 def _map_inputs(r: Results, scenar: str) -> tuple[str, pd.DataFrame, pd.DataFrame]:

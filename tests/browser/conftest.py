@@ -92,7 +92,8 @@ def start_server(out_dir: Path, results: Path, log: Path, *extra: str, timeout: 
 
 
 def _pools_filled(log: Path) -> bool:
-    return "kpwork: ready for" in log.read_text(errors="replace")
+    text = log.read_text(errors="replace")
+    return "kpwork: připraveno;" in text or "kpwork: ready for" in text  # the serve_ready line, Czech or English
 
 
 def stop_server(process: subprocess.Popen) -> int:

@@ -65,7 +65,7 @@ def test_every_exported_page_has_the_navigation_bar_and_its_links_resolve(runs, 
             assert current == [f"{path.stem}.html"], "the page the reader is on is marked"
             assert page.locator("footer.kp-footer").count() == 1
     _open(page, runs["cs"] / "html" / "region.html")
-    page.locator("nav.kp-nav summary").click()
+    page.locator("nav.kp-nav summary", has_text="Obce").click()
     page.locator("nav.kp-nav a", has_text="Bělov").click()
     page.wait_for_load_state()
     assert page.url.endswith("obec_588318.html") and "Bělov" in page.locator("h1").first.inner_text()
@@ -77,9 +77,9 @@ def test_the_index_names_the_region_date_data_year_and_says_what_each_page_shows
     facts = page.locator("p.kp-run").inner_text()
     assert re.search(r"Výpočet ze dne \d{1,2}\. \d{1,2}\. \d{4}", facts) and "počty obyvatel za rok 2020" in facts
     items = page.locator("ul.kp-pages > li").all_inner_texts()
-    assert len(items) == 4  # region, funding, monitoring, the members
+    assert len(items) == 5  # region, funding, monitoring, the sample's scenario, the members
     assert all(" – " in item and len(item.split(" – ", 1)[1]) > 20 for item in items), items
-    assert page.locator("ul.kp-pages a").count() == 3 + 8
+    assert page.locator("ul.kp-pages a").count() == 4 + 8
 
 
 def test_pages_name_no_tools_or_files(runs, page):
