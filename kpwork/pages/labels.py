@@ -258,6 +258,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 #: Headings and plain sentences of the exported pages, by page section (:mod:`kpwork.pages.sections`).
 #: A key ending in ``_intro`` is the paragraph under the heading of the same key without it.
 SECTIONS: dict[str, tuple[str, str]] = {
+    "scenario": ("Scénář změny služeb", "A change of services: scenario"),
+    "scenario_intro": ("Co by změna služeb znamenala pro obce regionu: kolik lidí by nově dosáhlo na službu, kde se situace zlepší a kde zhorší, "
+                       "kolik by změna stála a jak by se náklady rozdělily mezi obce.",
+                       "What a change of services would mean for the region's municipalities: how many more people would reach a service, "
+                       "where things get better and where worse, what the change would cost and how the cost would be split among the municipalities."),
+    "scenario_estimates": ("Potřeba a chybějící kapacita jsou odhady podle norem, ne počty skutečných klientů.",
+                           "Need and missing capacity are estimates from norms, not counts of real clients."),
+    "scenario_gains": ("Kdo získá a kdo ztratí", "Who gains and who loses"),
+    "scenario_before": ("Mapa nyní", "The map now"),
+    "scenario_after": ("Mapa po změně", "The map after the change"),
+    "scenario_members": ("Obce: co chybí nyní a po změně", "Municipalities: missing now and after the change"),
+    "scenario_costs": ("Náklady změn (Kč za rok)", "Costs of the changes (CZK a year)"),
+    "scenario_split": ("Kolik by platila která obec", "What each municipality would pay"),
     "region_intro": ("Přehled mikroregionu: potřeby občanů a sociální služby, kde služby sídlí, kolik lidí je potřebuje a kde chybí kapacita. "
                      "Potřeba a chybějící místa jsou odhady (norma krát počet obyvatel), ne počty skutečných lidí. "
                      "Vytížení služby s 1 až 4 klienty se nezveřejňuje; úplná čísla má jen koordinátor mikroregionu.",
