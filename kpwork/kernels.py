@@ -31,6 +31,7 @@ import logging
 import os
 import queue
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -128,7 +129,9 @@ class WarmKernel:
 
         ip = str(self._runtime_dir / f"kernel-{uuid.uuid4().hex[:12]}")
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=ip)
-        await self.km.start_kernel(cwd=str(self._runtime_dir), extra_arguments=list(_KERNEL_ARGS))
+        # the kernel's own log (e.g. "Parent appears to have exited" after Ctrl-C or SIGTERM) is not for the
+        # coordinator's terminal; what a notebook prints and raises comes back through the kernel's messages
+        await self.km.start_kernel(cwd=str(self._runtime_dir), extra_arguments=list(_KERNEL_ARGS), stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=startup_timeout)

@@ -284,7 +284,7 @@ def test_the_url_comes_once_the_server_listens_and_the_terminal_stays_quiet_then
             assert _get(f"http://127.0.0.1:{port}{refused}")[0] in (403, 404)
         time.sleep(1)
         lines = log.read_text().splitlines()
-        assert len(lines) == 2 and lines[0].startswith("kpwork: pages of") and lines[1].startswith("kpwork: ready"), lines  # nothing per view
+        assert len(lines) == 2 and lines[0].startswith("kpwork: stránky výpočtu") and lines[1].startswith("kpwork: připraveno"), lines  # nothing per view
         kernels = _kernels(process.pid)
         os.kill(process.pid, signal.SIGKILL)  # the server only, as an out-of-memory killer would
         process.wait()
