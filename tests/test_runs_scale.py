@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_runs import _kernels_in  # the one check for kernels left behind by a run
 
 import kpwork.runs
 from kpwork.runs import run_region
@@ -72,20 +73,6 @@ def _wait_for(path: Path, seconds: float) -> None:
     while not path.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert path.exists(), f"{path} was not written within {seconds} s"
-
-
-def _kernels_in(folder: Path) -> list[int]:
-    """Live kernel processes whose working directory is under ``folder``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and b"ipykernel_launcher" in (proc / "cmdline").read_bytes():
-                state = (proc / "stat").read_text().split()[2]
-                if str(folder) in os.readlink(proc / "cwd") and state != "Z":
-                    found.append(int(proc.name))
-        except OSError:
-            continue
-    return found
 
 
 @pytest.fixture
