@@ -209,7 +209,9 @@ def run_task(task: NotebookTask, pool: KernelPool | None = None) -> NotebookOutc
     except KernelTimeout as exc:
         outcome.error = {"ename": "Timeout", "evalue": str(exc), "cell_index": exc.cell_index, "exec_count": None, "source": exc.source}
     except Exception as exc:  # a broken kernel (it was discarded): report, do not crash the worker
-        log.exception("notebook %s", task.name)
+        # the outcome carries the error to the run, which says it in Czech; the traceback is for
+        # developers only (a kernel killed by Ctrl-C must not print one on the user's terminal)
+        log.debug("notebook %s", task.name, exc_info=True)
         outcome.error = {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None, "exec_count": None, "source": ""}
     else:
         outcome.notebook = nbformat.writes(nb)
