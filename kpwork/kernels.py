@@ -74,6 +74,11 @@ get_ipython().execution_count = 1
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
+def iopub_timeout(timeout: float) -> int:
+    """Seconds to wait for a cell's outputs once the kernel has replied: a tenth of the cell timeout, 30-120 s."""
+    return int(min(120, max(30, timeout / 10)))
+
+
 class KernelTimeout(Exception):
     """A kernel did not answer in time (a cell over its timeout, a dead or stuck kernel).
 
@@ -200,7 +205,11 @@ class WarmKernel:
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         # the client papermill's engine uses is an nbclient NotebookClient with these settings
-        client = NotebookClient(nb_man.nb, km=self.km, timeout=timeout, kernel_name=self.kernel_name, raise_on_iopub_timeout=True, log=log)
+        # nbclient waits 4 s for a cell's outputs after its reply: too little for a country's map on a
+        # busy machine (33 MB), and without raising it would drop the output silently
+        client = NotebookClient(
+            nb_man.nb, km=self.km, timeout=timeout, kernel_name=self.kernel_name, raise_on_iopub_timeout=True, iopub_timeout=iopub_timeout(timeout), log=log,
+        )
         client.kc = self.kc
         client.reset_execution_trackers()
         for index, cell in enumerate(client.nb.cells):
@@ -212,9 +221,14 @@ class WarmKernel:
                 break
             except (CellTimeoutError, DeadKernelError) as ex:
                 self.broken = True
-                reason = "no reply within the cell timeout" if isinstance(ex, CellTimeoutError) else "the kernel died"
+                if isinstance(ex, DeadKernelError):
+                    reason = "the kernel died"
+                elif "IOPub" in str(ex):
+                    reason = f"the cell's output did not arrive within {iopub_timeout(timeout):g} s of its end"
+                else:
+                    reason = f"no reply within the cell timeout ({timeout:g} s)"
                 source = first_line(cell.source)
-                raise KernelTimeout(f"{reason} ({timeout:g} s) in cell {index}: {source}", cell_index=index, source=source) from ex
+                raise KernelTimeout(f"{reason} in cell {index}: {source}", cell_index=index, source=source) from ex
             finally:
                 nb_man.cell_complete(client.nb.cells[index], cell_index=index)
         info = await client.async_wait_for_reply(self.kc.kernel_info())

@@ -471,14 +471,16 @@ def read_workbook(folder: Path, base: str) -> tuple[list[Path], dict[str, Sheet]
     return paths, tables
 
 
-_MARKUP = re.compile(r"[<>]|(?:java|vb)\s*script\s*:", re.IGNORECASE)
+_MARKUP = re.compile(r"[<>]|\{[{%#]|(?:java|vb)\s*script\s*:", re.IGNORECASE)
 
 
 def plain_name(text: str) -> str:
     """A name shown on pages and maps: text without markup.
 
-    A name is never HTML: ``<``, ``>`` and ``javascript:`` in one are refused,
-    so that no page or map tooltip can be made to run a script by the data.
+    A name is never HTML nor template code: ``<``, ``>``, ``javascript:``,
+    ``{{``, ``{%`` and ``{#`` in one are refused, so that no page or map
+    tooltip can be made to run a script by the data, nor a template engine
+    (folium's Jinja) to run code in the run. Pages escape every name anyway.
 
     Raises
     ------
@@ -492,10 +494,10 @@ def plain_name(text: str) -> str:
     >>> plain_name("Obec<img src=x onerror=alert(1)>")
     Traceback (most recent call last):
     ...
-    ValueError: název 'Obec<img src=x onerror=alert(1)>' obsahuje značky (<, > nebo javascript:); název je prostý text: napište ho bez nich
+    ValueError: název 'Obec<img src=x onerror=alert(1)>' obsahuje značky (<, >, javascript:, {{, {% nebo {#); název je prostý text: napište ho bez nich
     """
     if _MARKUP.search(text):
-        raise ValueError(f"název {text!r} obsahuje značky (<, > nebo javascript:); název je prostý text: napište ho bez nich")
+        raise ValueError(f"název {text!r} obsahuje značky (<, >, javascript:, {{{{, {{% nebo {{#); název je prostý text: napište ho bez nich")
     return text
 
 

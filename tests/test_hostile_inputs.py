@@ -68,10 +68,10 @@ def test_markup_in_a_municipality_name_is_refused_with_feature_and_name(region_c
     data["features"][1]["properties"]["nazev"] = "Napajedla<img src=x onerror=alert(1)>"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     found = problems(region_copy)
-    assert "municipalities.geojson:2: nazev: název 'Napajedla<img src=x onerror=alert(1)>' obsahuje značky (<, > nebo javascript:); název je prostý text: napište ho bez nich" in found
+    assert "municipalities.geojson:2: nazev: název 'Napajedla<img src=x onerror=alert(1)>' obsahuje značky (<, >, javascript:, {{, {% nebo {#); název je prostý text: napište ho bez nich" in found
 
 
-@pytest.mark.parametrize(("column", "value"), [("nazev", "<script>alert(1)</script>"), ("poskytovatel", "JavaScript:alert(1)"), ("nazev", "Domov </b>")])
+@pytest.mark.parametrize(("column", "value"), [("nazev", "<script>alert(1)</script>"), ("poskytovatel", "JavaScript:alert(1)"), ("nazev", "Domov </b>"), ("nazev", "Domov {{ cycler.__init__ }}"), ("poskytovatel", "{% if 1 %}")])
 def test_markup_in_a_service_name_or_provider_is_refused(region_copy, set_cell, column, value):
     set_cell(region_copy / "services.csv", 3, column, value)
     assert any(p.startswith(f"services.csv:3: {column}: název {value!r} obsahuje značky") for p in problems(region_copy))

@@ -215,3 +215,31 @@ def test_embedded_map_is_an_iframe_element(sample):
     assert isinstance(element, Element)
     assert element.html.startswith('<iframe class="kp-map" title="Mapa" sandbox="allow-scripts" srcdoc="&lt;!DOCTYPE html&gt;')
     assert "L.map(" in element.html
+
+
+TEMPLATE = "Q{{ 7*7 }}{% if true %}X{% endif %}{# c #}Q"
+#: What folium's Jinja would make of it: the sign of a template run.
+RAN = ("Q49", "XQ", "}}Q")
+
+
+def test_names_are_never_template_code(sample):
+    # folium compiles rendered scripts as Jinja templates: a name "{{ ... }}" would run Python in the run
+    from kpwork.pages.maps import value_map
+
+    region, _, per_municipality, access, load = sample
+    munis = region.municipalities.loc[list(region.members)].copy()
+    munis["nazev"] = munis["nazev"].astype(str)
+    munis.loc["588318", "nazev"] = TEMPLATE
+    services = region.services.copy()
+    services.loc[services["druh"] == "40", ["nazev", "poskytovatel"]] = TEMPLATE
+    gaps = per_municipality.copy()
+    gaps.loc[gaps["kod_obce"] == "588318", "nazev"] = TEMPLATE
+    page = map_html(region_map(munis, services, gaps, druh="40", access=access, load=load))
+    assert "Q49" not in page
+    assert TEMPLATE in [n[2] for n in _data(page)["names"]], "the name reaches the map as it is written"
+    entities = "Q&#123;&#123; 7*7 &#125;&#125;&#123;% if true %&#125;X&#123;% endif %&#125;&#123;# c #&#125;Q"
+    assert _data(page)["info"]["40"]["services"][0]["tip"] == entities, "shown with its braces"
+    colours = pd.Series("#ffffff", index=munis.index)
+    page = map_html(value_map(munis, services, colours, colours.map(lambda _: TEMPLATE), title=TEMPLATE, legend=[(TEMPLATE, "#fff")], tip_label=TEMPLATE))
+    assert "Q49" not in page and "{{ 7*7 }}" not in page
+    assert page.count(entities) >= 4, "names, tooltips, popups and the legend show the text"

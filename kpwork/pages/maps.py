@@ -101,13 +101,45 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
     m.default_css = []
     js, css = leaflet_assets()
     root = m.get_root()
-    root.header.add_child(branca.element.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
-    root.header.add_child(branca.element.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
-    root.header.add_child(branca.element.Element(_PAGE_CSS), name="kpwork_map_css")
+    root.header.add_child(_Verbatim(f"<style>{css}</style>"), name="leaflet_css_inline")
+    root.header.add_child(_Verbatim(f"<script>{js}</script>"), name="leaflet_js_inline")
+    root.header.add_child(_Verbatim(_PAGE_CSS), name="kpwork_map_css")
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="podklad", overlay=False, control=False).add_to(m)
     m.fit_bounds([[lat0, lon0], [lat1, lon1]])
     return m
+
+
+class _Verbatim(branca.element.Element):
+    """Text that goes into the map's document as it is.
+
+    branca compiles the text of an ``Element`` as a Jinja template, and
+    folium's elements wrap their rendered scripts in one more: data in them
+    would be template code (a name ``{{ ... }}`` runs Python in the run), and
+    a big region's data or Leaflet itself would be compiled on every map.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+def _text(value: object) -> str:
+    """Text from data as HTML for folium's own elements: escaped, and braces as entities.
+
+    folium renders its scripts and popups and then compiles them once more as
+    Jinja templates (:class:`_Verbatim`), so ``{{``, ``{%`` and ``{#`` must
+    not survive: the reader still sees the braces.
+
+    Examples
+    --------
+    >>> _text("<b>{{ 7*7 }}</b>")
+    '&lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;'
+    """
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 _PAGE_CSS = """<style>
@@ -264,12 +296,12 @@ def value_map(
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, localize=False, sticky=True),
     ).add_to(m)
     for point, name in zip(polys.geometry.representative_point(), polys["nazev"], strict=True):
-        label_html = f'<div class="kp-name">{html.escape(str(name))}</div>'
+        label_html = f'<div class="kp-name">{_text(name)}</div>'
         folium.Marker([point.y, point.x], icon=folium.DivIcon(html=label_html, icon_size=(120, 18), icon_anchor=(60, 9)), interactive=False).add_to(m)
     for _, s in _service_points(services, None).iterrows():  # added after the polygons: drawn above them
         folium.CircleMarker([s.geometry.y, s.geometry.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=FORM_COLOURS[s["forma"]],
-                            fill_opacity=0.95, tooltip=html.escape(str(s["nazev"])), popup=folium.Popup(_popup(s, lang), max_width=320)).add_to(m)
-    m.get_root().html.add_child(branca.element.Element(f'<div class="kp-legend" style="position:absolute;left:10px;bottom:24px;z-index:1000">{_legend(title, list(legend))}</div>'))
+                            fill_opacity=0.95, tooltip=_text(s["nazev"]), popup=folium.Popup(_popup(s, lang), max_width=320)).add_to(m)
+    m.get_root().html.add_child(_Verbatim(f'<div class="kp-legend" style="position:absolute;left:10px;bottom:24px;z-index:1000">{_legend(title, list(legend))}</div>'))
     _stable_ids(m)
     return m
 
@@ -286,6 +318,10 @@ class _MapScript(branca.element.MacroElement):
 
     def code(self) -> str:
         return _script().replace("__MAP__", self._parent.get_name()).replace("__DATA__", self._data)
+
+    def render(self, **kwargs) -> None:
+        # as folium's MacroElement puts its script in the page, but never through a template (_Verbatim)
+        self.get_root().script.add_child(_Verbatim(self.code()), name=self.get_name())
 
 
 _LAYER_WORDS = {"mezera": "shortfall", "pokryti": "coverage", "potreba": "need"}
@@ -330,7 +366,7 @@ def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame
         "colours": {k: dict(zip(codes, classes.colours, strict=True)) for k, (_, classes) in layers.items()},
         "legends": {k: _legend(title, classes.legend) for k, (title, classes) in layers.items()},
         "tips": {row.kod_obce: _tooltip(row, region, unit, lang) for row in table.itertuples()},
-        "headline": html.escape(headline(table, unit, lang=lang, region=region)),
+        "headline": _text(headline(table, unit, lang=lang, region=region)),
         "services": [_service(s, lang) for _, s in points.loc[points["druh"].astype(str) == druh].iterrows()],
     }
 
@@ -384,18 +420,18 @@ def _tooltip(row, region: dict[str, float], unit: str, lang: str) -> str:
         (word("kapacita_dosazitelna", lang), fmt.count(row.kapacita_dosazitelna, lang, unit, digits=0 if fmt.missing(row.kapacita_dosazitelna) or abs(row.kapacita_dosazitelna) >= 10 else 1)),
         (word("vzdalenost_nejblizsi_m", lang), fmt.number(row.vzdalenost_nejblizsi_m / 1000, lang, 1)),
     ]
-    return f"<b>{html.escape(str(row.nazev))}</b>" + _rows_html(rows)
+    return f"<b>{_text(row.nazev)}</b>" + _rows_html(rows)
 
 
 def _rows_html(rows: list[tuple[str, object]]) -> str:
-    body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in rows)
     return f'<table class="kp-tip">{body}</table>'
 
 
 def _legend(title: str, rows: list[tuple[str, str]], *, dots: bool = False) -> str:
     cls = ' class="kp-dot"' if dots else ""
-    items = "".join(f'<div><i{cls} style="background:{html.escape(c)}"></i>{html.escape(text)}</div>' for text, c in rows)
-    return f"<b>{html.escape(title)}</b>{items}"
+    items = "".join(f'<div><i{cls} style="background:{_text(c)}"></i>{_text(text)}</div>' for text, c in rows)
+    return f"<b>{_text(title)}</b>{items}"
 
 
 def _web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -429,7 +465,7 @@ def _service_points(services: gpd.GeoDataFrame, load: pd.DataFrame | None) -> gp
 
 
 def _service(s: pd.Series, lang: str) -> dict:
-    return {"lat": round(s.geometry.y, 6), "lon": round(s.geometry.x, 6), "forma": s["forma"], "tip": html.escape(str(s["nazev"])), "popup": _popup(s, lang)}
+    return {"lat": round(s.geometry.y, 6), "lon": round(s.geometry.x, 6), "forma": s["forma"], "tip": _text(s["nazev"]), "popup": _popup(s, lang)}
 
 
 def _popup(s: pd.Series, lang: str) -> str:
@@ -447,7 +483,7 @@ def _popup(s: pd.Series, lang: str) -> str:
     contact = ", ".join(str(s[c]) for c in ("adresa", "telefon", "email", "web", "kontakt") if c in s and isinstance(s[c], str) and s[c])
     if contact:
         rows.append((word("kontakt", lang), contact))
-    return f"<b>{html.escape(str(s['nazev']))}</b>" + _rows_html(rows)
+    return f"<b>{_text(s['nazev'])}</b>" + _rows_html(rows)
 
 
 @functools.cache
