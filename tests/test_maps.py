@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 
@@ -54,8 +56,17 @@ def test_leaflet_is_inlined_with_images():
 
 
 def _data(page: str) -> dict:
-    """The map's data, as its script reads it."""
-    return json.loads(re.search(r"D = (\{.*?\});\n", page).group(1))
+    """The map's data, as its script reads it (unpacked when gzipped)."""
+    packed = json.loads(re.search(r"packed = (.*?);\n", page).group(1))
+    return json.loads(gzip.decompress(base64.b64decode(packed))) if isinstance(packed, str) else packed
+
+
+def _tip(data: dict, druh: str, code: str) -> str:
+    """A municipality's tooltip as the reader sees it: name, then a row per line ("label\tvalue")."""
+    i = [f["properties"]["kod_obce"] for f in data["areas"]["features"]].index(code)
+    info = data["info"][druh]
+    values = [info["coverage"].replace("{v}", v) if j == 1 else v for j, v in enumerate(info["tips"][i])]
+    return "\n".join([data["names"][i][2], *(f"{label}\t{v}" for label, v in zip(data["text"]["tip"], values, strict=True))])
 
 
 def test_region_map_is_offline_and_draws_members_and_services(sample, page):
@@ -73,9 +84,9 @@ def test_region_map_is_offline_and_draws_members_and_services(sample, page):
 def test_numbers_in_tooltips_legends_and_popups_are_czech(page):
     info = _data(page)["info"]["40"]
     assert "méně než 25\u00a0%" in info["legends"]["pokryti"] and "100\u00a0% a více" in info["legends"]["pokryti"], "coverage legend in percent"
-    tip = info["tips"]["588318"]
-    assert re.search(r"<th>Pokrytí potřeby</th><td>\d+\u00a0% \(celý region 79\u00a0%\)</td>", tip), "each municipality compared with the region"
-    assert re.search(r"<th>Potřeba \(odhad\)</th><td>\d+,\d\u00a0klient", tip), "need in tooltips, with its unit"
+    tip = _tip(_data(page), "40", "588318")
+    assert re.search(r"\nPokrytí potřeby\t\d+\u00a0% \(celý region 79\u00a0%\)\n", tip), "each municipality compared with the region"
+    assert re.search(r"\nPotřeba \(odhad\)\t\d+,\d\u00a0klient", tip), "need in tooltips, with its unit"
     popups = " ".join(s["popup"] for s in info["services"])
     assert "<td>120\u00a0klientů</td>" in popups, "capacity in a popup, with the plural of its unit"
     assert "<td>98\u00a0% (v normě; klienti za rok / kapacita klientů)</td>" in popups, "load, its state and what it compares in a popup"
@@ -146,7 +157,7 @@ def test_names_from_data_are_never_markup(sample):
     assert "<img" not in page and "<script>alert" not in page and "alert(1)" in page
     data = _data(page)
     escaped = "&lt;img src=x onerror=alert(1)&gt;"
-    assert escaped in data["info"]["40"]["tips"]["588318"]
+    assert _tip(data, "40", "588318").startswith(HOSTILE + "\n"), "a tooltip's name is set as text by the script"
     assert all(escaped in s["tip"] and s["popup"].count(escaped) == 2 for s in data["info"]["40"]["services"])
     assert HOSTILE in [n[2] for n in data["names"]], "a name is set as text by the script, not as HTML"
     assert "textContent = text" in page and "innerHTML = n" not in page
@@ -167,8 +178,9 @@ def test_a_subset_of_municipalities_keeps_the_region_to_compare_with(sample):
     subset = region.municipalities.loc[["588318", "585599", "588814"]]
     reference = pd.DataFrame([{"druh": "40", "jednotka": "klienti", "potreba": 400.0, "kapacita_dosazitelna": 100.0, "mezera": 300.0, "pokryti": 0.25}])
     data = _data(map_html(region_map(subset, region.services, per_municipality, druh="40", reference=reference, focus="588318")))
-    assert sorted(data["info"]["40"]["tips"]) == ["585599", "588318", "588814"]
-    assert "(celý region 25\u00a0%)" in data["info"]["40"]["tips"]["588318"]
+    assert sorted(f["properties"]["kod_obce"] for f in data["areas"]["features"]) == ["585599", "588318", "588814"]
+    assert len(data["info"]["40"]["tips"]) == len(data["info"]["40"]["colours"]["mezera"]) == 3
+    assert "(celý region 25\u00a0%)" in _tip(data, "40", "588318")
     lat0, lon0 = data["fit"][0]
     lat1, lon1 = data["fit"][1]
     names = {n[2]: (n[0], n[1]) for n in data["names"]}
@@ -243,3 +255,16 @@ def test_names_are_never_template_code(sample):
     page = map_html(value_map(munis, services, colours, colours.map(lambda _: TEMPLATE), title=TEMPLATE, legend=[(TEMPLATE, "#fff")], tip_label=TEMPLATE))
     assert "Q49" not in page and "{{ 7*7 }}" not in page
     assert page.count(entities) >= 4, "names, tooltips, popups and the legend show the text"
+
+
+def test_a_big_map_s_data_are_packed_the_same_and_byte_identical(sample, monkeypatch):
+    import kpwork.pages.maps as maps
+
+    region, _, per_municipality, access, load = sample
+    munis = region.municipalities.loc[list(region.members)]
+    plain = map_html(region_map(munis, region.services, per_municipality, druh="40", types=["37", "40"], access=access, load=load))
+    monkeypatch.setattr(maps, "PACK_BYTES", 0)
+    packed = map_html(region_map(munis, region.services, per_municipality, druh="40", types=["37", "40"], access=access, load=load))
+    assert '"kod_obce"' in plain and '"kod_obce"' not in packed and len(packed) < len(plain)
+    assert _data(packed) == _data(plain)
+    assert packed == map_html(region_map(munis, region.services, per_municipality, druh="40", types=["37", "40"], access=access, load=load))

@@ -97,25 +97,28 @@ def fisher_jenks(values: np.ndarray, k: int) -> list[float]:
     -----
     Fisher, W. D. (1958). On grouping for maximum homogeneity. *Journal of the
     American Statistical Association* 53(284), 789–798. Dynamic programming
-    over the sorted values, O(k n²).
+    over the m distinct sorted values, weighted by their counts, O(k m²).
 
     Examples
     --------
     >>> fisher_jenks(np.array([1, 2, 3, 10, 11, 40.0]), 3)
     [3.0, 11.0, 40.0]
     """
-    x = np.sort(np.asarray(values, dtype=float))
+    # over the distinct values, weighted by how often each occurs: exact (equal values are never
+    # better apart), and a country's 6,258 whole numbers are a few hundred distinct ones
+    x, weight = np.unique(np.asarray(values, dtype=float), return_counts=True)
     n = len(x)
     k = min(k, n)
-    first = np.concatenate([[0.0], np.cumsum(x)])
-    second = np.concatenate([[0.0], np.cumsum(x * x)])
+    count = np.concatenate([[0], np.cumsum(weight)])
+    first = np.concatenate([[0.0], np.cumsum(weight * x)])
+    second = np.concatenate([[0.0], np.cumsum(weight * x * x)])
     cost = np.full((k + 1, n + 1), np.inf)
     cost[0, 0] = 0.0
     start = np.zeros((k + 1, n + 1), dtype=int)
     for c in range(1, k + 1):
         for j in range(c, n + 1):
             i = np.arange(c - 1, j)  # the class is x[i:j]
-            size = j - i
+            size = count[j] - count[i]
             spread = (second[j] - second[i]) - (first[j] - first[i]) ** 2 / size
             total = cost[c - 1, i] + spread
             best = int(np.argmin(total))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 from collections.abc import Callable
 from numbers import Real
@@ -43,6 +44,8 @@ def missing(value: object) -> bool:
     >>> [missing(v) for v in (None, float("nan"), pd.NA, float("inf"), 0, "")]
     [True, True, True, True, False, False]
     """
+    if isinstance(value, (float, int)):  # most values, and a cheaper check than the ABC below
+        return not math.isfinite(value)
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, Real):
@@ -52,8 +55,12 @@ def missing(value: object) -> bool:
 
 def _decimal(value: Real, digits: int) -> decimal.Decimal:
     """``value`` rounded half up to ``digits`` decimals, without float noise (0.125 -> 0.13)."""
-    quantum = decimal.Decimal(1).scaleb(-digits)
-    return decimal.Decimal(repr(float(value))).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return decimal.Decimal(repr(float(value))).quantize(_quantum(digits), rounding=decimal.ROUND_HALF_UP)
+
+
+@functools.cache
+def _quantum(digits: int) -> decimal.Decimal:
+    return decimal.Decimal(1).scaleb(-digits)
 
 
 def _signed(rounded: decimal.Decimal, text: str, *, sign: bool) -> str:
@@ -89,8 +96,14 @@ def number(value: Real | None, lang: str = "cs", digits: int = 0, *, sign: bool 
     if missing(value):
         return MISSING
     rounded = _decimal(value, digits)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return _signed(rounded, format_decimal(abs(rounded), format=pattern, locale=lang), sign=sign)
+    return _signed(rounded, _grouped(abs(rounded), digits, lang), sign=sign)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _grouped(value: decimal.Decimal, digits: int, lang: str) -> str:
+    # babel parses the locale and the pattern on every call: a country's map formats 600,000
+    # numbers, most of them the same few thousand rounded values
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang)
 
 
 def money(value: Real | None, lang: str = "cs", *, sign: bool = False) -> str:
@@ -125,10 +138,20 @@ def percent(share: Real | None, lang: str = "cs", digits: int = 0) -> str:
     if missing(share):
         return MISSING
     rounded = _decimal(100 * float(share), digits)
-    pattern = Locale.parse(lang).percent_formats[None].pattern
+    return _signed(rounded, _percent_text(abs(rounded), digits, lang), sign=False)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _percent_text(hundredths: decimal.Decimal, digits: int, lang: str) -> str:
+    pattern = _locale(lang).percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-    return _signed(rounded, format_percent(abs(rounded) / 100, format=pattern, locale=lang), sign=False)
+    return format_percent(hundredths / 100, format=pattern, locale=lang)
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
 
 
 def count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, digits: int = 0) -> str:
@@ -164,11 +187,15 @@ def count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, digits: int 
     key = unit_key(unit)
     if key is None:
         return f"{shown}{_NBSP}{unit.strip()}"
-    rounded = _decimal(n, digits)
-    value = int(rounded) if digits == 0 else rounded
-    form = Locale.parse(lang).plural_form(abs(value))
+    return f"{shown}{_NBSP}{_unit_form(abs(_decimal(n, digits)), digits, lang, key)}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _unit_form(shown: decimal.Decimal, digits: int, lang: str, key: str) -> str:
+    """The unit's word for a number as shown (babel evaluates the CLDR plural rule anew each call)."""
+    form = _locale(lang).plural_form(int(shown) if digits == 0 else shown)
     forms = UNITS[key][lang]
-    return f"{shown}{_NBSP}{forms.get(form, forms['other'])}"
+    return forms.get(form, forms["other"])
 
 
 def estimate(value: Real | None, lang: str = "cs") -> str:

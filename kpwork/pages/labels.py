@@ -803,11 +803,11 @@ def unit_key(unit: str) -> str | None:
     >>> unit_key("lůžka"), unit_key("klienti"), unit_key("hodiny"), unit_key("směny")
     ('lůžko', 'klient', 'hodina', None)
     """
-    text = str(unit).strip().lower()
-    for key, forms in UNITS.items():
-        if text == key or text in forms["cs"].values():
-            return key
-    return None
+    return _UNIT_KEYS.get(str(unit).strip().lower())
+
+
+#: Every Czech form of a unit (and its key), lower case, to the unit's key in :data:`UNITS`.
+_UNIT_KEYS = {form.lower(): key for key, forms in reversed(UNITS.items()) for form in (key, *forms["cs"].values())}
 
 
 def unit_name(unit: str, lang: str = "cs") -> str:

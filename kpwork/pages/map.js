@@ -1,20 +1,39 @@
 // The planning map's behaviour; kpwork.pages.maps.region_map fills in the map's name and its data below.
 // One layer of municipalities restyled (never re-added), so services, in a pane above it,
-// stay on top in every view. Texts from data come escaped (tooltips, popups, legends) or
-// are set as text (names, options).
+// stay on top in every view. Texts from data come escaped (popups, legends) or are set as
+// text (names, tooltips, options). A big region's data come gzipped (kpwork.pages.maps._packed).
 (function () {
-  var map = __MAP__, D = __DATA__;
+  var map = __MAP__, packed = __DATA__;
+  if (typeof packed !== 'string') { draw(packed); return; }
+  var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (text) { draw(JSON.parse(text)); });
+
+function draw(D) {
   var state = {type: D.initial, measure: D.measures[0].key, forms: {}};
   function pane(name, z, events) { map.createPane(name); map.getPane(name).style.zIndex = z; if (!events) map.getPane(name).style.pointerEvents = 'none'; }
   pane('kpAreas', 410, true); pane('kpNames', 620, false); pane('kpServices', 650, true);
   function el(tag, parent, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = text; if (cls) e.className = cls; if (parent) parent.appendChild(e); return e; }
   function info() { return D.info[state.type]; }
+  // the data give each municipality's colours and tooltip in the order of D.areas (and D.names)
+  var order = {};
+  D.areas.features.forEach(function (f, i) { order[f.properties.kod_obce] = i; });
   function style(f) {
-    var k = f.properties.kod_obce, focused = k === D.focus;
-    return {fillColor: info().colours[state.measure][k] || D.noData, fillOpacity: 0.8, color: focused ? '#000' : '#555', weight: focused ? 3.5 : 1};
+    var k = f.properties.kod_obce, focused = k === D.focus, c = info().colours[state.measure][order[k]];
+    return {fillColor: c === undefined ? D.noData : info().palette[c], fillOpacity: 0.8, color: focused ? '#000' : '#555', weight: focused ? 3.5 : 1};
+  }
+  function tooltip(i) {
+    var box = el('div'), values = info().tips[i], rows = el('table', null, null, 'kp-tip');
+    el('b', box, D.names[i][2]);
+    box.appendChild(rows);
+    D.text.tip.forEach(function (label, j) {
+      var tr = el('tr', rows);
+      el('th', tr, label);
+      el('td', tr, j === 1 ? info().coverage.replace('{v}', values[j]) : values[j]);
+    });
+    return box;
   }
   var areas = L.geoJSON(D.areas, {pane: 'kpAreas', renderer: L.svg({pane: 'kpAreas'}), style: style, onEachFeature: function (f, layer) {
-    layer.bindTooltip(function () { return info().tips[f.properties.kod_obce] || ''; }, {sticky: true});
+    layer.bindTooltip(function () { return tooltip(order[f.properties.kod_obce]); }, {sticky: true});
     layer.on('mouseover', function () { layer.setStyle({weight: 3, color: '#000'}); });
     layer.on('mouseout', function () { layer.setStyle(style(f)); });
   }}).addTo(map);
@@ -86,4 +105,5 @@
   if (window.ResizeObserver) {
     new ResizeObserver(function () { if (!moved && container.clientWidth > 0 && container.clientHeight > 0) { map.invalidateSize(); fit(); } }).observe(container);
   }
+}
 })();

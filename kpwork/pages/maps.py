@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import html
 import json
 import re
@@ -237,7 +238,7 @@ def region_map(
         "types": [{"code": t, "label": service_type_label(t, lang)} for t in types],
         "measures": [{"key": k, "label": word(f"layer_{_LAYER_WORDS[k]}", lang)} for k in MEASURES],
         "forms": [{"key": f, "label": form_label(f, lang), "colour": FORM_COLOURS[f]} for f in FORMS],
-        "text": {"type": word("druh", lang), "layer": word("map_layer", lang), "services": word("map_services", lang)},
+        "text": {"type": word("druh", lang), "layer": word("map_layer", lang), "services": word("map_services", lang), "tip": [word(c, lang) for c in _TIP_ROWS]},
         "areas": json.loads(polys[["kod_obce", "geometry"]].to_json(drop_id=True)),
         "names": [[round(p.y, 5), round(p.x, 5), str(n)] for p, n in zip(polys.geometry.representative_point(), polys["nazev"], strict=True)],
         "info": {t: _type_info(polys, gaps, access, reference, points, t, lang) for t in types},
@@ -247,7 +248,7 @@ def region_map(
         "headline": headline,
         "noData": NO_DATA_COLOUR,
     }
-    m.add_child(_MapScript(_script_json(data)))
+    m.add_child(_MapScript(_packed(data)))
     _stable_ids(m)
     return m
 
@@ -306,6 +307,22 @@ def value_map(
     return m
 
 
+#: Map data above this many bytes of JSON go into the page gzipped (a country's: 14 MB -> 2 MB).
+PACK_BYTES = 1_000_000
+
+
+def _packed(data: object) -> str:
+    """The map's data for its script: JSON, or above :data:`PACK_BYTES` a base64 string of the gzipped JSON.
+
+    ``map.js`` unpacks the string with the browser's own ``DecompressionStream``.
+    gzip without a time stamp keeps the page byte-identical across runs.
+    """
+    text = _script_json(data)
+    if len(text) <= PACK_BYTES:
+        return text
+    return '"' + base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii") + '"'
+
+
 class _MapScript(branca.element.MacroElement):
     """The map's behaviour (``map.js``) with its data, after the map in the page's script."""
 
@@ -361,11 +378,16 @@ def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame
         "pokryti": (word("map_coverage", lang, druh=type_name), coverage_classes(table["pokryti"], lang=lang)),
         "potreba": (word("map_need_unit", lang, druh=type_name, unit=units), count_classes(table["potreba"], NEED_COLOURS, zero=word("no_need", lang), lang=lang)),
     }
-    codes = table["kod_obce"].tolist()
+    palette = list(dict.fromkeys(c for _, classes in layers.values() for c in classes.colours))
+    colour_index = {c: i for i, c in enumerate(palette)}
     return {
-        "colours": {k: dict(zip(codes, classes.colours, strict=True)) for k, (_, classes) in layers.items()},
+        # in the order of the map's municipalities: a palette and one small number per municipality and layer
+        "palette": palette,
+        "colours": {k: [colour_index[c] for c in classes.colours] for k, (_, classes) in layers.items()},
         "legends": {k: _legend(title, classes.legend) for k, (title, classes) in layers.items()},
-        "tips": {row.kod_obce: _tooltip(row, region, unit, lang) for row in table.itertuples()},
+        # the values of the tooltip's rows (the map's text.tip), set as text by map.js
+        "tips": [_tooltip(row, unit, lang) for row in table.itertuples()],
+        "coverage": word("vs_region", lang, value="{v}", region=fmt.percent(region["pokryti"], lang)),
         "headline": _text(headline(table, unit, lang=lang, region=region)),
         "services": [_service(s, lang) for _, s in points.loc[points["druh"].astype(str) == druh].iterrows()],
     }
@@ -411,16 +433,20 @@ def headline(rows: pd.DataFrame, unit: str, *, lang: str = "cs", region: dict[st
     return " ".join(parts)
 
 
-def _tooltip(row, region: dict[str, float], unit: str, lang: str) -> str:
+#: The rows of a municipality's tooltip, by their word in :mod:`kpwork.pages.labels`.
+_TIP_ROWS = ("mezera", "pokryti", "potreba", "kapacita_dosazitelna", "vzdalenost_nejblizsi_m")
+
+
+def _tooltip(row, unit: str, lang: str) -> list[str]:
+    """The values of a municipality's tooltip rows (:data:`_TIP_ROWS`); coverage goes into the type's ``coverage`` text."""
     shortfall = row.mezera if fmt.missing(row.mezera) else max(row.mezera, 0.0)
-    rows = [
-        (word("mezera", lang), fmt.estimate_count(shortfall, lang, unit)),
-        (word("pokryti", lang), word("vs_region", lang, value=fmt.percent(row.pokryti, lang), region=fmt.percent(region["pokryti"], lang))),
-        (word("potreba", lang), fmt.estimate_count(row.potreba, lang, unit)),
-        (word("kapacita_dosazitelna", lang), fmt.count(row.kapacita_dosazitelna, lang, unit, digits=0 if fmt.missing(row.kapacita_dosazitelna) or abs(row.kapacita_dosazitelna) >= 10 else 1)),
-        (word("vzdalenost_nejblizsi_m", lang), fmt.number(row.vzdalenost_nejblizsi_m / 1000, lang, 1)),
+    return [
+        fmt.estimate_count(shortfall, lang, unit),
+        fmt.percent(row.pokryti, lang),
+        fmt.estimate_count(row.potreba, lang, unit),
+        fmt.count(row.kapacita_dosazitelna, lang, unit, digits=0 if fmt.missing(row.kapacita_dosazitelna) or abs(row.kapacita_dosazitelna) >= 10 else 1),
+        fmt.number(row.vzdalenost_nejblizsi_m / 1000, lang, 1),
     ]
-    return f"<b>{_text(row.nazev)}</b>" + _rows_html(rows)
 
 
 def _rows_html(rows: list[tuple[str, object]]) -> str:

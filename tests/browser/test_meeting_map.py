@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kpwork.pages import meeting
 from kpwork.pages.labels import method_label
@@ -200,9 +202,7 @@ def test_markup_in_names_never_runs_on_the_meeting_page(hostile_server, page):
     assert frame.locator(".kp-name", has_text=HOSTILE).count() == 1, "the name shows as text"
     assert frame.locator("img[src='x'], svg[onload]").count() == 0
     belov = frame.locator(".leaflet-kpAreas-pane path.leaflet-interactive").nth(_index_of(page, "588318"))
-    x, y = _point_inside(page, belov)
-    page.mouse.move(x, y)
-    frame.locator(".leaflet-tooltip", has_text=HOSTILE).first.wait_for(timeout=TIMEOUT)
+    x, y = _hover_until_tooltip(page, belov, frame.locator(".leaflet-tooltip", has_text=HOSTILE))
     page.mouse.click(x, y)
     marker = frame.locator(".leaflet-kpServices-pane path.leaflet-interactive")
     for i in range(marker.count()):
@@ -234,6 +234,28 @@ def _point_inside(page, path) -> tuple[float, float]:
     return box["x"] + point[0], box["y"] + point[1]
 
 
+def _hover_until_tooltip(page, path, tooltip) -> tuple[float, float]:
+    """Hover ``path`` until ``tooltip`` shows; the point hovered.
+
+    A page may replace its map's frame or move the map (fitting it to a resized frame) just after a
+    choice, under a mouse that then sits still: hover again, from outside, until the map answers.
+    """
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        x, y = _point_inside(page, path)
+        page.mouse.move(1, 1)
+        page.mouse.move(x, y, steps=3)
+        box = page.locator("iframe.kp-map").bounding_box()
+        # and as the map's own event, should the frame not pass the real mouse on (it is Leaflet that is tested)
+        path.dispatch_event("mouseover", {"clientX": x - box["x"], "clientY": y - box["y"], "bubbles": True})
+        try:
+            tooltip.first.wait_for(timeout=3000)
+            return x, y
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
 def _index_of(page, code: str) -> int:
     """The place of a municipality among the map's polygons (the order of the run's layer)."""
     srcdoc = page.locator("iframe.kp-map").get_attribute("srcdoc")
@@ -259,8 +281,7 @@ def test_markup_in_names_never_runs_on_an_exported_page(hostile_server, browser,
             select.select_option(value=value)
         select.select_option(value="40")
         belov = frame.locator(".leaflet-kpAreas-pane path.leaflet-interactive").nth(_index_of(pg, "588318"))
-        pg.mouse.move(*_point_inside(pg, belov))
-        frame.locator(".leaflet-tooltip", has_text=HOSTILE).first.wait_for(timeout=TIMEOUT)
+        _hover_until_tooltip(pg, belov, frame.locator(".leaflet-tooltip", has_text=HOSTILE))
         pg.wait_for_timeout(500)
         assert dialogs == [] and frame.locator("img[src='x'], svg[onload]").count() == 0
     finally:
@@ -291,5 +312,33 @@ def test_a_municipality_map_shows_its_neighbours_names_clear_of_legend_and_switc
         for name in ("Bělov", "Nová Dědina", "Žlutava", "Otrokovice"):  # Bělov and its neighbours
             assert shown[name] == (True, False), (name, shown[name])
         assert not any(covered for inside, covered in shown.values() if inside), shown
+    finally:
+        context.close()
+
+
+def test_a_packed_map_draws_the_same(run_outputs, browser, tmp_path, monkeypatch):
+    # a big region's map data go gzipped into the page; the browser unpacks them itself
+    from kpwork.pages import maps, views
+
+    monkeypatch.setattr(maps, "PACK_BYTES", 0)
+    r = load(run_outputs[1])
+    document = tmp_path / "region.html"
+    document.write_text(f"<!DOCTYPE html><html><body>{views.region_map(r)}</body></html>", encoding="utf-8")
+    assert '"kod_obce"' not in document.read_text(encoding="utf-8"), "the data are packed"
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    try:
+        pg.goto(document.as_uri())
+        frame = pg.frame_locator("iframe.kp-map")
+        frame.locator(".kp-legend").wait_for(timeout=TIMEOUT)
+        assert frame.locator(".leaflet-kpAreas-pane path.leaflet-interactive").count() == 8
+        assert frame.locator(".kp-headline").inner_text().startswith("V celém regionu chybí")
+        areas = frame.locator(".leaflet-kpAreas-pane path.leaflet-interactive")
+        fills = set(areas.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
+        assert len(fills) > 1, "coloured by class"
+        pg.mouse.move(*_point_inside(pg, areas.nth(0)))
+        tip = frame.locator(".leaflet-tooltip").first
+        tip.wait_for(timeout=TIMEOUT)
+        assert re.search(r"Pokrytí potřeby\s+\d+\u00a0% \(celý region \d+\u00a0%\)", tip.inner_text())
     finally:
         context.close()
