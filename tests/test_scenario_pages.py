@@ -51,7 +51,7 @@ def test_download_link_holds_the_scenario_file(base):
 
 def test_panel_flow(base):
     panel = ScenarioPanel(base)
-    assert "nemá žádnou změnu" in panel.listing.value and panel.map.value == ""
+    assert "nemá žádnou změnu" in panel.listing.value and panel.map.value == "" and panel.keep.disabled
     panel.druh.value = "41"
     assert panel.forma.value == "terenni" and panel.jednotka.value == "klienti" and "seniori" in panel.groups.value
     panel.obec.value, panel.kapacita.value, panel.naklady.value, panel.podil.value = "585513", 5.0, 500_000, 40
@@ -59,6 +59,7 @@ def test_panel_flow(base):
     assert "+5" in panel.headline.value and "Napajedla" in panel.listing.value
     assert "kp-map" in panel.map.value and "kp-download" in panel.download.value
     assert "300\xa0000\xa0Kč" in panel.cost.value  # 60 % of 500 000 paid by the members
+    assert not panel.keep.disabled
     panel.keep.click()
     panel.kind.value = "kapacita"
     panel.sluzba.value = "S04"
@@ -68,13 +69,16 @@ def test_panel_flow(base):
     panel.keep.click()
     assert panel.compare.value.count("<tr>") == 3  # header + two kept scenarios
     panel.reset.click()
-    assert "nemá žádnou změnu" in panel.listing.value and panel.cost.value == ""
+    assert "nemá žádnou změnu" in panel.listing.value and panel.cost.value == "" and panel.keep.disabled
 
 
 def test_panel_reports_a_change_it_cannot_make(base):
     panel = ScenarioPanel(base)
     panel._add_change(Change("pridat", druh="49", forma="terenni", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585513"))
-    assert "Změnu nelze přidat" in panel.message.value and panel.changes == []
+    assert "Změnu nelze přidat" in panel.message.value and panel.changes == [] and panel.keep.disabled
+    panel._add_change(Change("zrusit", "S13"))
+    panel._add_change(Change("pridat", druh="49", forma="terenni", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585513"))
+    assert len(panel.changes) == 1 and not panel.keep.disabled  # the scenario before the refused change can still be kept
 
 
 def test_panel_on_a_type_without_estimated_need(base):

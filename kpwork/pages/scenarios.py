@@ -188,8 +188,9 @@ class ScenarioPanel:
         self.service_form = w.VBox([self.sluzba, self.nova])
         self.root.children = [
             w.HTML(heading(_w("panel", lang)).html + paragraph(_w("panel_hint", lang)).html), self.kind, self.add_form, self.service_form,
-            w.HBox([self.apply, self.reset]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
-            self.members, self.metoda, self.cost, self.split, self.download, w.HTML(heading(_w("compare", lang), 3).html), self.keep, self.compare,
+            # keep sits beside apply, above everything a change redraws: a click on it never lands while the map and tables push it down
+            w.HBox([self.apply, self.reset, self.keep]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
+            self.members, self.metoda, self.cost, self.split, self.download, w.HTML(heading(_w("compare", lang), 3).html), self.compare,
         ]
         self.kind.observe(self._on_kind, names="value")
         self.druh.observe(self._on_type, names="value")
@@ -252,6 +253,7 @@ class ScenarioPanel:
             self._render()
         except InvalidParameter as exc:
             self.changes = before
+            self.keep.disabled = self.result is None  # the previous scenario stands, drawn as it was
             self.message.value = Element(f'<p class="kp-notice">{escape(_w("error", self.lang, why=str(exc)))}</p>').html
             return
         self.message.value = ""
@@ -287,6 +289,7 @@ class ScenarioPanel:
 
     def _render(self) -> None:
         lang = self.lang
+        self.keep.disabled = True  # until the scenario is evaluated and drawn (enabled last, after every output)
         if not self.changes:
             self.result = self.costs = None
             self.listing.value = paragraph(_w("no_changes", lang)).html
@@ -304,6 +307,7 @@ class ScenarioPanel:
             self._draw(lang)
         self._costs(lang)
         self.download.value = download_link(scenario, lang=lang).html
+        self.keep.disabled = False
 
     def _draw(self, lang: str) -> None:
         self.headline.value = report.headline_of(self.result.headline, lang=lang).html

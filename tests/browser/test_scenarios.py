@@ -87,18 +87,19 @@ def test_add_a_service_shows_who_gains_and_downloads_the_scenario(scenario_serve
     assert (change.zmena, change.druh, change.kod_obce, change.kapacita, change.naklady) == ("pridat", "41", "585513", 10.0, 600_000.0)
 
 
-@pytest.mark.skip(reason="flaky on a loaded 2-core machine (a kept scenario sometimes never shows in the comparison); root cause open in issue 15")
 def test_compare_two_scenarios(scenario_server, page):
     _open(page, scenario_server.url)
+    keep = _panel(page).get_by_role("button", name="Uložit pro srovnání")
+    assert keep.is_disabled()  # nothing to keep yet; enabled once a scenario is drawn whole
     _add_alarm_service(page, "5")
     # the scenario's own headline, not any element of that class: keep only once the change is evaluated
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+5')", timeout=TIMEOUT)
-    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    keep.click()
     _panel(page).get_by_text("Scénář 1").wait_for(timeout=TIMEOUT)
     _panel(page).get_by_role("button", name="Začít znovu").click()
     _add_alarm_service(page, "15")
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+15')", timeout=TIMEOUT)
-    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    keep.click()
     _panel(page).get_by_text("Scénář 2").wait_for(timeout=TIMEOUT)
     compare = _panel(page).locator("table.kp-table").last
     rows = [[c.strip().replace("\u00a0", " ") for c in r.locator("td").all_inner_texts()] for r in compare.locator("tbody tr").all()]
