@@ -86,3 +86,30 @@ def test_panel_on_a_type_without_estimated_need(base):
     panel._add_change(Change("pridat", druh="47", forma="pobytova", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585513", naklady=100_000))
     assert panel.message.value == "" and "nemá region odhad potřeby" in panel.headline.value and panel.map.value == ""
     assert "100\xa0000\xa0Kč" in panel.cost.value
+
+
+def _text(widget) -> str:
+    """Every text the panel's widgets show: HTML, descriptions, button and option labels."""
+    own = [str(getattr(widget, name, "")) for name in ("value", "description") if isinstance(getattr(widget, name, ""), str)]
+    own += [str(label) for label in getattr(widget, "_options_labels", ())]
+    return " ".join(own) + " ".join(_text(c) for c in getattr(widget, "children", ()))
+
+
+def test_panel_follows_the_language_keeping_its_changes_and_choices(base):
+    panel = ScenarioPanel(base)
+    panel.druh.value = "41"
+    panel.obec.value, panel.kapacita.value, panel.naklady.value = "585513", 5.0, 500_000
+    panel.apply.click()
+    panel.keep.click()
+    panel.kapacita.value = 7.0
+    panel.set_lang("en")
+    text = _text(panel.root)
+    assert panel.headline.value.replace("\xa0", " ").startswith('<p class="kp-headline"><strong>+5 clients more covered, most in ')
+    assert "Scenarios: what if…" in text and "Add the change to the scenario" in text and "Scenario 1" in panel.compare.value
+    assert "Scénář" not in text and "pokryto" not in text and "Přidat" not in text
+    assert (panel.druh.value, panel.obec.value, panel.kapacita.value, panel.naklady.value) == ("41", "585513", 7.0, 500_000)
+    assert len(panel.changes) == 1 and not panel.keep.disabled
+    panel.keep.click()
+    assert "Scenario 2" in panel.compare.value
+    panel.set_lang("cs")
+    assert "Scénář 1" in panel.compare.value and "Scénář 2" in panel.compare.value and "pokryto navíc" in panel.headline.value

@@ -34,6 +34,7 @@ from kpwork.pages import maps
 from kpwork.pages import scenario_report as report
 from kpwork.pages.element import Element, Table, escape, heading, paragraph
 from kpwork.pages.labels import SCENARIO, check_lang, method_label, translate, type_name, unit_name
+from kpwork.pages.meeting import language_of
 from kpwork.region import load_region
 from kpwork.results import page_results_dir
 from kpwork.scenarios.changes import Change, Scenario
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 #: Scenarios kept side by side.
 KEEP = 3
+#: The form's fields kept when the panel changes language (in this order: the type sets the choices of form, groups and unit).
+_FORM = ("kind", "druh", "forma", "groups", "jednotka", "obec", "kapacita", "dosah", "pusobnost", "naklady", "podil", "sluzba", "nova", "metoda")
 #: Split methods offered (``kombinace`` needs the weights of funding.csv).
 PANEL_METHODS = tuple(m for m in METHODS if m != "kombinace")
 
@@ -144,6 +147,7 @@ class ScenarioPanel:
         self.w, self.base, self.lang = w, base, check_lang(lang)
         self.changes: list[Change] = []
         self.kept: list[dict] = []
+        self.kept_numbers: list[int] = []
         self.result: ScenarioResult | None = None
         self.costs: ScenarioCosts | None = None
         self.root = w.VBox(layout=w.Layout(width="100%"))
@@ -206,6 +210,21 @@ class ScenarioPanel:
         self._on_kind(None)
         self._render()
 
+    def set_lang(self, lang: str) -> None:
+        """Speak ``lang`` ("cs" or "en"): the panel is built again, keeping its changes, kept scenarios and the form's choices."""
+        lang = check_lang(lang)
+        if lang == self.lang:
+            return
+        form = {name: getattr(self, name).value for name in _FORM}
+        self.lang = lang
+        self._build()
+        for name, value in form.items():  # the type first: it sets the choices of the fields after it
+            widget = getattr(self, name)
+            if name not in ("forma", "groups", "jednotka") or all(v in dict(widget.options).values() for v in (value if isinstance(value, tuple) else (value,))):
+                widget.value = value
+        self.kept = [{**row, "scenar": f"{_w('scenar', lang)} {number}"} for number, row in zip(self.kept_numbers, self.kept, strict=True)]
+        self.compare.value = comparison_table(self.kept, lang=lang).html if self.kept else ""
+
     # -- callbacks -------------------------------------------------------------------------------
 
     def _on_kind(self, _change) -> None:
@@ -266,8 +285,9 @@ class ScenarioPanel:
     def _keep(self) -> None:
         if self.result is None:
             return
-        name = f"{_w('scenar', self.lang)} {len(self.kept) + 1}"
-        self.kept = [*self.kept, comparison_row(name, self.result, self.costs)][-KEEP:]
+        number = (self.kept_numbers[-1] if self.kept_numbers else 0) + 1
+        self.kept = [*self.kept, comparison_row(f"{_w('scenar', self.lang)} {number}", self.result, self.costs)][-KEEP:]
+        self.kept_numbers = [*self.kept_numbers, number][-KEEP:]
         self.compare.value = comparison_table(self.kept, lang=self.lang).html
 
     def _suggest(self) -> None:
@@ -329,8 +349,17 @@ class ScenarioPanel:
             self.split.value = report.split_of(self.costs.split, self.costs.changes, lang=lang).html
 
 
-def app(results_dir: str, *, lang: str = "cs"):
+def app(results_dir: str, *, lang: str = "cs", page=None):
     """The scenario panel for the run whose results are in ``results_dir`` (as :func:`kpwork.pages.meeting.app`).
+
+    Parameters
+    ----------
+    results_dir
+        The run's results (the server's, when served).
+    lang
+        The language the panel starts in.
+    page
+        The meeting page (:func:`kpwork.pages.meeting.app`) whose language toggle the panel follows.
 
     Returns
     -------
@@ -344,4 +373,9 @@ def app(results_dir: str, *, lang: str = "cs"):
     except KpworkError as exc:  # a run without a manifest (or its region moved): the rest of the page still works
         log.info("no scenario panel: %s", exc)
         return w.HTML(paragraph(_w("unavailable", lang), css_class="kp-note").html)
-    return ScenarioPanel(base, lang=lang).root
+    panel = ScenarioPanel(base, lang=lang)
+    if page is not None:
+        toggle = language_of(page)
+        panel.set_lang(toggle.value)
+        toggle.observe(lambda change: panel.set_lang(change["new"]), names="value")
+    return panel.root

@@ -108,3 +108,17 @@ def test_compare_two_scenarios(scenario_server, page):
     assert [r[4] for r in rows] == ["600 000 Kč", "600 000 Kč"]
     assert [r[5] for r in rows] == ["120 000 Kč", "40 000 Kč"]
     screenshot(page, "meeting-scenario-compare")
+
+
+def test_panel_follows_the_page_language(scenario_server, page):
+    _open(page, scenario_server.url)
+    _add_alarm_service(page, "10")
+    page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
+    page.locator(".kp-app .widget-toggle-buttons").get_by_role("button", name="English").click()
+    _panel(page).get_by_text("Scenarios: what if…").wait_for(timeout=TIMEOUT)
+    page.wait_for_function("() => /^\\+10\\s+clients more covered, most in /.test(document.querySelector('.kp-scenarios .kp-headline')?.innerText)", timeout=TIMEOUT)
+    text = _panel(page).inner_text()
+    assert "Add the change to the scenario" in text and "Keep for comparison" in text
+    assert "Scénáře" not in text and "pokryto" not in text
+    assert "Napajedla" in _panel(page).locator("table.kp-table").first.inner_text()  # the change is still there, drawn in English
+    screenshot(page, "meeting-scenario-en")
