@@ -7,13 +7,20 @@ import re
 
 import pandas as pd
 import pytest
+import shapely
 
 from kpwork import sheets as sh
 from kpwork.pages.scenario_report import headline_text
-from kpwork.pages.scenarios import ScenarioPanel, comparison_row, download_link
+from kpwork.pages.scenarios import (
+    ScenarioPanel,
+    comparison_row,
+    download_link,
+    region_bounds,
+    seat_of,
+)
 from kpwork.scenarios import Change, Scenario
 from kpwork.scenarios.costs import scenario_costs
-from kpwork.scenarios.inputs import parse_scenario
+from kpwork.scenarios.inputs import parse_scenario, scenario_sheet
 from kpwork.scenarios.model import evaluate, prepare
 
 
@@ -113,3 +120,42 @@ def test_panel_follows_the_language_keeping_its_changes_and_choices(base):
     assert "Scenario 2" in panel.compare.value
     panel.set_lang("cs")
     assert "Scénář 1" in panel.compare.value and "Scénář 2" in panel.compare.value and "pokryto navíc" in panel.headline.value
+
+
+def test_seat_of_a_point_is_the_member_holding_it_or_the_nearest(base):
+    names = base.region.member_names()
+    shapes = base.region.municipalities.loc[list(base.region.members)]
+    for code, polygon in zip(shapes.index, shapes.to_crs("EPSG:4326").geometry, strict=True):
+        inner = polygon.representative_point()
+        found, (x, y), inside = seat_of(base, inner.y, inner.x)
+        assert (found, inside) == (code, True) and shapes.geometry.loc[code].contains(shapely.Point(x, y)), names[code]
+    lon0, lat0, lon1, lat1 = region_bounds(base)
+    corner = (lat0 + 1e-4, lon0 + 1e-4)  # inside the extent, in no member
+    code, xy, inside = seat_of(base, *corner)
+    assert not inside and code == str(shapes.geometry.distance(shapely.Point(xy)).idxmin())
+    assert seat_of(base, lat1 + 0.01, lon0) is None and seat_of(base, lat0, lon1 + 0.01) is None
+
+
+def test_panel_seat_from_a_point_on_the_map(base):
+    panel = ScenarioPanel(base)
+    assert "window.parent" not in panel.map.value and "kp-seat" in str(panel.listener.outputs)
+    panel.druh.value = "41"
+    panel.seat_by.value = "bod"
+    assert 'class="kp-map"' in panel.map.value and "postMessage" in panel.map.value  # a map to click on before any change
+    panel.apply.click()
+    assert "Nejdřív klikněte do mapy" in panel.message.value and panel.changes == []
+    panel.bod.value = "47.0, 17.5"
+    assert "mimo region" in panel.seat_note.value and panel.seat is None
+    panel.bod.value = "Napajedla"
+    assert "dvě čísla" in panel.seat_note.value
+    panel.bod.value = "49.1717, 17.5116"
+    assert "Sídlo: bod 49,17170, 17,51160 v obci Napajedla." == re.sub("<[^>]+>", "", panel.seat_note.value).replace("\xa0", " ")
+    assert panel.obec.value == "585513" and "Sídlo nové služby" in panel.map.value
+    panel.kapacita.value, panel.naklady.value = 5.0, 500_000
+    panel.apply.click()
+    (change,) = panel.changes
+    assert change.kod_obce == "585513" and change.bod == pytest.approx(seat_of(base, 49.1717, 17.5116)[1])
+    assert "+5" in panel.headline.value and "postMessage" in panel.map.value and "Sídlo nové služby" in panel.map.value
+    assert scenario_sheet(Scenario("x", tuple(panel.changes)))[["kod_obce", "lat", "lon"]].values.tolist() == [["585513", "49,1717", "17,5116"]]
+    panel.seat_by.value = "obec"
+    assert "postMessage" not in panel.map.value and "+5" in panel.headline.value
