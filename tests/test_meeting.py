@@ -204,3 +204,17 @@ def test_meeting_page_of_a_region_without_services_says_so(tmp_path):
 
 def test_meeting_page_with_services_has_no_such_sentence(results):
     assert "nejsou zapsané žádné služby" not in _text(meeting.MeetingApp(results).root)
+
+
+def test_language_toggle_is_one_widget_for_the_page_and_other_panels_follow_it(results):
+    app = meeting.MeetingApp(results)
+    toggle = meeting.language_of(app.root)
+    heard = []
+    toggle.observe(lambda change: heard.append(change["new"]), names="value")
+    toggle.value = "en"
+    toggle.value = "cs"
+    toggle.value = "en"
+    assert heard == ["en", "cs", "en"] and meeting.language_of(app.root) is toggle
+    assert toggle in app.root.children[0].children and "Meeting: Otrokovicko" in _text(app.root)
+    with pytest.raises(InvalidParameter):
+        meeting.language_of(app.table)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
+import zipfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -12,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpwork import InvalidRegion, load_region
+from kpwork import InvalidRegion, inputfiles, load_region
+from kpwork import sheets as sh
 from kpwork.errors import InvalidParameter
 from kpwork.scenarios import Change, Scenario
 from kpwork.scenarios.costs import scenario_costs, unit_cost
@@ -249,6 +253,43 @@ def test_scenario_sheets_of_an_xlsx_are_scenarios(region_copy):
         pd.DataFrame({"zmena": ["kapacita"], "sluzba_id": ["S02"], "kapacita": [120]}).to_excel(book, sheet_name="vetsi DS", index=False)
     names = [s.nazev for s in load_region(region_copy).extras["scenarios"]]
     assert names == ["bez DS", "vetsi DS"]
+
+
+def test_a_hostile_scenario_xlsx_is_refused_before_any_parsing(region_copy, monkeypatch):
+    folder = region_copy / "scenarios"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "varianty.xlsx") as book:
+        pd.DataFrame({"zmena": ["zrušit"], "sluzba_id": ["S02"]}).to_excel(book, sheet_name="bez DS", index=False)
+    raw = (folder / "varianty.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for part in src.infolist():  # a 48 MiB sheet that deflates to ~50 kB
+            data = src.read(part)
+            dst.writestr(part.filename, data[:-20] + b"<c/>" * (12 * 2**20) + data[-20:] if part.filename == "xl/worksheets/sheet1.xml" else data)
+    (folder / "varianty.xlsx").write_bytes(out.getvalue())
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the scenario workbook was parsed")
+
+    monkeypatch.setattr(pd, "ExcelFile", no_parsing)
+    with pytest.raises(InvalidRegion) as caught:
+        load_region(region_copy)
+    (problem,) = [p for p in caught.value.problems if p.file == "scenarios/varianty.xlsx"]
+    assert "by se rozbalila" in problem.message and "krát" in problem.message
+
+
+def test_a_scenario_xlsx_is_read_once_and_recorded(region_copy):
+    folder = region_copy / "scenarios"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "varianty.xlsx") as book:
+        pd.DataFrame({"zmena": ["zrušit"], "sluzba_id": ["S02"]}).to_excel(book, sheet_name="bez DS", index=False)
+        pd.DataFrame({"zmena": ["kapacita"], "sluzba_id": ["S02"], "kapacita": [120]}).to_excel(book, sheet_name="vetsi DS", index=False)
+    reads = []
+    real = inputfiles.read_input
+    with mock.patch.object(sh, "read_input", lambda path: reads.append(Path(path).name) or real(path)):
+        region = load_region(region_copy)
+    assert reads.count("varianty.xlsx") == 1 and len(region.extras["scenarios"]) == 2
+    assert region.input_digests["scenarios/varianty.xlsx"][1] == (folder / "varianty.xlsx").stat().st_size  # the digest of the bytes parsed
 
 
 def test_scenario_problems_name_file_row_and_column_in_czech(region_copy):

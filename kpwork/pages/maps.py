@@ -301,7 +301,7 @@ def value_map(
         folium.Marker([point.y, point.x], icon=folium.DivIcon(html=label_html, icon_size=(120, 18), icon_anchor=(60, 9)), interactive=False).add_to(m)
     for _, s in _service_points(services, None).iterrows():  # added after the polygons: drawn above them
         folium.CircleMarker([s.geometry.y, s.geometry.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=FORM_COLOURS[s["forma"]],
-                            fill_opacity=0.95, tooltip=_text(s["nazev"]), popup=folium.Popup(_popup(s, lang), max_width=320)).add_to(m)
+                            fill_opacity=0.95, tooltip=_text(s["nazev"])).add_child(_Popup(_popup(s, lang))).add_to(m)
     m.get_root().html.add_child(_Verbatim(f'<div class="kp-legend" style="position:absolute;left:10px;bottom:24px;z-index:1000">{_legend(title, list(legend))}</div>'))
     _stable_ids(m)
     return m
@@ -339,6 +339,48 @@ class _MapScript(branca.element.MacroElement):
     def render(self, **kwargs) -> None:
         # as folium's MacroElement puts its script in the page, but never through a template (_Verbatim)
         self.get_root().script.add_child(_Verbatim(self.code()), name=self.get_name())
+
+
+class _Popup(branca.element.MacroElement):
+    """A popup of escaped HTML bound to its parent marker by Leaflet alone (folium's ``Popup`` needs jQuery, which offline maps leave out)."""
+
+    _template = branca.element.Template("{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.bindPopup({{ this.text }}, {maxWidth: 320});{% endmacro %}")
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self._name = "KpworkPopup"
+        self.text = _script_json(content)
+
+
+class _SeatScript(branca.element.MacroElement):
+    """A click on the map tells the page around it where: ``{kind: 'kp-seat', lat, lon}`` to the parent window."""
+
+    _template = branca.element.Template(
+        "{% macro script(this, kwargs) %}(function () { var map = {{ this._parent.get_name() }};"
+        " map.getContainer().style.cursor = 'crosshair';"
+        " map.on('click', function (e) { window.parent.postMessage({kind: 'kp-seat', lat: e.latlng.lat, lon: e.latlng.lng}, '*'); });"
+        " })();{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "KpworkSeat"
+
+
+def pick_seat(m: folium.Map, seat: tuple[float, float] | None, *, tip: str) -> folium.Map:
+    """Let a click on ``m`` choose a seat, and mark ``seat`` (lat, lon in EPSG:4326) when there is one.
+
+    The map, sandboxed in its frame (:func:`embed`), can only post the clicked
+    point to the page around it; the page checks where the message came from
+    and what it holds (:func:`kpwork.pages.scenarios.seat_listener`).
+    """
+    m.add_child(_SeatScript())
+    if seat is not None:
+        pin = ('<div class="kp-seat" style="width:18px;height:18px;border-radius:50% 50% 50% 0;background:#d7191c;border:3px solid #fff;'
+               'box-shadow:0 0 3px #000;transform:rotate(-45deg)"></div>')
+        folium.Marker(list(seat), tooltip=_text(tip), z_index_offset=1000, icon=folium.DivIcon(html=pin, icon_size=(24, 24), icon_anchor=(12, 26))).add_to(m)
+    _stable_ids(m)
+    return m
 
 
 _LAYER_WORDS = {"mezera": "shortfall", "pokryti": "coverage", "potreba": "need"}

@@ -14,6 +14,7 @@ members with few clients of a service in one row (:mod:`kpwork.disclosure`).
 from __future__ import annotations
 
 import logging
+import weakref
 
 import pandas as pd
 
@@ -30,6 +31,8 @@ from kpwork.taxonomy import planning_unit, service_type_label, target_group_labe
 log = logging.getLogger(__name__)
 
 ALL = "_all"
+#: The apps behind the pages built in this kernel, by their root widget's model id (:func:`language_of`).
+_APPS: weakref.WeakValueDictionary[str, MeetingApp] = weakref.WeakValueDictionary()
 
 
 def _t(key: str, lang: str, **fields: str) -> str:
@@ -266,6 +269,10 @@ class MeetingApp:
         self.panels: list = []
         self.root = w.VBox(layout=w.Layout(width="100%"))
         self.root.add_class("kp-app")
+        # one toggle for the page's life, observed once: another panel of the page follows it (language_of)
+        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=self.lang)
+        self.language.observe(self._on_lang, names="value")
+        _APPS[self.root.model_id] = self
         self._build()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -277,8 +284,6 @@ class MeetingApp:
 
     def _header(self) -> list:
         w, lang, r = self.w, self.lang, self.data.r
-        self.language = w.ToggleButtons(options=[("Čeština", "cs"), ("English", "en")], value=lang)
-        self.language.observe(self._on_lang, names="value")
         title = w.HTML(_CSS + heading(_t("heading", lang, region=r.meta["region_name"]), 1).html)
         top = w.HBox([title, self.language])
         top.add_class("kp-top")
@@ -459,3 +464,20 @@ def app(results_dir: str, *, lang: str = "cs"):
     """
     r = views.open_results(str(page_results_dir(results_dir)))
     return MeetingApp(r, lang=lang).root
+
+
+def language_of(page) -> object:
+    """The language toggle of a meeting page built by :func:`app` (its ``value`` is ``"cs"`` or ``"en"``).
+
+    Another panel of the page observes it to speak the language the room chose
+    (:func:`kpwork.pages.scenarios.app`).
+
+    Raises
+    ------
+    InvalidParameter
+        When ``page`` is not a page :func:`app` built in this kernel.
+    """
+    app_ = _APPS.get(getattr(page, "model_id", ""))
+    if app_ is None:
+        raise InvalidParameter("not a meeting page built by kpwork.pages.meeting.app")
+    return app_.language

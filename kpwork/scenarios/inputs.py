@@ -116,12 +116,13 @@ def parse_scenario(sheet: sh.Sheet, name: str, region: Region, problems: sh.Prob
 
 
 def _sheets(path: Path) -> list[tuple[str, sh.Sheet]]:
+    """The scenarios of one file; an XLSX is read once through the input limits (:func:`kpwork.sheets.open_xlsx`) before any parsing."""
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelFile(path) as book:
+        with sh.open_xlsx(path) as book:
             names = book.sheet_names
-        if len(names) == 1:
-            return [(path.stem, sh.read_xlsx(path, sheet_name=names[0]))]
-        return [(n, sh.read_xlsx(path, sheet_name=n)) for n in names]
+            if len(names) == 1:
+                return [(path.stem, sh.read_xlsx(path, sheet_name=names[0], book=book))]
+            return [(n, sh.read_xlsx(path, sheet_name=n, book=book)) for n in names]
     return [(path.stem, sh.read_sheet(path))]
 
 

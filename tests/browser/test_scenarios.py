@@ -87,18 +87,19 @@ def test_add_a_service_shows_who_gains_and_downloads_the_scenario(scenario_serve
     assert (change.zmena, change.druh, change.kod_obce, change.kapacita, change.naklady) == ("pridat", "41", "585513", 10.0, 600_000.0)
 
 
-@pytest.mark.skip(reason="flaky on a loaded 2-core machine (a kept scenario sometimes never shows in the comparison); root cause open in issue 15")
 def test_compare_two_scenarios(scenario_server, page):
     _open(page, scenario_server.url)
+    keep = _panel(page).get_by_role("button", name="Uložit pro srovnání")
+    assert keep.is_disabled()  # nothing to keep yet; enabled once a scenario is drawn whole
     _add_alarm_service(page, "5")
     # the scenario's own headline, not any element of that class: keep only once the change is evaluated
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+5')", timeout=TIMEOUT)
-    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    keep.click()
     _panel(page).get_by_text("Scénář 1").wait_for(timeout=TIMEOUT)
     _panel(page).get_by_role("button", name="Začít znovu").click()
     _add_alarm_service(page, "15")
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+15')", timeout=TIMEOUT)
-    _panel(page).get_by_role("button", name="Uložit pro srovnání").click()
+    keep.click()
     _panel(page).get_by_text("Scénář 2").wait_for(timeout=TIMEOUT)
     compare = _panel(page).locator("table.kp-table").last
     rows = [[c.strip().replace("\u00a0", " ") for c in r.locator("td").all_inner_texts()] for r in compare.locator("tbody tr").all()]
@@ -107,3 +108,48 @@ def test_compare_two_scenarios(scenario_server, page):
     assert [r[4] for r in rows] == ["600 000 Kč", "600 000 Kč"]
     assert [r[5] for r in rows] == ["120 000 Kč", "40 000 Kč"]
     screenshot(page, "meeting-scenario-compare")
+
+
+def test_panel_follows_the_page_language(scenario_server, page):
+    _open(page, scenario_server.url)
+    _add_alarm_service(page, "10")
+    page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
+    page.locator(".kp-app .widget-toggle-buttons").get_by_role("button", name="English").click()
+    _panel(page).get_by_text("Scenarios: what if…").wait_for(timeout=TIMEOUT)
+    page.wait_for_function("() => /^\\+10\\s+clients more covered, most in /.test(document.querySelector('.kp-scenarios .kp-headline')?.innerText)", timeout=TIMEOUT)
+    text = _panel(page).inner_text()
+    assert "Add the change to the scenario" in text and "Keep for comparison" in text
+    assert "Scénáře" not in text and "pokryto" not in text
+    assert "Napajedla" in _panel(page).locator("table.kp-table").first.inner_text()  # the change is still there, drawn in English
+    screenshot(page, "meeting-scenario-en")
+
+
+def test_seat_clicked_on_the_map(scenario_server, page):
+    _open(page, scenario_server.url)
+    _select(page, "Druh služby").select_option(label="tísňová péče")
+    _panel(page).locator(".widget-toggle-buttons", has_text="bodu na mapě").get_by_role("button", name="bodu na mapě").click()
+    frame = page.frame_locator(".kp-scenarios iframe.kp-map")
+    frame.locator(".kp-name").first.wait_for(timeout=TIMEOUT)
+    point = _panel(page).locator(".kp-seat-point input")
+    # a message from the page itself (not from the panel's map) is ignored
+    page.evaluate("() => window.postMessage({kind: 'kp-seat', lat: 49.17, lon: 17.51}, '*')")
+    page.wait_for_timeout(1000)
+    assert point.input_value() == ""
+    frame.locator(".leaflet-container").click()  # the middle of the region's map
+    note = _panel(page).locator(".kp-seat-note")
+    note.wait_for(timeout=TIMEOUT)
+    seat = note.inner_text().replace("\u00a0", " ")
+    named = re.match(r"^Sídlo: bod 49,\d{5}, 17,\d{5} v obci (.+)\.$", seat)
+    assert named and named.group(1) in set(load_region(SAMPLE).member_names()), seat
+    assert re.match(r"^49\.\d{5}, 17\.\d{5}$", point.input_value())
+    frame.locator(".kp-seat").wait_for(timeout=TIMEOUT)  # the seat marked
+    _fill(page, "Kapacita", "10")
+    _fill(page, "Roční náklady", "600000")
+    _panel(page).get_by_role("button", name="Přidat změnu do scénáře").click()
+    page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
+    assert f"nová služba: tísňová péče, {named.group(1)}, 10 klientů" in _panel(page).locator("ol").inner_text().replace("\u00a0", " ")
+    frame.locator(".kp-legend", has_text="Kdo získá a kdo ztratí: tísňová péče").wait_for(timeout=TIMEOUT)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)  # the legend is in the document, the shapes and marker come with its script
+    frame.locator(".kp-seat").wait_for(timeout=TIMEOUT)  # still marked on the map of who gains
+    assert "Chybí po změně" in _panel(page).locator("table.kp-table").first.inner_text()
+    screenshot(page, "meeting-scenario-seat")
