@@ -2,8 +2,11 @@
 
 :func:`app` builds the ipywidgets of ``notebooks/meeting.ipynb`` from a run's
 results; it selects and renders, nothing region-wide is recomputed. Maps are
-built once per (target group, service type, municipality, language) and
-kept, so a choice already seen shows at once.
+drawn on the shapes the run prepared (``mapa_web.json``,
+:mod:`kpwork.mapdata`), built once per (target group, service type,
+municipality, language) and kept, so a choice already seen shows at once.
+The page's kernel imports pandas and ipywidgets, not geopandas, folium or
+matplotlib (the funding chart imports matplotlib when first drawn).
 
 Pure helpers (:func:`contributions`, :func:`methods_of`) are tested on their
 own; the widgets only wire them up. The page is public (everyone in the room
@@ -155,8 +158,7 @@ class _MeetingData:
         self.gaps = r["mezery"]
         self.access = r["dostupnost"] if "dostupnost" in r else None
         self.load = r["vytizenost"] if "vytizenost" in r else None
-        self.municipalities = r.layer("obce")
-        self.services = r.layer("sluzby")
+        self.base = r.map_base() or _map_base(r)
         self.funding = r["financovani_srovnani"] if "financovani_srovnani" in r else None
         self.funding_services = r["financovani_sluzby"] if "financovani_sluzby" in r else None
         self.pools = public_pools(r) if self.funding is not None else {}
@@ -195,10 +197,17 @@ class _MeetingData:
         key = (group, druh, focus, lang)
         if key not in self._maps:
             reference = self.r["mezery_region"] if group == ALL else None
-            m = maps.region_map(self.municipalities, self.services, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load,
-                                reference=reference, focus=focus, headline=False, lang=lang)
+            m = maps.planning_map(self.base, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load,
+                                  reference=reference, focus=focus, headline=False, lang=lang)
             self._maps[key] = maps.embed(m, lang=lang)
         return self._maps[key]
+
+
+def _map_base(r: Results) -> dict:
+    """The map's shapes from the run's layers, for results written before the run wrote them (geopandas needed)."""
+    from kpwork.mapdata import map_base
+
+    return map_base(r.layer("obce"), r.layer("sluzby"), fits=r.meta["members"])
 
 
 def gap_table(rows: pd.DataFrame, *, lang: str = "cs", region: dict[str, float] | None = None) -> Table:
