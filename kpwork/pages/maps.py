@@ -236,10 +236,30 @@ def planning_map(
     (:func:`kpwork.mapdata.read_map_base`) and builds its maps with pandas
     alone; ``focus`` must be one of the base's ``focus`` views.
     """
+    data = planning_data(base, gaps, druh=druh, types=types, access=access, load=load, reference=reference, headline=headline, lang=lang)
+    return focus_map(base, data, focus=focus, tiles=tiles)
+
+
+def planning_data(
+    base: Mapping[str, Any],
+    gaps: pd.DataFrame,
+    *,
+    druh: str,
+    types: Sequence[str] | None = None,
+    access: pd.DataFrame | None = None,
+    load: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
+    headline: bool = True,
+    lang: str = "cs",
+) -> dict[str, Any]:
+    """The data of :func:`planning_map` but its view: colours, legends, tooltips, services of each type.
+
+    The same for every municipality zoomed to: a page that zooms keeps it
+    and gives it to :func:`focus_map` (a region of 200 members formats a
+    thousand numbers for its tooltips).
+    """
     check_lang(lang)
     types = list(dict.fromkeys([*(types or []), druh])) if druh not in (types or []) else list(dict.fromkeys(types))
-    if focus is not None and focus not in base["focus"]:
-        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
     names = pd.DataFrame(base["municipalities"])
     points = _with_load(_service_frame(base), load)
     data = {
@@ -251,12 +271,18 @@ def planning_map(
         "names": base["names"],
         "info": {t: _type_info(names, gaps, access, reference, points, t, lang) for t in types},
         "initial": druh,
-        "focus": focus,
-        "fit": base["fit"] if focus is None else base["focus"][focus],
         "headline": headline,
         "noData": NO_DATA_COLOUR,
     }
-    return MapDocument(tuple(base["bounds"]), _script().replace("__MAP__", MapDocument.NAME).replace("__DATA__", _script_json(data)), tiles=tiles)
+    return data
+
+
+def focus_map(base: Mapping[str, Any], data: Mapping[str, Any], *, focus: str | None = None, tiles: str | None = None) -> MapDocument:
+    """The map of :func:`planning_data`, zoomed to the whole region or to ``focus`` (a view of the base) with its neighbours."""
+    if focus is not None and focus not in base["focus"]:
+        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
+    shown = {**data, "focus": focus, "fit": base["fit"] if focus is None else base["focus"][focus]}
+    return MapDocument(tuple(base["bounds"]), _script().replace("__MAP__", MapDocument.NAME).replace("__DATA__", _script_json(shown)), tiles=tiles)
 
 
 class MapDocument:
