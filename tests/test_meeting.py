@@ -145,12 +145,12 @@ def test_the_map_drawn_from_the_runs_json_is_the_map_drawn_from_its_layers(resul
     base = results.map_base()
     assert base is not None and set(base["focus"]) == set(results.meta["members"])
     gaps = results["mezery_obce"]
-    kwargs = {"druh": "40", "access": results["dostupnost"], "load": results["vytizenost"], "reference": results["mezery_region"], "focus": "588318"}
-    from_json = maps.map_html(maps.planning_map(base, gaps, **kwargs))
-    from_layers = maps.map_html(maps.region_map(results.layer("obce"), results.layer("sluzby"), gaps, **kwargs))
-    assert from_json == from_layers
-    assert meeting._MeetingData(results).map(meeting.ALL, "40", "588318", "cs").html == maps.embed(maps.planning_map(
-        base, meeting._MeetingData(results).gap_rows(meeting.ALL, "40"), **{**kwargs, "headline": False})).html
+    kwargs = {"druh": "40", "access": results["dostupnost"], "load": results["vytizenost"], "reference": results["mezery_region"]}
+    from_json = maps.map_html(maps.focus_map(base, maps.planning_data(base, gaps, **kwargs), focus="588318"))
+    from_layers = maps.map_html(maps.region_map(results.layer("obce"), results.layer("sluzby"), gaps, focus="588318", **kwargs))
+    assert from_json == from_layers and "Bělov" in from_json
+    data = maps.planning_data(base, meeting._MeetingData(results).gap_rows(meeting.ALL, "40"), **kwargs, headline=False)
+    assert meeting._MeetingData(results).map(meeting.ALL, "40", "588318", "cs").html == maps.embed(maps.focus_map(base, data, focus="588318")).html
 
 
 _KERNEL = """

@@ -9,7 +9,7 @@ drawn on a plain background.
 
 Maps are drawn in EPSG:4326 from layers kept in EPSG:5514, with geometry
 simplified to keep the HTML light (:mod:`kpwork.mapdata`). The planning map
-(:func:`region_map`, :func:`planning_map`) is written without folium, from
+(:func:`region_map`; :func:`planning_data` and :func:`focus_map`) is written without folium, from
 shapes prepared once (the run writes them for the meeting page): building
 it needs pandas only; folium and geopandas are imported by the functions
 that draw from layers (:func:`offline_map`, :func:`value_map`).
@@ -203,7 +203,7 @@ def region_map(
 
     See Also
     --------
-    planning_map : the same map from :func:`kpwork.mapdata.map_base` (the run's ``mapa_web.json``).
+    planning_data, focus_map : the same map from :func:`kpwork.mapdata.map_base` (the run's ``mapa_web.json``).
     """
     from kpwork.mapdata import map_base
 
@@ -212,31 +212,7 @@ def region_map(
     if focus is not None and focus not in set(codes.astype(str)):
         raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
     base = map_base(municipalities, services, fits=[focus] if focus is not None else None)
-    return planning_map(base, gaps, druh=druh, types=types, access=access, load=load, reference=reference, focus=focus,
-                        headline=headline, lang=lang, tiles=tiles)
-
-
-def planning_map(
-    base: Mapping[str, Any],
-    gaps: pd.DataFrame,
-    *,
-    druh: str,
-    types: Sequence[str] | None = None,
-    access: pd.DataFrame | None = None,
-    load: pd.DataFrame | None = None,
-    reference: pd.DataFrame | None = None,
-    focus: str | None = None,
-    headline: bool = True,
-    lang: str = "cs",
-    tiles: str | None = None,
-) -> MapDocument:
-    """:func:`region_map` drawn on shapes prepared before (:func:`kpwork.mapdata.map_base`): no geometry work.
-
-    A page served in a meeting reads ``base`` from the run's results
-    (:func:`kpwork.mapdata.read_map_base`) and builds its maps with pandas
-    alone; ``focus`` must be one of the base's ``focus`` views.
-    """
-    data = planning_data(base, gaps, druh=druh, types=types, access=access, load=load, reference=reference, headline=headline, lang=lang)
+    data = planning_data(base, gaps, druh=druh, lang=lang, types=types, reference=reference, access=access, load=load, headline=headline)
     return focus_map(base, data, focus=focus, tiles=tiles)
 
 
@@ -245,18 +221,20 @@ def planning_data(
     gaps: pd.DataFrame,
     *,
     druh: str,
+    lang: str = "cs",
     types: Sequence[str] | None = None,
+    reference: pd.DataFrame | None = None,
     access: pd.DataFrame | None = None,
     load: pd.DataFrame | None = None,
-    reference: pd.DataFrame | None = None,
     headline: bool = True,
-    lang: str = "cs",
 ) -> dict[str, Any]:
-    """The data of :func:`planning_map` but its view: colours, legends, tooltips, services of each type.
+    """The data of :func:`region_map` but its view, on shapes prepared before (:func:`kpwork.mapdata.map_base`).
 
-    The same for every municipality zoomed to: a page that zooms keeps it
-    and gives it to :func:`focus_map` (a region of 200 members formats a
-    thousand numbers for its tooltips).
+    Colours, legends, tooltips and services of each type: pandas only, no
+    geometry work. The same for every municipality zoomed to: a page that
+    zooms keeps it and gives it to :func:`focus_map` (a region of 200 members
+    formats a thousand numbers for its tooltips). A page served in a meeting
+    reads ``base`` from the run's results (:func:`kpwork.mapdata.read_map_base`).
     """
     check_lang(lang)
     types = list(dict.fromkeys([*(types or []), druh])) if druh not in (types or []) else list(dict.fromkeys(types))
