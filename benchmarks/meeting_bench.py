@@ -14,7 +14,10 @@ Playwright:
 2. **one viewer**: time to map (median of ``--runs``) and the update after a
    target-group and a funding-method change.
 
-    .venv/bin/python benchmarks/meeting_bench.py [--audiences 1,10,30] [--viewers 30] [--runs 7]
+    .venv/bin/python benchmarks/meeting_bench.py [--audiences 1,10,30] [--viewers 30] [--runs 7] [--region DIR]
+
+``--region`` serves another region (e.g. ``kpwork synth --municipalities 200``)
+for the updates of a bigger map; ``--audiences 0`` skips the meeting.
 
 Aims (issues 14, 20): thirty within a minute each see the map within 10 s;
 one viewer's map within 3 s, updates within 0.5 s; a closed tab's kernel
@@ -208,21 +211,22 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=None, help="kpwork serve --viewers (default: its default)")
     parser.add_argument("--serve-args", default="", help="more options of kpwork serve")
     parser.add_argument("--runs", type=int, default=7, help="one viewer's map and updates: runs")
+    parser.add_argument("--region", type=Path, default=REPO / "data" / "otrokovicko", help="the region served (default: the sample)")
     args = parser.parse_args()
     extra = [*(["--viewers", str(args.viewers)] if args.viewers else []), *args.serve_args.split()]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="kpwork-bench-") as tmp:
         out = Path(tmp) / "outputs"
-        results = write_run(out, REPO / "data" / "otrokovicko")
+        results = write_run(out, args.region)
         started = time.perf_counter()
-        server = start_server(out, results, Path(tmp) / "serve.log", *extra, timeout=600)
+        server = start_server(out, results, Path(tmp) / "serve.log", *extra, timeout=600, region=args.region)
         url = server.url + "/voila/render/meeting.ipynb"
         pid = server.process.pid
         try:
             pre_heated = len(kernels(pid))
             print(f"kpwork serve {' '.join(extra) or '(defaults)'}: ready in {time.perf_counter() - started:.0f} s with {pre_heated} kernels, server+kernels {memory_mib(pid)[1]:.0f} MiB")
-            for audience in (int(a) for a in args.audiences.split(",")):
+            for audience in (int(a) for a in args.audiences.split(",") if int(a) > 0):
                 sampler = Sampler(pid)
                 times, kernel_ids = asyncio.run(meeting(url, audience, args.spread))
                 closed = time.perf_counter()

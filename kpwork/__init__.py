@@ -16,7 +16,6 @@ from kpwork.errors import (
     Problem,
     RunError,
 )
-from kpwork.region import Region, load_region
 
 __version__ = "0.1.0"
 
@@ -31,3 +30,13 @@ __all__ = [
     "__version__",
     "load_region",
 ]
+
+
+def __getattr__(name: str):
+    """``Region`` and ``load_region`` imported when first asked for: a page that reads a run's results
+    (a meeting's kernel) does not import the loader, geopandas and shapely."""
+    if name in ("Region", "load_region"):
+        from kpwork import region
+
+        return getattr(region, name)
+    raise AttributeError(f"module 'kpwork' has no attribute {name!r}")

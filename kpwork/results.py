@@ -14,11 +14,15 @@ import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 
+from kpwork.mapdata import read_map_base, write_map_base
 from kpwork.sheets import neutralise_frame, restore_formula
+
+if TYPE_CHECKING:  # read when a layer is asked for: a meeting page reads the map's JSON instead
+    import geopandas as gpd
 
 #: Columns that hold codes: always text, never numbers.
 CODE_COLUMNS = frozenset({"kod_obce", "sluzba_id", "id", "druh", "ico", "clen_kod", "kod", "opatreni", "priorita", "aktivita", "indikator", "skupina", "koalice_kody"})
@@ -84,6 +88,10 @@ def read_table(path: Path) -> pd.DataFrame:
 def write_results(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, gpd.GeoDataFrame], meta: dict, folder: Path) -> list[Path]:
     """Write all tables (CSV), all layers (one GeoPackage), the internal-use note and the region metadata (last).
 
+    The web map's shapes of the members and services go beside them
+    (:data:`kpwork.mapdata.MAP_FILE`): the meeting page draws its map from
+    them without reading the GeoPackage.
+
     The tables keep their format (read back by :func:`read_table`, compared by
     ``kpwork reproduce``); that they are internal is said by :data:`NOTICE`.
     """
@@ -100,6 +108,9 @@ def write_results(tables: Mapping[str, pd.DataFrame], layers: Mapping[str, gpd.G
         for name, layer in layers.items():
             _to_text(layer).to_file(gpkg, layer=name, driver="GPKG")
         written.append(gpkg)
+        web = write_map_base(layers, folder)
+        if web is not None:
+            written.append(web)
     meta_path = folder / META
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     written.append(meta_path)
@@ -130,11 +141,17 @@ class Results:
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A geometry layer of the run's GeoPackage, codes as text."""
+        import geopandas as gpd
+
         gdf = gpd.read_file(self.folder / GEOPACKAGE, layer=name)
         for column in gdf.columns:
             if column in CODE_COLUMNS:
                 gdf[column] = gdf[column].astype(str)
         return gdf
+
+    def map_base(self) -> dict[str, Any] | None:
+        """The web map's shapes the run wrote (:func:`kpwork.mapdata.map_base`), None for older runs."""
+        return read_map_base(self.folder)
 
     @property
     def tables(self) -> list[str]:
@@ -168,6 +185,10 @@ class FrameResults(Results):
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A geometry layer of the page's data."""
         return self.layers[name].copy()
+
+    def map_base(self) -> None:
+        """None: a page's data has its neighbourhood's layers, not the region's web map."""
+        return None
 
     @property
     def tables(self) -> list[str]:

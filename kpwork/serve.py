@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 #: The notebooks served, from the workbook's ``notebooks/`` folder.
 PAGES = ("meeting.ipynb", "catalogue.ipynb")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Seconds a page's rendering waits for a cell's outputs after its reply (nbclient's default: 4).
+IOPUB_TIMEOUT = 120
 #: Voila template folder put first on the template path: the lab template without CDN links.
 VOILA_TEMPLATE = Path(__file__).parent / "templates" / "voila"
 #: Prefix of the server's private temporary folder (pages, connection files, kernel sockets).
@@ -161,6 +163,10 @@ def voila_config(server_dir: Path, *, host: str = SERVE.host, port: int = SERVE.
     c.VoilaConfiguration.preheat_kernel = True
     c.VoilaConfiguration.default_pool_size = 1
     c.VoilaConfiguration.progressive_rendering = False
+    # a page's outputs (the widgets) come after its cell's reply; nbclient drops those that come later than
+    # iopub_timeout (4 s) with a "Timeout waiting for IOPub output" warning, and a kernel rendering on a busy
+    # machine (thirty pre-heated at once) then hands out a page without its widgets: no map, ever
+    c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT
     c.VoilaKernelManager.kernel_pools_config = pool_config(limits)
     c.MappingKernelManager.cull_idle_timeout = limits.grace
     c.MappingKernelManager.cull_interval = limits.interval

@@ -164,3 +164,20 @@ def test_no_page_module_formats_numbers_by_hand():
             if by_hand.search(line):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_numbers_are_written_as_babel_writes_them():
+    # fmt.number groups and rounds itself (a map's tooltips format thousands of numbers); babel is the reference
+    import decimal
+    import random
+
+    from babel.numbers import format_decimal
+
+    draw = random.Random(20)
+    values = [0, 0.5, 999, 1000, 9999.95, 12345.678, 1_559_564.5, 10**9 + 0.25] + [draw.uniform(-1e7, 1e7) for _ in range(300)]
+    for value in values:
+        for lang in ("cs", "en"):
+            for digits in (0, 1, 2):
+                rounded = decimal.Decimal(repr(float(value))).quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
+                expected = format_decimal(abs(rounded), format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang)
+                assert fmt.number(abs(value), lang, digits) == expected, (value, lang, digits)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +16,9 @@ import pytest
 
 from kpwork.analysis import analyse_region
 from kpwork.errors import InvalidParameter
+from kpwork.mapdata import MAP_FILE
 from kpwork.pages import format as fmt
-from kpwork.pages import meeting
+from kpwork.pages import maps, meeting
 from kpwork.pages.element import Table
 from kpwork.region import load_region
 from kpwork.results import load, write_results
@@ -133,6 +139,45 @@ def test_meeting_app_renders_map_table_profile_and_funding(results):
     assert "Bělov" not in app.contrib.value.split("ostatní obce", 1)[0], "Bělov's 1 client of S01 stays in the pooled row"
     app.language.value = "en"
     assert "Meeting: Otrokovicko" in _text(app.root)
+
+
+def test_the_map_drawn_from_the_runs_json_is_the_map_drawn_from_its_layers(results):
+    base = results.map_base()
+    assert base is not None and set(base["focus"]) == set(results.meta["members"])
+    gaps = results["mezery_obce"]
+    kwargs = {"druh": "40", "access": results["dostupnost"], "load": results["vytizenost"], "reference": results["mezery_region"]}
+    from_json = maps.map_html(maps.focus_map(base, maps.planning_data(base, gaps, **kwargs), focus="588318"))
+    from_layers = maps.map_html(maps.region_map(results.layer("obce"), results.layer("sluzby"), gaps, focus="588318", **kwargs))
+    assert from_json == from_layers and "Bělov" in from_json
+    data = maps.planning_data(base, meeting._MeetingData(results).gap_rows(meeting.ALL, "40"), **kwargs, headline=False)
+    assert meeting._MeetingData(results).map(meeting.ALL, "40", "588318", "cs").html == maps.embed(maps.focus_map(base, data, focus="588318")).html
+
+
+_KERNEL = """
+import json, sys
+from kpwork.pages import meeting, views
+HEAVY = ("geopandas", "shapely", "pyogrio", "folium", "matplotlib")
+imported = [m for m in HEAVY if m in sys.modules]
+data = meeting._MeetingData(views.open_results(sys.argv[1]))
+html = data.map(meeting.ALL, "40", "588318", "cs").html + data.map("seniori", "40", None, "en").html
+print(json.dumps({"imported": imported, "drawn": [m for m in HEAVY if m in sys.modules], "map": "L.map(" in html}))
+"""
+
+
+def _kernel_modules(results_dir: Path) -> dict:
+    """What a fresh interpreter, as a meeting's kernel, imports to import the page and draw two maps."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SAMPLE.parents[1]), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", _KERNEL, str(results_dir)], capture_output=True, text=True, env=env, check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_meeting_kernel_draws_its_maps_without_geopandas_folium_or_matplotlib(results, tmp_path):
+    assert _kernel_modules(results.folder) == {"imported": [], "drawn": [], "map": True}
+    # results of a run from before the map's JSON: the page still draws, from the layers (geopandas)
+    older = shutil.copytree(results.folder, tmp_path / "results")
+    (older / MAP_FILE).unlink()
+    modules = _kernel_modules(older)
+    assert modules["imported"] == [] and "geopandas" in modules["drawn"] and modules["map"]
 
 
 def _text(widget) -> str:

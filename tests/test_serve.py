@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from click.testing import CliRunner
 
@@ -51,6 +52,15 @@ def test_config_is_locked_down():
     assert c.MappingKernelManager.cull_connected is False
     assert c.VoilaKernelManager.kernel_pools_config == {"default": {"pool_size": 1}, "meeting.ipynb": {"pool_size": 3}}
     assert c.Voila.log_level == logging.ERROR
+    # a pre-heated page rendered on a busy machine keeps its widgets (nbclient's 4 s dropped them: no map)
+    assert c.VoilaExecutor.iopub_timeout >= 60
+
+
+def test_the_page_renderer_gets_the_iopub_timeout():
+    from voila.execute import VoilaExecutor
+
+    c = srv.voila_config(Path("/tmp/srv"), limits=srv.page_limits(max_pages=10))
+    assert VoilaExecutor(nbformat.v4.new_notebook(), config=c).iopub_timeout == srv.IOPUB_TIMEOUT
 
 
 def test_limits_pass_through():

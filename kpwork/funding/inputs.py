@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kpwork import sheets as sh
 from kpwork.funding.methods import MIXABLE, normalise_method
-from kpwork.region.model import Region
 from kpwork.taxonomy import closest, fold
+
+if TYPE_CHECKING:  # the loader imports this module: no import of kpwork.region (nor geopandas) here
+    from kpwork.region.model import Region
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,9 @@ from kpwork.funding.inputs import (
     quoted_gaps,
 )
 from kpwork.funding.methods import COOPERATIVE, METHODS, ServiceInputs, allocate
-from kpwork.region.model import Region
+
+if TYPE_CHECKING:  # annotations only: the funding package imports no geopandas
+    from kpwork.region.model import Region
 
 log = logging.getLogger(__name__)
 

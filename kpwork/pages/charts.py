@@ -8,12 +8,15 @@ which notebooks, exported pages and Voilà show alike with no internet.
 
 from __future__ import annotations
 
-import matplotlib
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from kpwork.pages import format as fmt
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not by the pages that import this module
+    from matplotlib.figure import Figure
 from kpwork.pages.element import CHART_STYLE, Chart
 from kpwork.pages.labels import GAP_STATES, check_lang, label, type_name, unit_name, unit_word, word
 
@@ -149,6 +152,9 @@ def _fit_margins(fig: Figure, labels: list[str], *, bottom_in: float = 0.55) -> 
 
 
 def _figure(width: float, height: float):
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(CHART_STYLE):
         fig = Figure(figsize=(width, height), dpi=100)
         ax = fig.add_subplot()

@@ -16,15 +16,16 @@ import base64
 import html as _html
 import io
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from kpwork.pages import format as fmt
 from kpwork.pages.labels import check_lang, header, word
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: a page without charts does not load it
+    from matplotlib.figure import Figure
 
 #: matplotlib settings of every chart; DejaVu Sans ships with matplotlib and has every Czech letter.
 CHART_STYLE = {"font.family": "DejaVu Sans", "font.size": 10}
@@ -208,6 +209,7 @@ class Chart(Element):
 
     Examples
     --------
+    >>> from matplotlib.figure import Figure
     >>> fig = Figure(figsize=(1, 1)); _ = fig.subplots()
     >>> c = Chart(fig, alt="Test")
     >>> c.html.startswith('<img alt="Test"'), c.png().startswith(b"\\x89PNG")
@@ -217,6 +219,8 @@ class Chart(Element):
     __slots__ = ("figure", "_png")
 
     def __init__(self, figure: Figure, *, alt: str, style: Mapping[str, Any] | None = None) -> None:
+        import matplotlib
+
         self.figure = figure
         buffer = io.BytesIO()
         with matplotlib.rc_context(dict(style or CHART_STYLE)):

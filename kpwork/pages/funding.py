@@ -22,11 +22,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from kpwork.disclosure import cuts_pool, depends_on_clients, funding_pools
 from kpwork.errors import InvalidParameter
@@ -268,6 +265,10 @@ def comparison_chart(results: Any, *, sluzby: Sequence[str] | None = None, lang:
     if not services:
         raise InvalidParameter("no shared services to draw")
     heights = [table["sluzba_id"].eq(s).sum() for s in services]
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     with matplotlib.rc_context(CHART_STYLE):
         fig = Figure(figsize=(10, 1.2 + sum(0.55 * h + 0.9 for h in heights)))
         axes = fig.subplots(len(services), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)

@@ -16,6 +16,7 @@ to its (Czech, English) text; ``{fields}`` are filled in by :func:`translate`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from kpwork.errors import InvalidParameter
@@ -810,8 +811,9 @@ def type_name(druh: str, lang: str = "cs") -> str:
     return (t.name, t.name_en)[LANGS.index(check_lang(lang))]
 
 
+@functools.lru_cache(maxsize=256)
 def unit_key(unit: str) -> str | None:
-    """The key of :data:`UNITS` of a unit written in any Czech form, or None.
+    """The key of :data:`UNITS` of a unit written in any Czech form, or None (looked up once per text).
 
     Examples
     --------

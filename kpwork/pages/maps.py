@@ -8,7 +8,11 @@ base-map tiles are optional: without a ``tiles`` URL the municipalities are
 drawn on a plain background.
 
 Maps are drawn in EPSG:4326 from layers kept in EPSG:5514, with geometry
-simplified to keep the HTML light.
+simplified to keep the HTML light (:mod:`kpwork.mapdata`). The planning map
+(:func:`region_map`; :func:`planning_data` and :func:`focus_map`) is written without folium, from
+shapes prepared once (the run writes them for the meeting page): building
+it needs pandas only; folium and geopandas are imported by the functions
+that draw from layers (:func:`offline_map`, :func:`value_map`).
 
 :func:`region_map` answers the meeting's question, where the need of a
 service type is not covered: municipalities coloured by the shortfall
@@ -29,16 +33,14 @@ import gzip
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import branca.element
-import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kpwork.config import WEB_CRS
 from kpwork.disclosure import is_small
 from kpwork.errors import InvalidParameter
 from kpwork.pages import format as fmt
@@ -53,10 +55,12 @@ from kpwork.pages.element import Element, frame
 from kpwork.pages.labels import LOAD_BASES, LOAD_STATES, check_lang, label, unit_name, word
 from kpwork.taxonomy import FORMS, form_label, planning_unit, service_type_label
 
+if TYPE_CHECKING:  # folium and geopandas are imported where a map is built from layers
+    import folium
+    import geopandas as gpd
+
 #: Colours of service markers by form (Okabe–Ito: told apart with any colour vision, visible on the choropleths).
 FORM_COLOURS = {"pobytova": "#0072B2", "ambulantni": "#CC79A7", "terenni": "#009E73"}
-#: Tolerance (m) of the geometry simplification for web maps.
-SIMPLIFY_M = 40.0
 
 
 @functools.cache
@@ -96,6 +100,8 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
     tiles
         Optional XYZ tile URL (e.g. a local tile server); none by default.
     """
+    import folium
+
     lon0, lat0, lon1, lat1 = bounds
     m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=False, zoom_start=11, zoom_snap=0.25)
     m.default_js = []
@@ -180,7 +186,7 @@ def region_map(
     headline: bool = True,
     lang: str = "cs",
     tiles: str | None = None,
-) -> folium.Map:
+) -> MapDocument:
     """The planning map: where the need of a service type is not covered.
 
     Parameters
@@ -217,40 +223,128 @@ def region_map(
         Show "Nejvíce chybí: …" in the map (pages that show it above the map leave it out).
     lang
         ``"cs"`` (default) or ``"en"``.
+    tiles
+        Optional XYZ tile URL (e.g. a local tile server); none by default.
 
     Returns
     -------
-    folium.Map
+    MapDocument
         One layer of municipalities coloured by shortfall (first), coverage
         in percent or need, switched in the map; services by form above it
         in every view; legends, tooltips and popups in Czech (or English),
         every text from data escaped; no external resources.
+
+    See Also
+    --------
+    planning_data, focus_map : the same map from :func:`kpwork.mapdata.map_base` (the run's ``mapa_web.json``).
+    """
+    from kpwork.mapdata import map_base
+
+    check_lang(lang)
+    codes = municipalities["kod_obce"] if "kod_obce" in municipalities.columns else municipalities.index
+    if focus is not None and focus not in set(codes.astype(str)):
+        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
+    base = map_base(municipalities, services, fits=[focus] if focus is not None else None)
+    data = planning_data(base, gaps, druh=druh, lang=lang, types=types, reference=reference, access=access, load=load, headline=headline)
+    return focus_map(base, data, focus=focus, tiles=tiles)
+
+
+def planning_data(
+    base: Mapping[str, Any],
+    gaps: pd.DataFrame,
+    *,
+    druh: str,
+    lang: str = "cs",
+    types: Sequence[str] | None = None,
+    reference: pd.DataFrame | None = None,
+    access: pd.DataFrame | None = None,
+    load: pd.DataFrame | None = None,
+    headline: bool = True,
+) -> dict[str, Any]:
+    """The data of :func:`region_map` but its view, on shapes prepared before (:func:`kpwork.mapdata.map_base`).
+
+    Colours, legends, tooltips and services of each type: pandas only, no
+    geometry work. The same for every municipality zoomed to: a page that
+    zooms keeps it and gives it to :func:`focus_map` (a region of 200 members
+    formats a thousand numbers for its tooltips). A page served in a meeting
+    reads ``base`` from the run's results (:func:`kpwork.mapdata.read_map_base`).
     """
     check_lang(lang)
     types = list(dict.fromkeys([*(types or []), druh])) if druh not in (types or []) else list(dict.fromkeys(types))
-    polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
-    if focus is not None and focus not in set(polys["kod_obce"]):
-        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
-    lon0, lat0, lon1, lat1 = polys.total_bounds
-    m = offline_map((lon0, lat0, lon1, lat1), tiles=tiles)
-    points = _service_points(services, load)
+    names = pd.DataFrame(base["municipalities"])
+    points = _with_load(_service_frame(base), load)
     data = {
         "types": [{"code": t, "label": service_type_label(t, lang)} for t in types],
         "measures": [{"key": k, "label": word(f"layer_{_LAYER_WORDS[k]}", lang)} for k in MEASURES],
         "forms": [{"key": f, "label": form_label(f, lang), "colour": FORM_COLOURS[f]} for f in FORMS],
         "text": {"type": word("druh", lang), "layer": word("map_layer", lang), "services": word("map_services", lang), "tip": [word(c, lang) for c in _TIP_ROWS]},
-        "areas": json.loads(polys[["kod_obce", "geometry"]].to_json(drop_id=True)),
-        "names": [[round(p.y, 5), round(p.x, 5), str(n)] for p, n in zip(polys.geometry.representative_point(), polys["nazev"], strict=True)],
-        "info": {t: _type_info(polys, gaps, access, reference, points, t, lang) for t in types},
+        "areas": base["areas"],
+        "names": base["names"],
+        "info": {t: _type_info(names, gaps, access, reference, points, t, lang) for t in types},
         "initial": druh,
-        "focus": focus,
-        "fit": _fit_bounds(polys, focus),
         "headline": headline,
         "noData": NO_DATA_COLOUR,
     }
-    m.add_child(_MapScript(_packed(data)))
-    _stable_ids(m)
-    return m
+    return data
+
+
+def focus_map(base: Mapping[str, Any], data: Mapping[str, Any], *, focus: str | None = None, tiles: str | None = None) -> MapDocument:
+    """The map of :func:`planning_data`, zoomed to the whole region or to ``focus`` (a view of the base) with its neighbours."""
+    if focus is not None and focus not in base["focus"]:
+        raise InvalidParameter(f"kod_obce {focus} is not a member of the region")
+    shown = {**data, "focus": focus, "fit": base["fit"] if focus is None else base["focus"][focus]}
+    return MapDocument(tuple(base["bounds"]), _script().replace("__MAP__", MapDocument.NAME).replace("__DATA__", _packed(shown)), tiles=tiles)
+
+
+class MapDocument:
+    """A planning map as one standalone HTML document: Leaflet inlined, the map's script and data.
+
+    The same page folium would write for :func:`offline_map` plus the
+    map's script, written without folium (a meeting's kernel builds maps
+    often and imports little). :func:`map_html` gives the text,
+    :func:`embed` the sandboxed frame.
+    """
+
+    #: The map's element id and its variable in the script.
+    NAME = "kp_map"
+
+    def __init__(self, bounds: tuple[float, float, float, float], script: str, *, tiles: str | None = None) -> None:
+        self.bounds, self.script, self.tiles = bounds, script, tiles
+
+    def render(self) -> str:
+        """The whole document."""
+        js, css = leaflet_assets()
+        lon0, lat0, lon1, lat1 = self.bounds
+        centre = json.dumps([(lat0 + lat1) / 2, (lon0 + lon1) / 2])
+        tiles = f"L.tileLayer({json.dumps(self.tiles)}, {{attribution: 'tiles'}}).addTo({self.NAME});\n" if self.tiles else ""
+        return _DOCUMENT.format(css=css, js=js, page_css=_PAGE_CSS, name=self.NAME, centre=centre, tiles=tiles,
+                                bounds=json.dumps([[lat0, lon0], [lat1, lon1]]), script=self.script)
+
+
+#: The frame of :class:`MapDocument` (folium's page for an empty map, without its CDN links).
+_DOCUMENT = """<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="content-type" content="text/html; charset=UTF-8" />
+<style>{css}</style>
+<script>{js}</script>
+{page_css}
+<meta name="viewport" content="width=device-width, initial-scale=1.0, maximum-scale=1.0, user-scalable=no" />
+<style>html, body {{ width: 100%; height: 100%; margin: 0; padding: 0; }}
+#{name} {{ position: relative; width: 100%; height: 100%; left: 0; top: 0; }}
+.leaflet-container {{ font-size: 1rem; }}</style>
+<script>L_NO_TOUCH = false; L_DISABLE_3D = false;</script>
+</head>
+<body>
+<div class="folium-map" id="{name}"></div>
+</body>
+<script>
+var {name} = L.map("{name}", {{center: {centre}, crs: L.CRS.EPSG3857, zoom: 11, zoomControl: true, preferCanvas: false, zoomSnap: 0.25}});
+{tiles}{name}.fitBounds({bounds}, {{}});
+{script}
+</script>
+</html>
+"""
 
 
 def value_map(
@@ -281,8 +375,12 @@ def value_map(
     Every text is escaped before it reaches the map: names and values are
     shown as text, never run as markup.
     """
+    import folium
+
+    from kpwork.mapdata import service_table, web_shapes
+
     check_lang(lang)
-    polys = _web(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
+    polys = web_shapes(municipalities.reset_index() if "kod_obce" not in municipalities.columns else municipalities)
     codes = polys["kod_obce"].astype(str)
     polys = polys.assign(
         _barva=codes.map(colours).fillna(NO_DATA_COLOUR).to_numpy(),
@@ -299,8 +397,8 @@ def value_map(
     for point, name in zip(polys.geometry.representative_point(), polys["nazev"], strict=True):
         label_html = f'<div class="kp-name">{_text(name)}</div>'
         folium.Marker([point.y, point.x], icon=folium.DivIcon(html=label_html, icon_size=(120, 18), icon_anchor=(60, 9)), interactive=False).add_to(m)
-    for _, s in _service_points(services, None).iterrows():  # added after the polygons: drawn above them
-        folium.CircleMarker([s.geometry.y, s.geometry.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=FORM_COLOURS[s["forma"]],
+    for _, s in service_table(services).iterrows():  # added after the polygons: drawn above them
+        folium.CircleMarker([s["lat"], s["lon"]], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=FORM_COLOURS[s["forma"]],
                             fill_opacity=0.95, tooltip=_text(s["nazev"])).add_child(_Popup(_popup(s, lang))).add_to(m)
     m.get_root().html.add_child(_Verbatim(f'<div class="kp-legend" style="position:absolute;left:10px;bottom:24px;z-index:1000">{_legend(title, list(legend))}</div>'))
     _stable_ids(m)
@@ -321,24 +419,6 @@ def _packed(data: object) -> str:
     if len(text) <= PACK_BYTES:
         return text
     return '"' + base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii") + '"'
-
-
-class _MapScript(branca.element.MacroElement):
-    """The map's behaviour (``map.js``) with its data, after the map in the page's script."""
-
-    _template = branca.element.Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
-
-    def __init__(self, data: str) -> None:
-        super().__init__()
-        self._name = "KpworkMap"
-        self._data = data
-
-    def code(self) -> str:
-        return _script().replace("__MAP__", self._parent.get_name()).replace("__DATA__", self._data)
-
-    def render(self, **kwargs) -> None:
-        # as folium's MacroElement puts its script in the page, but never through a template (_Verbatim)
-        self.get_root().script.add_child(_Verbatim(self.code()), name=self.get_name())
 
 
 class _Popup(branca.element.MacroElement):
@@ -374,6 +454,8 @@ def pick_seat(m: folium.Map, seat: tuple[float, float] | None, *, tip: str) -> f
     point to the page around it; the page checks where the message came from
     and what it holds (:func:`kpwork.pages.scenarios.seat_listener`).
     """
+    import folium
+
     m.add_child(_SeatScript())
     if seat is not None:
         pin = ('<div class="kp-seat" style="width:18px;height:18px;border-radius:50% 50% 50% 0;background:#d7191c;border:3px solid #fff;'
@@ -400,8 +482,8 @@ def _in_unit(rows: pd.DataFrame, druh: str, unit: str) -> pd.DataFrame:
     return rows.loc[chosen]
 
 
-def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame | None, reference: pd.DataFrame | None,
-               points: gpd.GeoDataFrame, druh: str, lang: str) -> dict:
+def _type_info(polys: pd.DataFrame, gaps: pd.DataFrame, access: pd.DataFrame | None, reference: pd.DataFrame | None,
+               points: pd.DataFrame, druh: str, lang: str) -> dict:
     """Colours, legends, tooltips, headline and services of one type, every text escaped."""
     unit = planning_unit(druh)
     rows = _in_unit(gaps, druh, unit)
@@ -433,6 +515,7 @@ def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame
         "headline": _text(headline(table, unit, lang=lang, region=region)),
         "services": [_service(s, lang) for _, s in points.loc[points["druh"].astype(str) == druh].iterrows()],
     }
+
 
 
 def region_totals(rows: pd.DataFrame) -> dict[str, float]:
@@ -502,38 +585,21 @@ def _legend(title: str, rows: list[tuple[str, str]], *, dots: bool = False) -> s
     return f"<b>{_text(title)}</b>{items}"
 
 
-def _web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = gdf.copy()
-    out["geometry"] = out.geometry.simplify(SIMPLIFY_M, preserve_topology=True)
-    out = out.to_crs(WEB_CRS)
-    out["geometry"] = out.geometry.set_precision(1e-5)
-    return out
+def _service_frame(base: Mapping[str, Any]) -> pd.DataFrame:
+    """The services of a map's base as a table, codes as text."""
+    from kpwork.mapdata import service_points
+
+    return service_points(base)
 
 
-def _fit_bounds(polys: gpd.GeoDataFrame, focus: str | None) -> list[list[float]]:
-    """[[south, west], [north, east]]: the whole map, or a member with its neighbours' names."""
-    if focus is None:
-        x0, y0, x1, y1 = polys.total_bounds
-    else:
-        shape = polys.loc[polys["kod_obce"] == focus].geometry.union_all()
-        neighbours = polys.loc[polys.geometry.intersects(shape.buffer(1e-4)) & (polys["kod_obce"] != focus)]
-        points = neighbours.geometry.representative_point()
-        x0, y0, x1, y1 = shape.bounds
-        if len(points):
-            x0, y0 = min(x0, points.x.min()), min(y0, points.y.min())
-            x1, y1 = max(x1, points.x.max()), max(y1, points.y.max())
-    return [[round(y0, 5), round(x0, 5)], [round(y1, 5), round(x1, 5)]]
-
-
-def _service_points(services: gpd.GeoDataFrame, load: pd.DataFrame | None) -> gpd.GeoDataFrame:
-    points = services.to_crs(WEB_CRS)
+def _with_load(points: pd.DataFrame, load: pd.DataFrame | None) -> pd.DataFrame:
     if load is not None and len(load):
         points = points.merge(load[[c for c in ("sluzba_id", "klienti", "vytizeni", "vytizeni_zaklad", "stav") if c in load]], left_on="id", right_on="sluzba_id", how="left")
     return points
 
 
 def _service(s: pd.Series, lang: str) -> dict:
-    return {"lat": round(s.geometry.y, 6), "lon": round(s.geometry.x, 6), "forma": s["forma"], "tip": _text(s["nazev"]), "popup": _popup(s, lang)}
+    return {"lat": round(float(s["lat"]), 6), "lon": round(float(s["lon"]), 6), "forma": s["forma"], "tip": _text(s["nazev"]), "popup": _popup(s, lang)}
 
 
 def _popup(s: pd.Series, lang: str) -> str:
@@ -589,9 +655,9 @@ def _stable_ids(m: folium.Map) -> None:
     visit(m.get_root())
 
 
-def map_html(m: folium.Map) -> str:
+def map_html(m: MapDocument | folium.Map) -> str:
     """The map as one standalone HTML document (no external resources)."""
-    return m.get_root().render()
+    return m.render() if isinstance(m, MapDocument) else m.get_root().render()
 
 
 #: What a map's ``<iframe>`` may do: run its own scripts, nothing else (no same origin:
@@ -599,7 +665,7 @@ def map_html(m: folium.Map) -> str:
 SANDBOX = "allow-scripts"
 
 
-def embed(m: folium.Map, *, lang: str = "cs", height: str | None = None) -> Element:
+def embed(m: MapDocument | folium.Map, *, lang: str = "cs", height: str | None = None) -> Element:
     """The map as a page element: its document in a sandboxed ``<iframe class="kp-map">``.
 
     ``height`` (CSS, e.g. ``"600px"``) for pages without a style of their own for ``.kp-map``.

@@ -2,8 +2,11 @@
 
 :func:`app` builds the ipywidgets of ``notebooks/meeting.ipynb`` from a run's
 results; it selects and renders, nothing region-wide is recomputed. Maps are
-built once per (target group, service type, municipality, language) and
-kept, so a choice already seen shows at once.
+drawn on the shapes the run prepared (``mapa_web.json``,
+:mod:`kpwork.mapdata`), built once per (target group, service type,
+municipality, language) and kept, so a choice already seen shows at once.
+The page's kernel imports pandas and ipywidgets, not geopandas, folium or
+matplotlib (the funding chart imports matplotlib when first drawn).
 
 Pure helpers (:func:`contributions`, :func:`methods_of`) are tested on their
 own; the widgets only wire them up. The page is public (everyone in the room
@@ -13,6 +16,7 @@ members with few clients of a service in one row (:mod:`kpwork.disclosure`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
 
@@ -158,12 +162,12 @@ class _MeetingData:
         self.gaps = r["mezery"]
         self.access = r["dostupnost"] if "dostupnost" in r else None
         self.load = r["vytizenost"] if "vytizenost" in r else None
-        self.municipalities = r.layer("obce")
-        self.services = r.layer("sluzby")
+        self.base = r.map_base() or _map_base(r)
         self.funding = r["financovani_srovnani"] if "financovani_srovnani" in r else None
         self.funding_services = r["financovani_sluzby"] if "financovani_sluzby" in r else None
         self.pools = public_pools(r) if self.funding is not None else {}
         self.per_municipality = r["mezery_obce"]
+        self.reference = r["mezery_region"]
         self._maps: dict[tuple, Element] = {}
 
     def groups(self) -> list[str]:
@@ -190,18 +194,38 @@ class _MeetingData:
     def region(self, group: str, druh: str) -> dict[str, float]:
         """The whole region of one type (all groups: the run's ``mezery_region``; one group: its rows added up)."""
         if group == ALL:
-            reference = self.r["mezery_region"]
+            reference = self.reference
             return maps.region_totals(reference.loc[(reference["druh"].astype(str) == druh) & (reference["jednotka"] == planning_unit(druh))])
         return maps.region_totals(self.gap_rows(group, druh))
 
     def map(self, group: str, druh: str, focus: str | None, lang: str) -> Element:
         key = (group, druh, focus, lang)
         if key not in self._maps:
-            reference = self.r["mezery_region"] if group == ALL else None
-            m = maps.region_map(self.municipalities, self.services, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load,
-                                reference=reference, focus=focus, headline=False, lang=lang)
-            self._maps[key] = maps.embed(m, lang=lang)
+            self._maps[key] = maps.embed(maps.focus_map(self.base, self._map_data(group, druh, lang), focus=focus), lang=lang)
         return self._maps[key]
+
+    @functools.cache  # noqa: B019 - one per page's kernel, kept as long as the page
+    def _map_data(self, group: str, druh: str, lang: str) -> dict:
+        """Colours, legends and tooltips of one choice: the same whichever member the map zooms to."""
+        return maps.planning_data(self.base, self.gap_rows(group, druh), druh=druh, access=self.access, load=self.load,
+                                  reference=self.reference if group == ALL else None, headline=False, lang=lang)
+
+    @functools.cache  # noqa: B019 - one per page's kernel, kept as long as the page
+    def panel(self, group: str, druh: str, lang: str) -> tuple[str, str]:
+        """The headline and the table of municipalities (the whole region last) of one choice, as HTML."""
+        rows = self.gap_rows(group, druh)
+        region = self.region(group, druh)
+        headline = f'<p class="kp-headline">{escape(maps.headline(rows, planning_unit(druh), lang=lang, region=region))}</p>'
+        group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
+        caption = heading(service_type_label(druh, lang)) + Element(f"<p>{escape(_t('group', lang))}: <b>{escape(group_name)}</b></p>")
+        return headline, (caption + gap_table(rows, lang=lang, region=region)).html
+
+
+def _map_base(r: Results) -> dict:
+    """The map's shapes from the run's layers, for results written before the run wrote them (geopandas needed)."""
+    from kpwork.mapdata import map_base
+
+    return map_base(r.layer("obce"), r.layer("sluzby"), fits=r.meta["members"])
 
 
 def gap_table(rows: pd.DataFrame, *, lang: str = "cs", region: dict[str, float] | None = None) -> Table:
@@ -402,13 +426,8 @@ class MeetingApp:
     def _render_map(self) -> None:
         group, druh, muni, lang = self.state["group"], self.druh.value, self.muni.value, self.lang
         self.state.update(druh=druh, muni=muni)
-        rows = self.data.gap_rows(group, druh)
-        region = self.data.region(group, druh)
         self.map.value = self.data.map(group, druh, muni or None, lang).html
-        self.headline.value = f'<p class="kp-headline">{escape(maps.headline(rows, planning_unit(druh), lang=lang, region=region))}</p>'
-        group_name = _t("all_groups", lang) if group == ALL else target_group_label(group, lang)
-        caption = heading(service_type_label(druh, lang)) + Element(f"<p>{escape(_t('group', lang))}: <b>{escape(group_name)}</b></p>")
-        self.table.value = (caption + gap_table(rows, lang=lang, region=region)).html
+        self.headline.value, self.table.value = self.data.panel(group, druh, lang)
         self.profile.value = self._profile(muni).html
 
     def _profile(self, muni: str) -> Element:

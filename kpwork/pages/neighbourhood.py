@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from kpwork.codes import as_kod_obce
 from kpwork.errors import InvalidParameter
 from kpwork.results import FrameResults, Results
+
+if TYPE_CHECKING:  # the layers arrive loaded; the meeting page imports this module without geopandas
+    import geopandas as gpd
 
 #: Tables a municipality page reads, and the column that ties each row to a member.
 PAGE_TABLES: Mapping[str, str] = {

@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 
 from kpwork.codes import as_kod_obce
@@ -44,7 +44,6 @@ from kpwork.pages.labels import (
     word,
 )
 from kpwork.pages.neighbourhood import neighbourhood_results
-from kpwork.reference import CREDIT
 from kpwork.results import Results, load, load_page
 from kpwork.taxonomy import (
     SERVICE_TYPES,
@@ -54,6 +53,9 @@ from kpwork.taxonomy import (
     service_type_label,
     target_group_label,
 )
+
+if TYPE_CHECKING:  # a page that reads a run's results imports no geopandas
+    import geopandas as gpd
 
 
 def open_results(results_dir: str, *, kod_obce: str | int | None = None) -> Results:
@@ -137,6 +139,10 @@ def footer(meta: Mapping, *, lang: str = "cs", run_date: dt.date | str | None = 
     >>> footer({}, lang="en").html
     '<footer class="kp-footer"><p>Sources: Hranice obcí: ČÚZK (RÚIAN), generalizace pehovorka/covid-obce-frontend (MIT); obyvatelstvo: ČSÚ</p></footer>'
     """
+    from kpwork.reference import (
+        CREDIT,  # the reference data's module imports geopandas: only for exported pages
+    )
+
     parts = [run_facts(meta, lang=lang, run_date=run_date), word("footer_sources", lang, credit=CREDIT)]
     return Element(f'<footer class="kp-footer"><p>{escape(" · ".join(p for p in parts if p))}</p></footer>')
 

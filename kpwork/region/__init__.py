@@ -11,7 +11,16 @@ Only this package (through :mod:`kpwork.sheets`) reads a region's files.
 
 from __future__ import annotations
 
-from kpwork.region.load import OPTIONAL_INPUTS, load_region
 from kpwork.region.model import AGE_BANDS, SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS, Region
 
 __all__ = ["AGE_BANDS", "OPTIONAL_INPUTS", "SERVICE_COLUMNS", "SERVICE_OPTIONAL", "USAGE_COLUMNS", "Region", "load_region"]
+
+
+def __getattr__(name: str):
+    """The loader imported when first asked for: modules that only name :class:`Region`
+    (its parsers, the analysis) import :mod:`~kpwork.region.model` without the loader."""
+    if name in ("OPTIONAL_INPUTS", "load_region"):
+        from kpwork.region import load
+
+        return getattr(load, name)
+    raise AttributeError(f"module 'kpwork.region' has no attribute {name!r}")

@@ -69,10 +69,10 @@ def run_outputs(tmp_path_factory) -> tuple[Path, Path]:
     return out, results
 
 
-def start_server(out_dir: Path, results: Path, log: Path, *extra: str, timeout: float = 90) -> Server:
+def start_server(out_dir: Path, results: Path, log: Path, *extra: str, timeout: float = 90, region: Path | None = None) -> Server:
     port = free_port()
     kpwork = Path(sys.executable).with_name("kpwork")
-    command = [str(kpwork), "serve", str(REPO / "data" / "otrokovicko"), "--out", str(out_dir), "--port", str(port), *extra]
+    command = [str(kpwork), "serve", str(region or REPO / "data" / "otrokovicko"), "--out", str(out_dir), "--port", str(port), *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
