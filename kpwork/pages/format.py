@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 from collections.abc import Callable
 from numbers import Real
@@ -21,7 +22,7 @@ from numbers import Real
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 
 from kpwork.disclosure import SMALL, is_small
 from kpwork.pages.labels import UNITS, check_lang, unit_key
@@ -33,6 +34,18 @@ MINUS = "\u2212"
 _NBSP = "\u00a0"
 #: Money patterns: whole crowns, the currency after the amount.
 _MONEY = {"cs": f"#,##0{_NBSP}¤", "en": f"#,##0{_NBSP}¤¤"}
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    """The babel locale of ``lang``, parsed once (a page formats thousands of numbers)."""
+    return Locale.parse(lang)
+
+
+@functools.cache
+def _pattern(text: str) -> NumberPattern:
+    """A CLDR number pattern, parsed once: what babel's ``format_decimal``/``format_percent`` parse on every call."""
+    return parse_pattern(text)
 
 
 def missing(value: object) -> bool:
@@ -90,7 +103,7 @@ def number(value: Real | None, lang: str = "cs", digits: int = 0, *, sign: bool 
         return MISSING
     rounded = _decimal(value, digits)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return _signed(rounded, format_decimal(abs(rounded), format=pattern, locale=lang), sign=sign)
+    return _signed(rounded, _pattern(pattern).apply(abs(rounded), _locale(lang)), sign=sign)
 
 
 def money(value: Real | None, lang: str = "cs", *, sign: bool = False) -> str:
@@ -125,10 +138,10 @@ def percent(share: Real | None, lang: str = "cs", digits: int = 0) -> str:
     if missing(share):
         return MISSING
     rounded = _decimal(100 * float(share), digits)
-    pattern = Locale.parse(lang).percent_formats[None].pattern
+    pattern = _locale(lang).percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-    return _signed(rounded, format_percent(abs(rounded) / 100, format=pattern, locale=lang), sign=False)
+    return _signed(rounded, _pattern(pattern).apply(abs(rounded) / 100, _locale(lang)), sign=False)
 
 
 def count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, digits: int = 0) -> str:
@@ -166,7 +179,7 @@ def count(n: Real | None, lang: str = "cs", unit: str = "osoba", *, digits: int 
         return f"{shown}{_NBSP}{unit.strip()}"
     rounded = _decimal(n, digits)
     value = int(rounded) if digits == 0 else rounded
-    form = Locale.parse(lang).plural_form(abs(value))
+    form = _locale(lang).plural_form(abs(value))
     forms = UNITS[key][lang]
     return f"{shown}{_NBSP}{forms.get(form, forms['other'])}"
 
