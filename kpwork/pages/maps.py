@@ -208,7 +208,7 @@ def region_map(
         "text": {"type": word("druh", lang), "layer": word("map_layer", lang), "services": word("map_services", lang)},
         "areas": json.loads(polys[["kod_obce", "geometry"]].to_json(drop_id=True)),
         "names": [[round(p.y, 5), round(p.x, 5), str(n)] for p, n in zip(polys.geometry.representative_point(), polys["nazev"], strict=True)],
-        "info": {t: _type_info(polys, gaps, access, reference, points, t, lang) for t in types},
+        "info": _types_info(polys, gaps, access, reference, points, types, lang),
         "initial": druh,
         "focus": focus,
         "fit": _fit_bounds(polys, focus),
@@ -297,27 +297,55 @@ def _script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _in_unit(rows: pd.DataFrame, druh: str, unit: str) -> pd.DataFrame:
-    """The rows of one type in its planning unit (capacity in other units is not mapped against need)."""
-    chosen = rows["druh"].astype(str) == druh
-    if "jednotka" in rows:
-        chosen &= rows["jednotka"] == unit
-    return rows.loc[chosen]
+class _ByType:
+    """The rows of a table per type and unit, split once for every type of a map.
+
+    Each type is mapped in its planning unit only: capacity in other units is
+    not mapped against need.
+    """
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.rows = rows
+        keys = [rows["druh"].astype(str), rows["jednotka"]] if "jednotka" in rows else [rows["druh"].astype(str)]
+        self._positions = rows.groupby(keys, sort=False).indices if len(rows) else {}
+
+    def get(self, druh: str, unit: str) -> pd.DataFrame:
+        """The rows of type ``druh`` (paragraph code) in ``unit`` (all of the type when the table has no units), in their order."""
+        positions = self._positions.get((druh, unit) if "jednotka" in self.rows else druh)
+        return self.rows.iloc[positions] if positions is not None else self.rows.iloc[:0]
 
 
-def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame | None, reference: pd.DataFrame | None,
-               points: gpd.GeoDataFrame, druh: str, lang: str) -> dict:
+def _types_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame | None, reference: pd.DataFrame | None,
+                points: gpd.GeoDataFrame, types: Sequence[str], lang: str) -> dict[str, dict]:
+    """:func:`_type_info` of every type, the tables split by type once (a page's map offers every type of the run)."""
+    has_access = access is not None and len(access) > 0 and "vzdalenost_nejblizsi_m" in access
+    split = {
+        "gaps": _ByType(gaps),
+        "access": _ByType(access) if has_access else None,
+        "reference": _ByType(reference) if reference is not None else None,
+        "points": points.groupby(points["druh"].astype(str), sort=False).indices if len(points) else {},
+    }
+    return {t: _type_info(polys, split, points, t, lang) for t in types}
+
+
+def _joined(table: pd.DataFrame, rows: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
+    """``table`` with ``columns`` of ``rows`` by ``kod_obce``: a left merge, without its cost for a few rows."""
+    if rows["kod_obce"].duplicated().any():
+        raise InvalidParameter(f"{what} must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
+    found = rows.set_index("kod_obce")[columns].reindex(table["kod_obce"])
+    return table.assign(**{c: found[c].to_numpy() for c in columns})
+
+
+def _type_info(polys: gpd.GeoDataFrame, split: dict, points: gpd.GeoDataFrame, druh: str, lang: str) -> dict:
     """Colours, legends, tooltips, headline and services of one type, every text escaped."""
     unit = planning_unit(druh)
-    rows = _in_unit(gaps, druh, unit)
-    if rows["kod_obce"].duplicated().any():
-        raise InvalidParameter("gaps must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
-    table = polys[["kod_obce", "nazev"]].merge(rows[["kod_obce", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], on="kod_obce", how="left")
-    if access is not None and len(access) and "vzdalenost_nejblizsi_m" in access:
-        table = table.merge(_in_unit(access, druh, unit)[["kod_obce", "vzdalenost_nejblizsi_m"]], on="kod_obce", how="left")
+    table = _joined(polys[["kod_obce", "nazev"]].reset_index(drop=True), split["gaps"].get(druh, unit),
+                    ["potreba", "kapacita_dosazitelna", "mezera", "pokryti"], "gaps")
+    if split["access"] is not None:
+        table = _joined(table, split["access"].get(druh, unit), ["vzdalenost_nejblizsi_m"], "access")
     else:
         table["vzdalenost_nejblizsi_m"] = np.nan
-    region = region_totals(table if reference is None else _in_unit(reference, druh, unit))
+    region = region_totals(table if split["reference"] is None else split["reference"].get(druh, unit))
     type_name = service_type_label(druh, lang)
     units = unit_name(unit, lang)
     layers = {
@@ -326,12 +354,13 @@ def _type_info(polys: gpd.GeoDataFrame, gaps: pd.DataFrame, access: pd.DataFrame
         "potreba": (word("map_need_unit", lang, druh=type_name, unit=units), count_classes(table["potreba"], NEED_COLOURS, zero=word("no_need", lang), lang=lang)),
     }
     codes = table["kod_obce"].tolist()
+    served = split["points"].get(druh)
     return {
         "colours": {k: dict(zip(codes, classes.colours, strict=True)) for k, (_, classes) in layers.items()},
         "legends": {k: _legend(title, classes.legend) for k, (title, classes) in layers.items()},
         "tips": {row.kod_obce: _tooltip(row, region, unit, lang) for row in table.itertuples()},
         "headline": html.escape(headline(table, unit, lang=lang, region=region)),
-        "services": [_service(s, lang) for _, s in points.loc[points["druh"].astype(str) == druh].iterrows()],
+        "services": [] if served is None else [_service(s, lang) for _, s in points.iloc[served].iterrows()],
     }
 
 
@@ -364,13 +393,14 @@ def headline(rows: pd.DataFrame, unit: str, *, lang: str = "cs", region: dict[st
     >>> headline(t, "klienti").replace("\\xa0", " ")
     'Nejvíce chybí: A (12 klientů), C (0,4 klienta)'
     """
-    short = rows.loc[rows["mezera"] > 0].sort_values("mezera", ascending=False, kind="stable").head(n)
+    # largest first, ties in the rows' order (a stable sort; pandas sorts the same, at a hundred times the cost)
+    short = sorted(((name, float(v)) for name, v in zip(rows["nazev"], rows["mezera"], strict=True) if v > 0), key=lambda item: -item[1])[:n]
     parts = []
     if region is not None and not fmt.missing(region["pokryti"]):
         share = fmt.percent(region["pokryti"], lang)
         parts.append(word("region_missing", lang, amount=fmt.estimate_count(region["mezera"], lang, unit), share=share) if region["mezera"] > 0
                      else word("region_covered", lang, share=share))
-    places = ", ".join(f"{name} ({fmt.estimate_count(v, lang, unit)})" for name, v in zip(short["nazev"], short["mezera"], strict=True))
+    places = ", ".join(f"{name} ({fmt.estimate_count(v, lang, unit)})" for name, v in short)
     parts.append(word("most_missing", lang, places=places) if places else word("nothing_missing_anywhere", lang))
     return " ".join(parts)
 
