@@ -89,7 +89,7 @@ def measure(tmp: Path, region: Path, args: argparse.Namespace) -> dict:
     load.append(os.getloadavg()[0])
     same = [name for name in loop if _normalised(pm_dir / f"{name}.ipynb") == _normalised(run_dir / "notebooks" / f"{name}.ipynb")]
     return {"n": len(jobs), "loop": len(loop), "pm_per": pm_loop / len(loop), "kp_total": kp_total, "kp_notebooks": manifest["timings"]["notebooks"],
-            "load": load, "same": len(same)}
+            "load": load, "same": len(same), "cpu": manifest["execution"].get("cpu_seconds_per_notebook", {})}
 
 
 def report(name: str, r: dict, workers: int) -> None:
@@ -103,6 +103,8 @@ def report(name: str, r: dict, workers: int) -> None:
     print(f"ratio, notebook stage: {pm_total / r['kp_notebooks']:.1f}x   whole command: {pm_total / r['kp_total']:.1f}x   (aim: 10x)")
     print(f"1-minute load average before kpwork, after kpwork, after papermill: {', '.join(f'{x:.1f}' for x in r['load'])} ({os.cpu_count()} CPUs)")
     print(f"identical notebooks (timings, random ids and pids aside): {r['same']} of {r['loop']}")
+    cpu = ", ".join(f"{name} {seconds:.2f}" for name, seconds in sorted(r["cpu"].items()))
+    print(f"kpwork run: CPU s per notebook of a worker and its kernel (export included), comparable under any load: {cpu}")
 
 
 def main() -> None:
@@ -121,6 +123,8 @@ def main() -> None:
         subprocess.run([BIN / "kpwork", "synth", "--municipalities", str(args.municipalities), "--seed", str(args.seed), str(region)], check=True, capture_output=True)
         (tmp / "as-is").mkdir()
         rounds["as the machine is"] = measure(tmp / "as-is", region, args)
+        report("as the machine is", rounds["as the machine is"], args.workers)  # now: the busy round takes as long again
+        sys.stdout.flush()
         if args.busy:
             load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(args.busy)]
             try:
@@ -130,6 +134,7 @@ def main() -> None:
                 for process in load:
                     process.kill()
                     process.wait()
+    print()
     for name, r in rounds.items():
         report(name, r, args.workers)
 

@@ -239,12 +239,13 @@ def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
 
     ``lang`` becomes ``<html lang>``: the exporter's ``language_code`` trait
     overwrites any ``resources["language_code"]``, so it is set on the exporter.
+    ``nb`` is not changed: the title goes into a copy of its metadata (the
+    exporter deep-copies the notebook itself).
     """
-    import copy
+    from nbformat import NotebookNode
 
-    nb = copy.deepcopy(nb)
     if title:
-        nb.metadata["title"] = title
+        nb = NotebookNode({**nb, "metadata": NotebookNode({**nb.metadata, "title": title})})
     body, _ = _exporter(lang).from_notebook_node(nb)
     return body
 
@@ -254,16 +255,44 @@ _EXPORTERS = threading.local()
 
 def _exporter(lang: str):
     """This thread's HTML exporter for ``lang``, made once: a new one compiles its ten Jinja templates again."""
-    from nbconvert import HTMLExporter
-
     exporters = _EXPORTERS.__dict__.setdefault("by_lang", {})
     if lang not in exporters:
-        exporter = HTMLExporter(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+        exporter = _page_exporter_class()(template_name="kpwork", language_code=lang, extra_template_basedirs=[str(Path(__file__).parent / "templates")])
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
         exporters[lang] = exporter
     return exporters[lang]
+
+
+@functools.cache
+def _page_exporter_class() -> type:
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its second pass over the page through BeautifulSoup.
+
+        ``HTMLExporter.from_notebook_node`` parses the whole page (a map of
+        ~0.6 MB in every municipality page) with Python's HTML parser and
+        writes it out again, only to add ``alt`` to images that have none
+        (every chart of ours has one) and ``tabindex="0"`` to inputs (pages
+        have none) and outputs (the ``kpwork`` template writes it). That
+        pass was a fifth of a page's export.
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    PageExporter.__qualname__ = "PageExporter"
+    return PageExporter
 
 
 # --- Dask --------------------------------------------------------------------------------------

@@ -156,6 +156,16 @@ def test_namespace_is_reset_between_notebooks(tmp_path, pool, kernel):
 
 
 @pytest.mark.e2e
+def test_a_reset_collects_the_last_notebooks_cycles_then_freezes_what_survived(tmp_path, pool, kernel):
+    """Garbage in reference cycles of one notebook is gone when the next starts, though survivors of resets are frozen."""
+    first = _notebook(tmp_path / "a.ipynb", "import sys, weakref\nclass Node: pass\nnode = Node()\nnode.me = node\nsys.kp_probe = weakref.ref(node)")
+    second = _notebook(tmp_path / "b.ipynb", "import gc, sys\nprint(sys.kp_probe() is None, gc.get_freeze_count() > 0)")
+    run_task(_task(first, tmp_path / "o1", kernel), pool)
+    outcome = run_task(_task(second, tmp_path / "o2", kernel), pool)
+    assert _printed(outcome.notebook, "kp_probe") == "True True\n"
+
+
+@pytest.mark.e2e
 def test_parallel_kernels_use_ipc_and_never_chdir_this_process(tmp_path, kernel, monkeypatch):
     def forbidden(path):
         raise AssertionError("os.chdir called in the process that drives kernels")

@@ -181,3 +181,19 @@ def test_numbers_are_written_as_babel_writes_them():
                 rounded = decimal.Decimal(repr(float(value))).quantize(decimal.Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
                 expected = format_decimal(abs(rounded), format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang)
                 assert fmt.number(abs(value), lang, digits) == expected, (value, lang, digits)
+def test_numbers_and_percentages_are_babels_own():
+    """The patterns parsed once give what babel's format_decimal and format_percent give, call by call."""
+    from babel.numbers import format_decimal, format_percent
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.uniform(-1e7, 1e7, 300), rng.uniform(-20, 20, 300), np.round(rng.uniform(0, 100, 300), 1)])
+    for lang in ("cs", "en"):
+        percent_pattern = {"cs": "#,##0\u00a0%", "en": "#,##0%"}[lang]
+        for digits in (0, 1, 2):
+            decimals = "." + "0" * digits if digits else ""
+            for v in values:
+                rounded = fmt._decimal(v, digits)
+                assert fmt.number(v, lang, digits) == fmt._signed(rounded, format_decimal(abs(rounded), format="#,##0" + decimals, locale=lang), sign=False)
+                share = fmt._decimal(100 * v, digits)
+                expected = format_percent(abs(share) / 100, format=percent_pattern.replace("#,##0", "#,##0" + decimals, 1), locale=lang)
+                assert fmt.percent(v, lang, digits) == fmt._signed(share, expected, sign=False)

@@ -268,3 +268,20 @@ def test_a_big_map_s_data_are_packed_the_same_and_byte_identical(sample, monkeyp
     assert '"kod_obce"' in plain and '"kod_obce"' not in packed and len(packed) < len(plain)
     assert _data(packed) == _data(plain)
     assert packed == map_html(region_map(munis, region.services, per_municipality, druh="40", types=["37", "40"], access=access, load=load))
+def test_access_with_two_rows_for_a_member_and_type_is_refused(sample):
+    """The distance in a tooltip comes from one row per member, type and unit; two rows would be a silent pick."""
+    region, _, per_municipality, access, _ = sample
+    twice = pd.concat([access, access.loc[(access["druh"].astype(str) == "40")].head(1)], ignore_index=True)
+    with pytest.raises(InvalidParameter, match="access must have one row per municipality"):
+        region_map(region.municipalities.loc[list(region.members)], region.services, per_municipality, druh="40", access=twice)
+
+
+def test_each_type_in_the_map_as_drawn_alone(sample):
+    """A map of every type gives each type what a map of that type alone gives: the tables split once per map change nothing."""
+    region, _, per_municipality, access, load = sample
+    polygons = region.municipalities.loc[list(region.members)]
+    types = sorted(set(per_municipality["druh"].astype(str)))
+    together = _data(map_html(region_map(polygons, region.services, per_municipality, druh=types[0], types=types, access=access, load=load)))["info"]
+    for druh in types:
+        alone = _data(map_html(region_map(polygons, region.services, per_municipality, druh=druh, access=access, load=load)))["info"]
+        assert together[druh] == alone[druh], druh

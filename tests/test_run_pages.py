@@ -184,6 +184,32 @@ def test_exported_page_takes_the_run_language(lang):
     assert f'<html lang="{lang}">' in notebook_html(nb, title="t", lang=lang)
 
 
+def test_exported_page_is_nbconverts_without_its_second_pass():
+    """The page is what nbconvert's HTMLExporter writes (its BeautifulSoup pass aside), and the notebook is left as it was."""
+    import copy
+
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from kpwork.execution import notebook_html
+
+    html = '<h1>Bělov &amp; okolí</h1><img alt="Graf" src="data:image/png;base64,AAAA"/><iframe class="kp-map" sandbox="allow-scripts" srcdoc="&lt;p&gt;x &amp;amp; y&lt;/p&gt;"></iframe>'
+    cell = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})])
+    # code cells, as the page notebooks have (nbconvert's pass also marks a markdown cell focusable; ours does not)
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    before = copy.deepcopy(nb)
+    page = notebook_html(nb, title="Bělov", lang="cs")
+    assert nb == before, "the notebook is not changed"
+    reference = HTMLExporter(template_name="kpwork", language_code="cs", extra_template_basedirs=[str(Path(notebook_html.__code__.co_filename).parent / "templates")])
+    reference.exclude_input = reference.exclude_input_prompt = reference.exclude_output_prompt = True
+    titled = copy.deepcopy(nb)
+    titled.metadata["title"] = "Bělov"
+    expected, _ = reference.from_notebook_node(titled)
+    assert str(BeautifulSoup(page, "html.parser")) == expected, "the same page once BeautifulSoup has written it out"
+    assert 'data-mime-type="text/html" tabindex="0"' in page, "outputs focusable by keyboard"
+
+
 #: Tool and file names a mayor must not meet on a page.
 TOOL_NAMES = re.compile(r"kpwork|papermill|voil[aà]|jupyter|docs/|results/|\b[\w-]+\.(?:csv|xlsx|gpkg|geojson|toml|ipynb|md|json|py)\b", re.I)
 

@@ -491,7 +491,10 @@ def _type_info(polys: pd.DataFrame, gaps: pd.DataFrame, access: pd.DataFrame | N
         raise InvalidParameter("gaps must have one row per municipality, type and unit (mezery_obce, or the rows of one target group)")
     table = polys[["kod_obce", "nazev"]].merge(rows[["kod_obce", "potreba", "kapacita_dosazitelna", "mezera", "pokryti"]], on="kod_obce", how="left")
     if access is not None and len(access) and "vzdalenost_nejblizsi_m" in access:
-        table = table.merge(_in_unit(access, druh, unit)[["kod_obce", "vzdalenost_nejblizsi_m"]], on="kod_obce", how="left")
+        nearest = _in_unit(access, druh, unit)
+        if nearest["kod_obce"].duplicated().any():  # a member twice would shift every colour and tooltip after it
+            raise InvalidParameter("access must have one row per municipality, type and unit (dostupnost)")
+        table = table.merge(nearest[["kod_obce", "vzdalenost_nejblizsi_m"]], on="kod_obce", how="left")
     else:
         table["vzdalenost_nejblizsi_m"] = np.nan
     region = region_totals(table if reference is None else _in_unit(reference, druh, unit))
