@@ -117,6 +117,10 @@ def main(verbose: bool) -> None:
     # Dask logs every worker start and stop at INFO; it reads its level when first imported
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "info" if verbose else "warning")
     warnings.showwarning = _show_warning
+    # Ctrl-C stops every command, cleanly: a shell without job control starts background commands
+    # (a scheduler's, CI's `make test &`) with SIGINT ignored, and Python keeps an inherited ignore
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # every command says its warnings, also when one process runs several (Python shows a warning once per place)
     warnings.simplefilter("always", KpworkWarning)
     _show_progress(True)

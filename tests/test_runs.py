@@ -237,7 +237,8 @@ def test_real_ctrl_c_during_notebooks_cleans_up_folder_cluster_and_kernels(tmp_p
     slow.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
     nbformat.write(slow, notebooks / "municipality.ipynb")
     script = (
-        "import sys\nfrom kpwork.runs import run_region\n"
+        # Ctrl-C as in a terminal, also when this suite runs in the background (SIGINT inherited as ignored)
+        "import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\nfrom kpwork.runs import run_region\n"
         "try:\n"
         f"    run_region({str(region)!r}, {str(tmp_path / 'out')!r}, only=['585599'], workers=1, progress=False, notebooks_dir={str(notebooks)!r})\n"
         "except KeyboardInterrupt:\n    sys.exit(130)\n"
