@@ -114,7 +114,30 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
     if tiles:
         folium.TileLayer(tiles=tiles, attr=attribution or "tiles", name="podklad", overlay=False, control=False).add_to(m)
     m.fit_bounds([[lat0, lon0], [lat1, lon1]])
+    m.add_child(_FitOnResize([[lat0, lon0], [lat1, lon1]]))
     return m
+
+
+class _FitOnResize(branca.element.MacroElement):
+    """Fit the bounds again whenever the map's frame changes size, until the reader moves the map.
+
+    A frame laid out after the map's script ran (widgets, a panel redrawn)
+    gives Leaflet a zero-sized map: the fit lands on zoom 0 and the whole
+    region shrinks into one pixel.
+    """
+
+    _template = branca.element.Template(
+        "{% macro script(this, kwargs) %}(function () { var map = {{ this._parent.get_name() }}, c = map.getContainer(), moved = false;"
+        " ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (e) { c.addEventListener(e, function () { moved = true; }, true); });"
+        " function fit() { if (!moved && c.clientWidth > 0 && c.clientHeight > 0) { map.invalidateSize(); map.fitBounds({{ this.bounds }}); } }"
+        " fit(); if (window.ResizeObserver) { new ResizeObserver(fit).observe(c); } else { window.addEventListener('resize', fit); }"
+        " })();{% endmacro %}"
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "KpworkFit"
+        self.bounds = _script_json(bounds)
 
 
 class _Verbatim(branca.element.Element):
