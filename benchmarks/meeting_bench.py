@@ -110,19 +110,55 @@ def updates(browser, url: str, runs: int) -> tuple[list[float], list[float]]:
     return group_times, method_times
 
 
+def _cpu_seconds(processes) -> dict[int, float]:
+    out = {}
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+            out[proc.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+    return out
+
+
 class Sampler:
-    """Kernels and memory of the server's process tree, every second, in a thread."""
+    """Kernels and memory of the server's process tree every second, in a thread; CPU of the server and of the browsers.
+
+    CPU seconds are summed over every process seen (its last reading), from the
+    sampler's start: the server with its kernels, and everything else this
+    benchmark started (Playwright and Chromium), so a report says who used
+    the two cores.
+    """
 
     def __init__(self, pid: int):
         self.pid, self.rows, self._stop = pid, [], threading.Event()
         self._start = time.perf_counter()
+        self._base = {**self._readings()[0], **self._readings()[1]}
+        self.server_cpu: dict[int, float] = {}
+        self.browser_cpu: dict[int, float] = {}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    def _readings(self) -> tuple[dict[int, float], dict[int, float]]:
+        server = psutil.Process(self.pid)
+        tree = [server, *server.children(recursive=True)]
+        ours = {p.pid for p in tree}
+        others = [p for p in psutil.Process().children(recursive=True) if p.pid not in ours]
+        return _cpu_seconds(tree), _cpu_seconds(others)
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds of the server with its kernels, and of the browsers, since the start."""
+        def used(readings: dict[int, float]) -> float:
+            return sum(v - self._base.get(pid, 0.0) for pid, v in readings.items())
+        return used(self.server_cpu), used(self.browser_cpu)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.rows.append((time.perf_counter() - self._start, len(kernels(self.pid)), memory_mib(self.pid)[1]))
+                server, browsers = self._readings()
+                self.server_cpu.update(server)
+                self.browser_cpu.update(browsers)
             except psutil.Error:
                 pass
             self._stop.wait(1.0)
@@ -141,10 +177,11 @@ async def _open_one(browser, url: str, delay: float):
     response = await page.goto(url, timeout=300_000)
     if response is not None and response.status == 503:
         return "busy"
+    loaded = time.perf_counter() - start
     await page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=300_000)
     elapsed = time.perf_counter() - start
     kernel_id = await page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-    return elapsed, kernel_id
+    return elapsed, kernel_id, loaded
 
 
 async def meeting(url: str, audience: int, spread: float):
@@ -155,15 +192,18 @@ async def meeting(url: str, audience: int, spread: float):
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         delays = [spread * i / max(1, audience - 1) for i in range(audience)] if spread else [0.0] * audience
         results = await asyncio.gather(*(_open_one(browser, url, d) for d in delays), return_exceptions=True)
-        times, kernel_ids = [], []
+        times, kernel_ids, loads = [], [], []
         for r in results:
             if isinstance(r, tuple):
                 times.append(r[0])
                 kernel_ids.append(r[1])
+                loads.append(r[2])
             else:
                 times.append("busy" if r == "busy" else f"error: {r!s:.80}")
         await asyncio.sleep(2)
         await browser.close()  # every tab closes at once, without saying goodbye
+        if loads:
+            print("  in the order opened, page loaded / map drawn (s): " + "  ".join(f"{a:.1f}/{t:.1f}" for a, t in zip(loads, [t for t in times if isinstance(t, float)], strict=True)))
         return times, kernel_ids
 
 
@@ -189,7 +229,7 @@ def _quantile(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def report_meeting(audience: int, times: list, rows: list, settle: float) -> None:
+def report_meeting(audience: int, times: list, rows: list, settle: float, cpu: tuple[float, float] = (0.0, 0.0)) -> None:
     ok = [t for t in times if isinstance(t, float)]
     busy = sum(t == "busy" for t in times)
     errors = [t for t in times if isinstance(t, str) and t != "busy"]
@@ -198,6 +238,8 @@ def report_meeting(audience: int, times: list, rows: list, settle: float) -> Non
         line += f"; time to map median {statistics.median(ok):.1f} s, p90 {_quantile(ok, 0.9):.1f} s, max {max(ok):.1f} s; within 10 s: {sum(t <= 10 for t in ok)}"
     print(line + (f"; too many pages: {busy}" if busy else "") + (f"; errors: {errors[:2]}" if errors else ""))
     print(f"  every view's kernel shut {settle:.0f} s after the tabs closed")
+    wall = rows[-1][0] if rows else 0.0
+    print(f"  CPU over {wall:.0f} s (2 cores: {2 * wall:.0f} CPU-s): server and kernels {cpu[0]:.0f} s, browsers {cpu[1]:.0f} s")
     peak = max(rows, key=lambda r: r[2]) if rows else (0, 0, 0)
     print(f"  peak server+kernels {peak[2]:.0f} MiB ({peak[1]} kernels) at {peak[0]:.0f} s")
     series = rows[:: max(1, len(rows) // 25)]
@@ -232,7 +274,8 @@ def main() -> None:
                 closed = time.perf_counter()
                 settle = freed_after(server.url, kernel_ids)
                 time.sleep(3)
-                report_meeting(audience, times, sampler.stop(), settle)
+                rows = sampler.stop()
+                report_meeting(audience, times, rows, settle, sampler.cpu())
                 refill(pid, pre_heated, closed)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -253,10 +296,17 @@ def main() -> None:
 
 
 def refill(pid: int, pre_heated: int, since: float, timeout: float = 180) -> None:
-    """Wait until the pool has its pre-heated kernels again, and a little for their pages to render."""
+    """Wait until the pool has its pre-heated kernels again and they have rendered their pages (the server tree idle)."""
     while time.perf_counter() - since < timeout and len(kernels(pid)) < pre_heated:
         time.sleep(0.5)
-    time.sleep(10)
+    server = psutil.Process(pid)
+    while time.perf_counter() - since < timeout:
+        tree = [server, *server.children(recursive=True)]
+        before = sum(_cpu_seconds(tree).values())
+        time.sleep(2.0)
+        if sum(_cpu_seconds(tree).values()) - before < 0.4:  # under a fifth of a core: the pages are rendered
+            break
+    time.sleep(2)
 
 
 if __name__ == "__main__":

@@ -281,3 +281,26 @@ def test_footer_names_the_run_date_the_population_year_and_the_sources(r):
     english = views.footer(r.meta, run_date=date(2026, 1, 15), lang="en").html
     assert "Computed on Jan 15, 2026 · population figures of 2020 · Sources: Hranice obcí: ČÚZK (RÚIAN)" in english
     assert views.run_facts({"region_name": "older run"}) == "", "results of a run before population_years: no year is made up"
+
+
+def test_a_member_without_residents_gets_its_map_and_a_plain_note(tmp_path):
+    # Libavá (503941), a military area, has no residents: no need and no reachable capacity, hence
+    # no row of any type; the national run stopped on its page
+    import shutil
+
+    from kpwork.pages.neighbourhood import neighbourhood_results
+
+    region_dir = tmp_path / "region"
+    shutil.copytree(SAMPLE, region_dir)
+    population = pd.read_csv(region_dir / "population.csv", dtype={"kod_obce": str})
+    population.loc[population["kod_obce"] == BELOV, ["vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]] = 0
+    population.to_csv(region_dir / "population.csv", index=False)
+    analysis = analyse_region(load_region(region_dir), today=date(2026, 1, 15))
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    run = load(tmp_path / "results")
+    assert not (run["mezery_obce"]["kod_obce"] == BELOV).any()
+    page = neighbourhood_results(run, BELOV)
+    shown = views.region_map(page, kod_obce=BELOV)
+    assert 'class="kp-map"' in shown.html
+    assert "obec podle odhadu tuto službu nepotřebuje a žádná ji nepokrývá" in views.map_note(page, kod_obce=BELOV).html
+    assert "nepotřebuje" in views.map_note(run, kod_obce=BELOV).html

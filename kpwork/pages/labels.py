@@ -86,6 +86,10 @@ WORDS: dict[str, tuple[str, str]] = {
                        "Jiný druh služby vyberte v mapě vpravo nahoře.",
                        "The map shows {druh}: no services are recorded yet, so it shows the need. "
                        "Pick another type top right in the map."),
+    "map_shows_no_need": ("Mapa ukazuje {druh}: obec podle odhadu tuto službu nepotřebuje a žádná ji nepokrývá "
+                          "(například nemá stálé obyvatele). Jiný druh služby vyberte v mapě vpravo nahoře.",
+                          "The map shows {druh}: by the estimate the municipality needs none and none serves it "
+                          "(it may have no residents). Pick another type top right in the map."),
     "in_region": ("regionu", "the region"),
     "in_municipality": ("obci", "the municipality"),
     "map": ("Mapa", "Map"),

@@ -194,7 +194,10 @@ def map_note(r: Results, *, druh: str | int | None = None, kod_obce: str | int |
     if not has_services(r):
         return paragraph(word("map_shows_none", lang, druh=name), css_class="kp-note")
     rows = _planned(r["mezery_region"] if kod_obce is None else r["mezery_obce"].loc[r["mezery_obce"]["kod_obce"] == _member(r, kod_obce)])
-    row = rows.loc[rows["druh"].astype(str) == shown].iloc[0]
+    rows = rows.loc[rows["druh"].astype(str) == shown]
+    if rows.empty:  # a member without residents (a military area) has no row of any type
+        return paragraph(word("map_shows_no_need", lang, druh=name), css_class="kp-note")
+    row = rows.iloc[0]
     where = word("in_region" if kod_obce is None else "in_municipality", lang)
     amount = fmt.estimate_count(max(float(row["mezera"]), 0.0), lang, row["jednotka"])
     return paragraph(word("map_shows_default", lang, druh=name, where=where, amount=amount), css_class="kp-note")
