@@ -366,3 +366,33 @@ def test_a_region_without_services_gets_its_documents(tmp_path):
     assert "V regionu zatím nejsou zapsané žádné služby; doplňte je do tabulky služeb." in text
     assert "Proces plánování" not in text and "Region zatím nemá komunitní plán; dokument obsahuje jen analýzu." in text
     assert load_workbook(tmp_path / "run" / "results" / WORKBOOK)["Služby"].max_row == 1
+
+
+def test_a_big_regions_plan_keeps_its_tables_and_maps_readable(tmp_path):
+    # a country's plan had 6,258-row tables per target group and 6,258 names on each map (4.5 minutes, 2 MB)
+    from kpwork.documents import plan_doc, static_maps
+    from kpwork.region import load_region
+    from kpwork.synth import synthesize_region
+
+    members = plan_doc.TABLE_ROWS + 20
+    region = load_region(synthesize_region(members, 11, tmp_path / "region", services=3 * plan_doc.TABLE_ROWS))
+    analysis = analyse_region(region, today=TODAY)
+    write_results(analysis.tables, analysis.layers, analysis.meta, tmp_path / "results")
+    path = plan_doc.write_plan_doc(load(tmp_path / "results"), tmp_path / "plan.docx", plan=None, today=TODAY)
+    doc = Document(str(path))
+    text = [p.text.replace("\u00a0", " ") for p in doc.paragraphs]
+    assert f"Tabulka uvádí 60 obcí s nejvíce obyvateli z {members} obcí regionu; všechny obce jsou v sešitu výsledků pro Excel." in text
+    population = table_after(doc, "Obyvatelé")
+    shown = [int(r.cells[1].text.replace("\u00a0", "")) for r in population.rows[1:]]
+    expected = analysis.tables["obce"]["obyvatele"].sort_values(ascending=False).head(60).tolist()
+    assert shown == expected, "the most populous members, largest first"
+    gap_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "Obec" and len(t.rows[0].cells) == 6]
+    assert gap_tables and all(len(t.rows) == 61 for t in gap_tables)
+    assert any(t.startswith("Tabulka uvádí 60 obcí, kde chybí nejvíce, z ") for t in text)
+    by_type = [t for t in doc.tables if t.rows[0].cells[1].text == "Počet služeb"]
+    assert by_type, "a group with more services than a table keeps gets them counted by type and unit"
+    counted = sum(int(r.cells[1].text.replace("\u00a0", "")) for t in by_type[:1] for r in t.rows[1:])
+    assert any(f"podporuje {counted}" in t for t in text)
+    with_names = static_maps.coverage_png(analysis.layers["obce"].iloc[:10], pd.Series(dtype=float))
+    without = static_maps.coverage_png(analysis.layers["obce"], pd.Series(dtype=float))
+    assert with_names[:8] == without[:8] == b"\x89PNG\r\n\x1a\n"

@@ -40,7 +40,7 @@ from kpwork.pages.labels import (
     translate,
     unit_name,
 )
-from kpwork.taxonomy import TARGET_GROUPS, service_type_label, target_group_label
+from kpwork.taxonomy import SERVICE_TYPES, TARGET_GROUPS, service_type_label, target_group_label
 
 
 def _d(key: str, lang: str, **fields: object) -> str:
@@ -49,6 +49,21 @@ def _d(key: str, lang: str, **fields: object) -> str:
 
 def _h(columns: list[str], lang: str, words: Any = COLUMNS) -> dict[str, str]:
     return {c: translate(words, c, lang) for c in columns}
+
+
+#: Rows a per-member or per-service table of the plan keeps; a bigger region's tables keep the rows that
+#: matter most and say so (a country's 6,258 members would be 150 pages per table; the workbook has them all).
+TABLE_ROWS = 60
+
+
+def _most(doc: Any, frame: pd.DataFrame, by: str, note: str, unit: str, lang: str) -> pd.DataFrame:
+    """The ``TABLE_ROWS`` rows of ``frame`` with the largest ``by`` (in their own order), with a note saying so; all rows when they fit."""
+    if len(frame) <= TABLE_ROWS:
+        return frame
+    kept = frame.loc[frame[by].fillna(float("-inf")).sort_values(ascending=False, kind="stable").index[:TABLE_ROWS]]
+    kept = kept.sort_values(by, ascending=False, kind="stable")
+    w.paragraph(doc, _d(note, lang, shown=fmt.count(TABLE_ROWS, lang, unit), total=fmt.count(len(frame), lang, unit)))
+    return kept
 
 
 def plan_years(results: Any) -> list[int]:
@@ -133,7 +148,7 @@ def _analysis(doc: Any, results: Any, plan: Any | None, lang: str) -> None:
     w.heading(doc, _d("population", lang), 2)
     people = partial(fmt.number, lang=lang)
     bands = ["obyvatele", "vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus"]
-    w.table(doc, results["obce"], {"nazev": translate(WORDS, "nazev", lang), **_h(bands, lang, WORDS)},
+    w.table(doc, _most(doc, results["obce"], "obyvatele", "rows_most_people", "obec", lang), {"nazev": translate(WORDS, "nazev", lang), **_h(bands, lang, WORDS)},
             dict.fromkeys(bands, people), numeric=bands)
     gaps = results["mezery"]
     if not len(gaps):
@@ -175,7 +190,7 @@ def _target_group(doc: Any, group: str, rows: pd.DataFrame, obce: Any, sluzby: A
     unit = unit_name(main_rows["jednotka"].iloc[0], lang)
     w.heading(doc, _d("group_gap", lang, type=service_type_label(main, lang), unit=unit), 3)
     estimate = partial(fmt.estimate, lang=lang)
-    w.table(doc, main_rows, {"nazev": translate(WORDS, "nazev", lang), "potreba": translate(WORDS, "potreba", lang),
+    w.table(doc, _most(doc, main_rows, "mezera", "rows_most_missing", "obec", lang), {"nazev": translate(WORDS, "nazev", lang), "potreba": translate(WORDS, "potreba", lang),
                              "kapacita_dosazitelna": translate(WORDS, "kapacita_dosazitelna", lang),
                              "mezera": translate(WORDS, "mezera", lang), "pokryti": translate(WORDS, "pokryti", lang),
                              "stav": translate(WORDS, "stav", lang)},
@@ -192,11 +207,31 @@ def _target_group(doc: Any, group: str, rows: pd.DataFrame, obce: Any, sluzby: A
     if not len(serving):
         w.paragraph(doc, _d("no_services_group", lang))
         return
+    if len(serving) > TABLE_ROWS:
+        _services_by_type(doc, serving, lang)
+        return
     listed = serving.assign(druh_text=serving["druh"].map(lambda d: service_type_label(str(d), lang)),
                             kapacita_text=[fmt.count(k, lang, u, digits=1 if k % 1 else 0) for k, u in zip(serving["kapacita"], serving["jednotka"], strict=True)])
     w.table(doc, listed, {"nazev": translate(WORDS, "sluzba", lang), "poskytovatel": translate(WORDS, "poskytovatel", lang),
                           "druh_text": translate(WORDS, "druh", lang), "forma_nazev": translate(WORDS, "forma", lang),
                           "kapacita_text": translate(WORDS, "kapacita", lang)}, numeric=["kapacita_text"])
+
+
+def _services_by_type(doc: Any, serving: Any, lang: str) -> None:
+    """A big region's services of a group counted per type and unit (capacity summed only within one unit)."""
+    w.paragraph(doc, _d("services_by_type", lang, total=fmt.count(len(serving), lang, "služba")))
+    rows = (pd.DataFrame({"druh": serving["druh"].astype(str), "jednotka": serving["jednotka"].astype(str), "kapacita": serving["kapacita"]})
+            .groupby(["druh", "jednotka"], sort=False).agg(sluzby=("kapacita", "size"), kapacita=("kapacita", "sum")).reset_index())
+    rows = rows.sort_values(["druh", "jednotka"], key=lambda c: c.map(_act_order) if c.name == "druh" else c, kind="stable")
+    rows["druh_text"] = rows["druh"].map(lambda d: service_type_label(d, lang))
+    rows["kapacita_text"] = [fmt.count(k, lang, u, digits=1 if k % 1 else 0) for k, u in zip(rows["kapacita"], rows["jednotka"], strict=True)]
+    w.table(doc, rows, {"druh_text": translate(WORDS, "druh", lang), "sluzby": _d("services_count", lang),
+                        "kapacita_text": translate(WORDS, "kapacita", lang)},
+            {"sluzby": partial(fmt.number, lang=lang)}, numeric=["sluzby", "kapacita_text"])
+
+
+def _act_order(druh: str) -> int:
+    return list(SERVICE_TYPES).index(druh) if druh in SERVICE_TYPES else len(SERVICE_TYPES)
 
 
 def _serving(sluzby: Any, group: str) -> Any:

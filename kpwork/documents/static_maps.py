@@ -22,6 +22,9 @@ from kpwork.taxonomy import FORMS, form_label
 #: Size of a document map in inches and its resolution.
 MAP_SIZE = (6.4, 4.6)
 MAP_DPI = 150
+#: Members a map names; above this the names would cover the map (a country's 6,258) and the reader
+#: finds a member in the tables instead.
+NAMED_MEMBERS = 60
 
 
 def coverage_png(municipalities: gpd.GeoDataFrame, coverage: pd.Series, services: gpd.GeoDataFrame | None = None, *, lang: str = "cs") -> bytes:
@@ -46,14 +49,18 @@ def coverage_png(municipalities: gpd.GeoDataFrame, coverage: pd.Series, services
     """
     polys = municipalities.copy()
     polys["kod_obce"] = polys["kod_obce"].astype(str)
+    many = len(polys) > NAMED_MEMBERS
+    if many:  # what the image's pixels can show: boundaries simplified to half a pixel, thin edges
+        x0, y0, x1, y1 = polys.total_bounds
+        polys["geometry"] = polys.geometry.simplify(max(x1 - x0, y1 - y0) / (MAP_SIZE[0] * 0.72 * MAP_DPI) / 2, preserve_topology=True)
     values = polys["kod_obce"].map(coverage)
     legend = coverage_legend(lang)
     classes = coverage_classes(values)
     polys["_colour"] = [legend[c][3] if c >= 0 else NO_DATA_COLOUR for c in classes]
     fig = Figure(figsize=MAP_SIZE)
     ax = fig.add_axes((0, 0, 0.72, 1))
-    polys.plot(ax=ax, color=polys["_colour"], edgecolor="#555555", linewidth=0.6)
-    for _, row in polys.iterrows():
+    polys.plot(ax=ax, color=polys["_colour"], edgecolor="#555555", linewidth=0.1 if many else 0.6)
+    for _, row in polys.iloc[0:0 if many else len(polys)].iterrows():
         point = row.geometry.representative_point()
         ax.annotate(row["nazev"], (point.x, point.y), ha="center", va="center", fontsize=7,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
@@ -63,7 +70,7 @@ def coverage_png(municipalities: gpd.GeoDataFrame, coverage: pd.Series, services
         for form in FORMS:
             points = services[services["forma"] == form]
             if len(points):
-                points.plot(ax=ax, color=FORM_COLOURS[form], markersize=28, edgecolor="white", linewidth=0.8, zorder=3)
+                points.plot(ax=ax, color=FORM_COLOURS[form], markersize=4 if many else 28, edgecolor="white", linewidth=0.2 if many else 0.8, zorder=3)
                 handles.append(Patch(facecolor=FORM_COLOURS[form], label=form_label(form, lang)))
     ax.set_axis_off()
     ax.set_aspect("equal")
