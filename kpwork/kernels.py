@@ -83,8 +83,15 @@ del _kp_gc
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
-def iopub_timeout(timeout: float) -> int:
-    """Seconds to wait for a cell's outputs once the kernel has replied: a tenth of the cell timeout, 30-120 s."""
+def iopub_timeout(timeout: float | None) -> int:
+    """Seconds to wait for a cell's outputs once the kernel has replied: a tenth of the cell timeout, 30-120 s.
+
+    nbclient's default (4 s) drops the outputs of a cell whose kernel is slow
+    to send them (a big map, a busy machine): the page then has no map.
+    ``None``: cells without a timeout (Voilà's pages) wait the longest.
+    """
+    if timeout is None:
+        return 120
     return int(min(120, max(30, timeout / 10)))
 
 

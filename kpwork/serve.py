@@ -41,7 +41,7 @@ from pathlib import Path
 
 from kpwork.config import DEFAULT_REGION, NOTEBOOKS_DIR, OUTPUTS_DIR, SERVE
 from kpwork.errors import KpworkError, KpworkWarning
-from kpwork.kernels import notebook_kernel
+from kpwork.kernels import iopub_timeout, notebook_kernel
 from kpwork.results import RESULTS_ENV
 from kpwork.serve_kernels import (
     PageLimits,
@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 #: The notebooks served, from the workbook's ``notebooks/`` folder.
 PAGES = ("meeting.ipynb", "catalogue.ipynb")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-#: Seconds a page's rendering waits for a cell's outputs after its reply (nbclient's default: 4).
-IOPUB_TIMEOUT = 120
+#: Seconds a page's rendering waits for a cell's outputs after its reply (nbclient's default: 4); Voilà's cells have no timeout.
+IOPUB_TIMEOUT = iopub_timeout(None)
 #: Voila template folder put first on the template path: the lab template without CDN links.
 VOILA_TEMPLATE = Path(__file__).parent / "templates" / "voila"
 #: Prefix of the server's private temporary folder (pages, connection files, kernel sockets).

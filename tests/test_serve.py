@@ -232,3 +232,10 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_one_rule_for_how_long_outputs_may_come_after_a_reply():
+    from kpwork.kernels import iopub_timeout
+
+    assert [iopub_timeout(t) for t in (60, 600, 900, 3600)] == [30, 60, 90, 120]
+    assert iopub_timeout(None) == srv.IOPUB_TIMEOUT == 120, "a page without a cell timeout waits the longest"

@@ -103,3 +103,15 @@ def test_exported_pages_opened_from_disk_ask_only_files_and_data(exported_pages,
             pg.close()
     finally:
         context.close()
+
+
+def test_a_page_that_does_not_exist_answers_in_czech_and_asks_only_the_server(server, page):
+    # Voilà's own error pages link Font Awesome from a CDN and say "404: Not Found"
+    traffic = Traffic(page)
+    response = page.goto(server.url + "/voila/render/neexistuje.ipynb", timeout=TIMEOUT)
+    _settle(page, "h1")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "Tato stránka neexistuje"
+    assert page.get_by_role("link", name="Zpět na úvodní stránku").get_attribute("href") == "/"
+    assert traffic.outside(_served(server.url)) == []
+    assert TOOL_NAMES.findall(page.locator("body").inner_text()) == []
