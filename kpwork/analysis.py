@@ -116,6 +116,7 @@ def analyse_region(region: Region, *, today: dt.date | None = None) -> Analysis:
         "has_funding": any(k.startswith("financovani_") for k in tables),
         "has_plan": any(k.startswith("plan_") for k in tables),
         "scenarios": [s.nazev for s in region.extras.get("scenarios", ())],
+        "scenario_titles": {s.nazev: s.title for s in region.extras.get("scenarios", ())},
     }
     return Analysis(tables=tables, layers=layers, meta=meta)
 

@@ -370,7 +370,8 @@ def plan_jobs(region: Region, meta: dict, members: Sequence[str], *, today: dt.d
         rok = monitoring_year(region.extras["plan"].years, today)
         jobs.append(job("monitoring.ipynb", "monitoring", "monitoring", {**common, "rok": rok}, rok=rok))
     for k, name in enumerate(meta.get("scenarios", ()), start=1):  # the region's scenarios/ files
-        jobs.append(job("scenario.ipynb", f"scenar_{k}", "scenario", {**common, "scenar": name}, title=name))
+        title = meta.get("scenario_titles", {}).get(name, name)  # older results: the file's name
+        jobs.append(job("scenario.ipynb", f"scenar_{k}", "scenario", {**common, "scenar": name}, title=title))
     names = meta["names"]
     for code in members:
         jobs.append(job("municipality.ipynb", f"obec_{code}", "member", {**common, "kod_obce": code}, title=names[code]))

@@ -23,7 +23,7 @@ from kpwork.taxonomy import paragraph_order
 TODAY = dt.date(2025, 3, 1)
 FUNDING_TABLES = ["financovani_sluzby", "financovani_podily", "financovani_srovnani", "financovani_vrstvy", "financovani_jadro", "financovani_odhlaseni"]
 SCENARIO_TABLES = ["scenare_souhrn", "scenare_obce", "scenare_sluzby", "scenare_naklady", "scenare_podily"]
-META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan", "scenarios"}
+META_KEYS = {"region_id", "region_name", "members", "names", "main_type", "types", "has_services", "population_years", "has_funding", "has_plan", "scenarios", "scenario_titles"}
 
 
 def documented() -> tuple[list[str], list[str], list[str]]:

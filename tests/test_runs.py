@@ -287,3 +287,11 @@ def test_a_successful_run_leaves_the_terminal_quiet(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", "nothing but the result lines"
     assert done.stdout.splitlines()[0].startswith("run complete: ")
+
+
+def test_a_scenario_page_is_listed_under_its_title(sample_region):
+    meta = {"has_funding": False, "has_plan": False, "names": dict(sample_region.member_names()),
+            "scenarios": ["pecovatelska_napajedla", "bez_nazvu"], "scenario_titles": {"pecovatelska_napajedla": "Pečovatelská služba v Napajedlech"}}
+    jobs = [j for j in plan_jobs(sample_region, meta, [], today=dt.date(2026, 12, 1)) if j.template == "scenario.ipynb"]
+    assert [(j.title, j.parameters["scenar"]) for j in jobs] == [
+        ("Otrokovicko: scénář Pečovatelská služba v Napajedlech", "pecovatelska_napajedla"), ("Otrokovicko: scénář bez_nazvu", "bez_nazvu")]

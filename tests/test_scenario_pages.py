@@ -159,3 +159,30 @@ def test_panel_seat_from_a_point_on_the_map(base):
     assert scenario_sheet(Scenario("x", tuple(panel.changes)))[["kod_obce", "lat", "lon"]].values.tolist() == [["585513", "49,1717", "17,5116"]]
     panel.seat_by.value = "obec"
     assert "postMessage" not in panel.map.value and "+5" in panel.headline.value
+
+
+def test_a_titled_scenario_is_kept_and_downloaded_under_its_title(base):
+    import base64
+    import re
+
+    from kpwork import sheets as sh
+    from kpwork.scenarios.inputs import parse_scenario
+
+    panel = ScenarioPanel(base)
+    panel._add_change(Change("zrusit", "S13"))
+    panel.titulek.value = "  Bez   pobočky S13 "
+    link = panel.download.value
+    assert 'download="bez_pobocky_s13.csv"' in link
+    text = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1)).decode("utf-8-sig")
+    problems = sh.ProblemLog()
+    back = parse_scenario(sh.read_csv_text(text, "bez_pobocky_s13.csv"), "bez_pobocky_s13", base.region, problems)
+    assert not problems.problems and back.title == "Bez pobočky S13"
+    panel.keep.click()
+    panel.titulek.value = ""
+    panel.keep.click()
+    assert ">Bez pobočky S13</td>" in panel.compare.value and ">Scénář 2</td>" in panel.compare.value
+    panel.set_lang("en")
+    assert ">Bez pobočky S13</td>" in panel.compare.value and ">Scenario 2</td>" in panel.compare.value
+    panel.titulek.value = "Varianta <b>"
+    assert "prostý text" not in panel.message.value and "plain text" in panel.message.value
+    assert 'download="scenar.csv"' in panel.download.value

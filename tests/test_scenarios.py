@@ -336,12 +336,38 @@ def test_a_downloaded_scenario_reads_back_to_the_same_changes(sample_region):
         Change("pridat", "N3", druh="41", forma="terenni", cilove_skupiny=("seniori",), kapacita=5, kod_obce="585599", dosah_m=12_500.0),
         Change("kapacita", "S04", kapacita=120), Change("zrusit", "S13"),
     )
-    scenario = Scenario("stazeny", changes, metoda="podle_vyuziti")
+    scenario = Scenario("stazeny", changes, metoda="podle_vyuziti", titulek="Varianta se dvěma pobočkami")
     text = scenario_sheet(scenario).to_csv(sep=";", index=False)
     problems = sh.ProblemLog()
     back = parse_scenario(sh.read_csv_text(text, "stazeny.csv"), "stazeny", sample_region, problems)
     assert not problems.problems
-    assert back.metoda == "podle_vyuziti" and len(back.changes) == 5
+    assert back.metoda == "podle_vyuziti" and len(back.changes) == 5 and back.title == "Varianta se dvěma pobočkami"
     for old, new in zip(changes, back.changes, strict=True):
         assert new.bod == pytest.approx(old.bod, abs=0.5) if old.bod else new.bod is None
         assert new == dataclasses.replace(old, bod=new.bod)
+
+
+def test_a_scenario_is_called_by_its_title_on_pages(region_copy):
+    _write(region_copy, "dve_pobocky.csv", "zmena;sluzba_id;kapacita;nazev_scenare\n"
+                                           "kapacita;S04;120;  Dvě   pobočky v Napajedlech \n"
+                                           "zrušit;S13;;\n")
+    _write(region_copy, "bez_nazvu.csv", "zmena;sluzba_id\nzrušit;S13\n")
+    titles = {s.nazev: s.title for s in load_region(region_copy).extras["scenarios"]}
+    assert titles == {"bez_nazvu": "Bez nazvu", "dve_pobocky": "Dvě pobočky v Napajedlech"}
+
+
+def test_a_scenario_title_is_plain_text_and_one(region_copy):
+    _write(region_copy, "a.csv", "zmena;sluzba_id;nazev_scenare\n"
+                                 "zrušit;S13;První\n"
+                                 "zrušit;S02;Druhý\n")
+    _write(region_copy, "b.csv", "zmena;sluzba_id;nazev_scenare\n"
+                                 "zrušit;S13;Varianta {{ 7*7 }}\n"
+                                 f"zrušit;S02;{'x' * 121}\n")
+    with pytest.raises(InvalidRegion) as caught:
+        load_region(region_copy)
+    messages: dict = {}
+    for p in caught.value.problems:
+        messages[(p.file, p.row, p.column)] = messages.get((p.file, p.row, p.column), "") + p.message + " | "
+    assert "jeden název, ale řádky uvádějí „První“ a „Druhý“" in messages[("scenarios/a.csv", 3, "nazev_scenare")]
+    assert "obsahuje značky" in messages[("scenarios/b.csv", 2, "nazev_scenare")]
+    assert "delší než 120 znaků (121)" in messages[("scenarios/b.csv", 3, "nazev_scenare")]

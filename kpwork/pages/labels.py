@@ -263,7 +263,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 #: Headings and plain sentences of the exported pages, by page section (:mod:`kpwork.pages.sections`).
 #: A key ending in ``_intro`` is the paragraph under the heading of the same key without it.
 SECTIONS: dict[str, tuple[str, str]] = {
-    "scenario": ("Scénář změny služeb", "A change of services: scenario"),
+    "scenario": ("Scénář: {title}", "Scenario: {title}"),
     "scenario_intro": ("Co by změna služeb znamenala pro obce regionu: kolik lidí by nově dosáhlo na službu, kde se situace zlepší a kde zhorší, "
                        "kolik by změna stála a jak by se náklady rozdělily mezi obce.",
                        "What a change of services would mean for the region's municipalities: how many more people would reach a service, "
@@ -466,6 +466,9 @@ SCENARIO: dict[str, tuple[str, str]] = {
     "change_close": ("zrušit: {sluzba}", "close: {sluzba}"),
     "split_method": ("Dělení nákladů", "Cost split"),
     "keep": ("Uložit pro srovnání", "Keep for comparison"),
+    "title": ("Název scénáře", "Scenario title"),
+    "title_hint": ("např. Pobočka v Napajedlech", "e.g. A branch in Napajedla"),
+    "title_markup": ("Název scénáře je prostý text: napište ho bez znaků < > a bez {{ {% {#.", "The scenario title is plain text: write it without < > and without {{ {% {#."),
     "compare": ("Srovnání scénářů", "Comparing scenarios"),
     "compare_empty": ("Uložte scénář a pak zkuste jiný; srovnají se až tři.", "Keep a scenario, then try another; up to three are compared."),
     "scenar": ("Scénář", "Scenario"),

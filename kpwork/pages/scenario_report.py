@@ -173,6 +173,14 @@ def _rows(r: Results, table: str, scenar: str) -> pd.DataFrame:
     return rows.loc[rows["scenar"] == scenar].drop(columns="scenar").reset_index(drop=True)
 
 
+def title(r: Results, scenar: str) -> str:
+    """What the page calls a run's scenario: its ``nazev_scenare``, else its name made readable (:attr:`Scenario.title`)."""
+    _rows(r, "scenare_souhrn", scenar)  # a scenario of this run
+    from kpwork.scenarios.changes import Scenario
+
+    return r.meta.get("scenario_titles", {}).get(scenar) or Scenario(scenar, ()).title
+
+
 def headline(r: Results, scenar: str, *, lang: str = "cs") -> Element:
     """The headlines of a run's scenario (:func:`headline_of`)."""
     return headline_of(_rows(r, "scenare_souhrn", scenar), lang=lang)

@@ -24,13 +24,16 @@ import functools
 import json
 import logging
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from kpwork import sheets as sh
 from kpwork.config import ANALYSIS_CRS, WEB_CRS
+from kpwork.czech import fold
 from kpwork.errors import InvalidParameter, KpworkError
 from kpwork.funding import METHODS
 from kpwork.manifest import read_manifest
@@ -44,7 +47,7 @@ from kpwork.region import load_region
 from kpwork.results import page_results_dir
 from kpwork.scenarios.changes import Change, Scenario
 from kpwork.scenarios.costs import ScenarioCosts, scenario_costs
-from kpwork.scenarios.inputs import scenario_sheet
+from kpwork.scenarios.inputs import TITLE_CHARS, scenario_sheet
 from kpwork.scenarios.location import suggest_locations
 from kpwork.scenarios.model import Baseline, ScenarioResult, evaluate, prepare
 from kpwork.taxonomy import (
@@ -61,7 +64,8 @@ log = logging.getLogger(__name__)
 #: Scenarios kept side by side.
 KEEP = 3
 #: The form's fields kept when the panel changes language (in this order: the type sets the choices of form, groups and unit).
-_FORM = ("kind", "druh", "forma", "groups", "jednotka", "obec", "seat_by", "bod", "kapacita", "dosah", "pusobnost", "naklady", "podil", "sluzba", "nova", "metoda")
+_FORM = ("kind", "druh", "forma", "groups", "jednotka", "obec", "seat_by", "bod", "kapacita", "dosah", "pusobnost", "naklady", "podil", "sluzba", "nova", "metoda",
+         "titulek")
 #: Split methods offered (``kombinace`` needs the weights of funding.csv).
 PANEL_METHODS = tuple(m for m in METHODS if m != "kombinace")
 
@@ -225,10 +229,23 @@ def download_link(scenario: Scenario, *, lang: str = "cs") -> Element:
     """A link that downloads the scenario as its CSV file (UTF-8 with BOM, ``;``: what Czech Excel opens), from the page itself."""
     text = scenario_sheet(scenario).to_csv(sep=";", index=False, lineterminator="\r\n")
     data = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode("ascii")
-    name = f"{scenario.nazev}.csv"
+    name = f"{file_stem(scenario.titulek) or scenario.nazev}.csv"
     style = "display:inline-block;padding:6px 14px;border:1px solid #1976d2;border-radius:3px;font-weight:bold;text-decoration:none;margin:8px 0"
     return Element(f'<a class="kp-download" style="{style}" download="{escape(name)}" href="data:text/csv;charset=utf-8;base64,{data}">{escape(_w("download", lang))}</a>'
                    f' <span class="kp-note">{escape(_w("download_hint", lang))}</span>')
+
+
+def file_stem(title: str) -> str:
+    """A file name for a scenario's title: ASCII letters, digits and ``_`` (what any office's file system takes).
+
+    Examples
+    --------
+    >>> file_stem("Pobočka v Napajedlech / 2026")
+    'pobocka_v_napajedlech_2026'
+    >>> file_stem("")
+    ''
+    """
+    return "_".join(re.findall(r"[a-z0-9]+", fold(title)))[:60].strip("_")
 
 
 class ScenarioPanel:
@@ -241,6 +258,7 @@ class ScenarioPanel:
         self.changes: list[Change] = []
         self.kept: list[dict] = []
         self.kept_numbers: list[int] = []
+        self.kept_titles: list[str] = []
         self.result: ScenarioResult | None = None
         self.point: tuple[float, float] | None = None  # the seat clicked (lat, lon)
         self.seat: tuple[str, tuple[float, float], bool] | None = None  # its member, EPSG:5514 point, inside
@@ -281,6 +299,7 @@ class ScenarioPanel:
         self.reset = w.Button(description=_w("reset", lang), layout=w.Layout(width="200px"))
         self.metoda = w.Dropdown(description=_w("split_method", lang), options=[(method_label(m, lang), m) for m in PANEL_METHODS], value="na_obyvatele", layout=wide())
         self.keep = w.Button(description=_w("keep", lang), layout=w.Layout(width="260px"))
+        self.titulek = w.Text(description=_w("title", lang), placeholder=_w("title_hint", lang), layout=wide())
         self.suggest = w.Button(description=_w("suggest", lang), layout=w.Layout(width="260px"))
         self.message, self.listing, self.headline, self.map, self.members = (w.HTML() for _ in range(5))
         self.cost, self.split, self.download, self.compare = (w.HTML() for _ in range(4))
@@ -297,7 +316,7 @@ class ScenarioPanel:
         self.root.children = [
             w.HTML(heading(_w("panel", lang)).html + paragraph(_w("panel_hint", lang)).html), self.kind, self.add_form, self.service_form,
             # keep sits beside apply, above everything a change redraws: a click on it never lands while the map and tables push it down
-            w.HBox([self.apply, self.reset, self.keep]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
+            self.titulek, w.HBox([self.apply, self.reset, self.keep]), self.message, w.HTML(heading(_w("changes", lang), 3).html), self.listing, self.headline, self.map,
             self.members, self.metoda, self.cost, self.split, self.download, w.HTML(heading(_w("compare", lang), 3).html), self.compare, self.listener,
         ]
         self.kind.observe(self._on_kind, names="value")
@@ -307,6 +326,7 @@ class ScenarioPanel:
         self.bod.observe(self._on_point, names="value")
         self.sluzba.observe(self._on_service, names="value")
         self.metoda.observe(lambda _: self._render(), names="value")
+        self.titulek.observe(self._on_title, names="value")
         self.apply.on_click(lambda _: self._add_change())
         self.reset.on_click(lambda _: self._reset())
         self.keep.on_click(lambda _: self._keep())
@@ -329,7 +349,7 @@ class ScenarioPanel:
             widget = getattr(self, name)
             if name not in ("forma", "groups", "jednotka") or all(v in dict(widget.options).values() for v in (value if isinstance(value, tuple) else (value,))):
                 widget.value = value
-        self.kept = [{**row, "scenar": f"{_w('scenar', lang)} {number}"} for number, row in zip(self.kept_numbers, self.kept, strict=True)]
+        self.kept = [{**row, "scenar": self._kept_name(number, title)} for number, title, row in zip(self.kept_numbers, self.kept_titles, self.kept, strict=True)]
         self.compare.value = comparison_table(self.kept, lang=lang).html if self.kept else ""
 
     # -- callbacks -------------------------------------------------------------------------------
@@ -427,9 +447,30 @@ class ScenarioPanel:
         if self.result is None:
             return
         number = (self.kept_numbers[-1] if self.kept_numbers else 0) + 1
-        self.kept = [*self.kept, comparison_row(f"{_w('scenar', self.lang)} {number}", self.result, self.costs)][-KEEP:]
+        title = self._title()
+        self.kept = [*self.kept, comparison_row(self._kept_name(number, title), self.result, self.costs)][-KEEP:]
         self.kept_numbers = [*self.kept_numbers, number][-KEEP:]
+        self.kept_titles = [*self.kept_titles, title][-KEEP:]
         self.compare.value = comparison_table(self.kept, lang=self.lang).html
+
+    def _kept_name(self, number: int, title: str) -> str:
+        return title or f"{_w('scenar', self.lang)} {number}"
+
+    def _title(self) -> str:
+        """The title typed, as plain text ('' and a message when it holds markup)."""
+        title = " ".join(self.titulek.value.split())[:TITLE_CHARS]
+        try:
+            return sh.plain_name(title)
+        except ValueError:
+            self.message.value = paragraph(_w("title_markup", self.lang), css_class="kp-notice").html
+            return ""
+
+    def _on_title(self, _change) -> None:
+        if self.result is not None:  # the file to download carries the title and is named after it
+            self.download.value = download_link(self._scenario(), lang=self.lang).html
+
+    def _scenario(self) -> Scenario:
+        return Scenario("scenar", tuple(self.changes), metoda=self.metoda.value, titulek=self._title())
 
     def _suggest(self) -> None:
         w, lang = self.w, self.lang
@@ -458,7 +499,7 @@ class ScenarioPanel:
                 out.value = ""
             self._show_map()
             return
-        scenario = Scenario("scenar", tuple(self.changes), metoda=self.metoda.value)
+        scenario = self._scenario()
         self.result = evaluate(self.base, scenario)  # raises before anything is shown
         items = "".join(f"<li>{escape(change_text(c, self.base, lang))}</li>" for c in self.changes)
         self.listing.value = f"<ol>{items}</ol>"

@@ -59,8 +59,30 @@ class Change:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named list of changes and how their cost is split (a key of :data:`kpwork.funding.METHODS`)."""
+    """A named list of changes and how their cost is split (a key of :data:`kpwork.funding.METHODS`).
+
+    ``nazev`` names it in files and tables (the file or worksheet); ``titulek``
+    is what pages and documents call it (column ``nazev_scenare``; by default
+    the name with spaces for underscores: :attr:`title`).
+    """
 
     nazev: str
     changes: tuple[Change, ...]
     metoda: str = "na_obyvatele"
+    titulek: str = ""
+
+    @property
+    def title(self) -> str:
+        """The readable title: ``titulek``, or the name with spaces for ``_`` and ``-`` and a capital first letter.
+
+        Examples
+        --------
+        >>> Scenario("pecovatelska_napajedla", ()).title
+        'Pecovatelska napajedla'
+        >>> Scenario("a", (), titulek="Pečovatelská služba v Napajedlech").title
+        'Pečovatelská služba v Napajedlech'
+        """
+        if self.titulek:
+            return self.titulek
+        words = " ".join(self.nazev.replace("_", " ").replace("-", " ").split())
+        return words[:1].upper() + words[1:]

@@ -26,7 +26,9 @@ from kpwork.taxonomy import FORMS, SERVICE_TYPES, fold, normalise_form, normalis
 FOLDER = "scenarios"
 #: Columns of a scenario sheet: the first is required, the others as a change needs them.
 COLUMNS = ("zmena", "sluzba_id", "nazev", "druh", "forma", "cilove_skupiny", "kapacita", "jednotka", "kod_obce",
-           "lat", "lon", "pusobnost", "dosah_km", "naklady", "spolufinancovani", "zdroj", "metoda")
+           "lat", "lon", "pusobnost", "dosah_km", "naklady", "spolufinancovani", "zdroj", "metoda", "nazev_scenare")
+#: Longest title of a scenario (it heads a page and names a column of the comparison).
+TITLE_CHARS = 120
 #: How ``zmena`` may be written (folded, without diacritics).
 KINDS = {
     "pridat": ("pridat", "pridani", "nova", "nova sluzba", "add"),
@@ -101,7 +103,7 @@ def parse_scenario(sheet: sh.Sheet, name: str, region: Region, problems: sh.Prob
         problems.add(sheet.file, 1, column, f"neznámý sloupec; scénář má sloupce {', '.join(COLUMNS)}")
     if not len(frame):
         problems.add(sheet.file, None, None, "scénář nemá žádnou změnu; každý řádek je jedna změna")
-    changes, methods = [], []
+    changes, methods, titles = [], [], []
     for i in range(len(frame)):
         cells = {c: frame[c].iloc[i] if c in frame.columns else "" for c in COLUMNS}
         change = _change(sheet, sheet.row(i), cells, region, problems)
@@ -109,10 +111,30 @@ def parse_scenario(sheet: sh.Sheet, name: str, region: Region, problems: sh.Prob
             changes.append(change)
         if cells["metoda"]:
             methods.append((sheet.row(i), cells["metoda"]))
+        if cells["nazev_scenare"]:
+            titles.append((sheet.row(i), cells["nazev_scenare"]))
     method = _method(sheet, methods, problems)
+    title = _title(sheet, titles, problems)
     if len(problems) > start:
         return None
-    return Scenario(name, tuple(changes), method)
+    return Scenario(name, tuple(changes), method, title)
+
+
+def _title(sheet: sh.Sheet, titles: list[tuple[int, str]], problems: sh.ProblemLog) -> str:
+    """The scenario's title: the same text on every row that gives one (usually only the first)."""
+    found = [(row, " ".join(text.split())) for row, text in titles]
+    for row, text in found:
+        try:
+            sh.plain_name(text)
+        except ValueError as exc:
+            problems.add(sheet.file, row, "nazev_scenare", str(exc))
+        if len(text) > TITLE_CHARS:
+            problems.add(sheet.file, row, "nazev_scenare", f"název scénáře je delší než {TITLE_CHARS} znaků ({len(text)}); zkraťte ho")
+    distinct = list(dict.fromkeys(t for _, t in found))
+    if len(distinct) > 1:
+        row = next(r for r, t in found if t != distinct[0])
+        problems.add(sheet.file, row, "nazev_scenare", f"scénář má jeden název, ale řádky uvádějí „{distinct[0]}“ a „{distinct[1]}“; název stačí uvést v prvním řádku")
+    return distinct[0] if distinct else ""
 
 
 def _sheets(path: Path) -> list[tuple[str, sh.Sheet]]:
@@ -280,7 +302,7 @@ def scenario_sheet(scenario: Scenario) -> pd.DataFrame:
             "lat": _text(lat, 6), "lon": _text(lon, 6), "pusobnost": ", ".join(change.pusobnost),
             "dosah_km": _text(None if change.dosah_m is None else change.dosah_m / 1000), "naklady": _text(change.naklady, 0),
             "spolufinancovani": _text(change.spolufinancovani * 100 if change.spolufinancovani else None), "zdroj": change.zdroj,
-            "metoda": scenario.metoda,
+            "metoda": scenario.metoda, "nazev_scenare": scenario.titulek if not rows else "",
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
