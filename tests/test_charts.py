@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import matplotlib.colors as mcolors
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
 from kpwork.errors import InvalidParameter
 from kpwork.pages import charts
+from kpwork.pages.classes import COVERAGE_COLOURS
 from kpwork.pages.element import Chart
 
 NBSP = "\u00a0"
@@ -84,3 +86,19 @@ def test_coverage_in_english(per_type):
 def test_unknown_language_is_refused(per_type):
     with pytest.raises(InvalidParameter, match="lang must be one of cs, en"):
         charts.coverage_by_type(per_type, lang="de")
+
+
+def _deuteranope(colour: str) -> np.ndarray:
+    """How a reader without green cones sees a colour (Viénot, Brettel & Mollon 1999, in linear RGB)."""
+    rgb = np.array(mcolors.to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.array([[0.29275, 0.70725, 0.0], [0.29275, 0.70725, 0.0], [-0.02234, 0.02234, 1.0]]) @ linear
+    return np.clip(seen, 0, 1)
+
+
+def test_state_colours_stay_apart_for_colour_blind_readers():
+    states = ["dostatek", "nedostatek", "nedostupne"]
+    seen = {s: _deuteranope(charts.STATE_COLOURS[s]) for s in states}
+    closest = min(np.abs(seen[a] - seen[b]).sum() for i, a in enumerate(states) for b in states[i + 1:])
+    assert closest > 0.25, "two states look alike without green cones"
+    assert charts.STATE_COLOURS["dostatek"] == COVERAGE_COLOURS[-1], "a bar says what the map's colour says"

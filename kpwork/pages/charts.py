@@ -17,12 +17,13 @@ from kpwork.pages import format as fmt
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not by the pages that import this module
     from matplotlib.figure import Figure
+from kpwork.pages.classes import COVERAGE_COLOURS
 from kpwork.pages.element import CHART_STYLE, Chart
 from kpwork.pages.labels import GAP_STATES, check_lang, label, type_name, unit_name, unit_word, word
 
 BAND_COLOURS = ["#a6cee3", "#1f78b4", "#fdbf6f", "#e31a1c", "#6a3d9a", "#b2df8a"]
-#: Bar colour of a gap state.
-STATE_COLOURS = {"dostatek": "#1a9641", "nedostatek": "#fdae61", "nedostupne": "#d7191c", "jina_jednotka": "#969696"}
+#: Bar colour of a gap state: the map's coverage colours (ColorBrewer PuOr, colour-blind safe; no red against green).
+STATE_COLOURS = {"dostatek": COVERAGE_COLOURS[-1], "nedostatek": COVERAGE_COLOURS[2], "nedostupne": COVERAGE_COLOURS[0], "jina_jednotka": "#969696"}
 #: Coverage bars stop here, so that one large surplus does not squash the others.
 COVERAGE_CAP = 2.0
 _BANDS = ("vek_0_14", "vek_15_64", "vek_65_79", "vek_80_plus")
