@@ -102,3 +102,11 @@ def test_state_colours_stay_apart_for_colour_blind_readers():
     closest = min(np.abs(seen[a] - seen[b]).sum() for i, a in enumerate(states) for b in states[i + 1:])
     assert closest > 0.25, "two states look alike without green cones"
     assert charts.STATE_COLOURS["dostatek"] == COVERAGE_COLOURS[-1], "a bar says what the map's colour says"
+
+
+def test_the_change_maps_gains_and_losses_stay_apart_for_colour_blind_readers():
+    from kpwork.pages.scenario_report import GAIN_COLOURS
+
+    seen = [_deuteranope(c) for c in GAIN_COLOURS]
+    closest = min(np.abs(a - b).sum() for i, a in enumerate(seen) for b in seen[i + 1:])
+    assert closest > 0.15, "two classes of the change map look alike without green cones"

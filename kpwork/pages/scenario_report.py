@@ -23,8 +23,8 @@ from kpwork.pages.labels import SCENARIO, method_label, translate, type_name, un
 from kpwork.results import Results
 from kpwork.taxonomy import planning_unit
 
-#: Colours of the change map: fewer missing (greens), unchanged, more missing (reds).
-GAIN_COLOURS = ["#b2182b", "#ef8a62", "#f7f7f7", "#a6dba0", "#1b7837"]
+#: Colours of the change map, ColorBrewer RdBu (colour-blind safe): more missing (reds), unchanged, fewer missing (blues).
+GAIN_COLOURS = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
 
 
 def _w(key: str, lang: str, **fields: object) -> str:
