@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -262,19 +263,26 @@ def _index_of(page, code: str) -> int:
     return re.findall(r'"kod_obce":"(\d+)"', srcdoc).index(code)
 
 
+@contextmanager
+def _map_document(browser, path: Path, element, *, height: int = 720):
+    """A page holding one map element, opened from disk: the page, its map's frame and the dialogs it opened."""
+    path.write_text(f"<!DOCTYPE html><html><body>{element}</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    pg = context.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        pg.goto(path.as_uri())
+        yield pg, pg.frame_locator("iframe.kp-map"), dialogs
+    finally:
+        context.close()
+
+
 def test_markup_in_names_never_runs_on_an_exported_page(hostile_server, browser, tmp_path):
     from kpwork.pages import views
 
     r = load(hostile_server.results)
-    document = tmp_path / "obec.html"
-    document.write_text(f"<!DOCTYPE html><html><body>{views.region_map(r, kod_obce='588318')}</body></html>", encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    dialogs = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
-        pg.goto(Path(document).as_uri())
-        frame = pg.frame_locator("iframe.kp-map")
+    with _map_document(browser, tmp_path / "obec.html", views.region_map(r, kod_obce="588318"), height=900) as (pg, frame, dialogs):
         frame.locator(".kp-headline").wait_for(timeout=TIMEOUT)
         select = frame.locator("select.kp-type")
         for value in select.locator("option").evaluate_all("os => os.map(o => o.value)"):
@@ -284,21 +292,13 @@ def test_markup_in_names_never_runs_on_an_exported_page(hostile_server, browser,
         _hover_until_tooltip(pg, belov, frame.locator(".leaflet-tooltip", has_text=HOSTILE))
         pg.wait_for_timeout(500)
         assert dialogs == [] and frame.locator("img[src='x'], svg[onload]").count() == 0
-    finally:
-        context.close()
 
 
 def test_a_municipality_map_shows_its_neighbours_names_clear_of_legend_and_switch(run_outputs, browser, tmp_path):
     from kpwork.pages import views
 
     r = load(run_outputs[1])
-    document = tmp_path / "obec.html"
-    document.write_text(f"<!DOCTYPE html><html><body>{views.region_map(r, kod_obce='588318')}</body></html>", encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    pg = context.new_page()
-    try:
-        pg.goto(document.as_uri())
-        frame = pg.frame_locator("iframe.kp-map")
+    with _map_document(browser, tmp_path / "obec.html", views.region_map(r, kod_obce="588318")) as (pg, frame, _):
         frame.locator(".kp-legend").wait_for(timeout=TIMEOUT)
         pg.wait_for_timeout(500)
         boxes = frame.locator(".kp-name").evaluate_all(
@@ -312,24 +312,18 @@ def test_a_municipality_map_shows_its_neighbours_names_clear_of_legend_and_switc
         for name in ("Bělov", "Nová Dědina", "Žlutava", "Otrokovice"):  # Bělov and its neighbours
             assert shown[name] == (True, False), (name, shown[name])
         assert not any(covered for inside, covered in shown.values() if inside), shown
-    finally:
-        context.close()
 
 
 def test_a_packed_map_draws_the_same(run_outputs, browser, tmp_path, monkeypatch):
     # a big region's map data go gzipped into the page; the browser unpacks them itself
     from kpwork.pages import maps, views
 
-    monkeypatch.setattr(maps, "PACK_BYTES", 0)
     r = load(run_outputs[1])
-    document = tmp_path / "region.html"
-    document.write_text(f"<!DOCTYPE html><html><body>{views.region_map(r)}</body></html>", encoding="utf-8")
-    assert '"kod_obce"' not in document.read_text(encoding="utf-8"), "the data are packed"
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    pg = context.new_page()
-    try:
-        pg.goto(document.as_uri())
-        frame = pg.frame_locator("iframe.kp-map")
+    assert "&quot;kod_obce&quot;" in views.region_map(r).html, "a small map's data are JSON in the frame's document"
+    monkeypatch.setattr(maps, "PACK_BYTES", 0)
+    element = views.region_map(r)
+    assert "&quot;kod_obce&quot;" not in element.html, "the data are packed"
+    with _map_document(browser, tmp_path / "region.html", element) as (pg, frame, _):
         frame.locator(".kp-legend").wait_for(timeout=TIMEOUT)
         assert frame.locator(".leaflet-kpAreas-pane path.leaflet-interactive").count() == 8
         assert frame.locator(".kp-headline").inner_text().startswith("V celém regionu chybí")
@@ -340,5 +334,3 @@ def test_a_packed_map_draws_the_same(run_outputs, browser, tmp_path, monkeypatch
         tip = frame.locator(".leaflet-tooltip").first
         tip.wait_for(timeout=TIMEOUT)
         assert re.search(r"Pokrytí potřeby\s+\d+\u00a0% \(celý region \d+\u00a0%\)", tip.inner_text())
-    finally:
-        context.close()
