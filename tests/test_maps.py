@@ -144,15 +144,21 @@ def test_round_class_bounds():
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 
 
-def test_names_from_data_are_never_markup(sample):
+def _named(sample, name: str):
+    """The sample's map inputs with Bělov and every §40 service (and its provider) called ``name``."""
     region, _, per_municipality, access, load = sample
     munis = region.municipalities.loc[list(region.members)].copy()
     munis["nazev"] = munis["nazev"].astype(str)
-    munis.loc["588318", "nazev"] = HOSTILE
+    munis.loc["588318", "nazev"] = name
     services = region.services.copy()
-    services.loc[services["druh"] == "40", ["nazev", "poskytovatel"]] = HOSTILE
+    services.loc[services["druh"] == "40", ["nazev", "poskytovatel"]] = name
     gaps = per_municipality.copy()
-    gaps.loc[gaps["kod_obce"] == "588318", "nazev"] = HOSTILE
+    gaps.loc[gaps["kod_obce"] == "588318", "nazev"] = name
+    return munis, services, gaps, access, load
+
+
+def test_names_from_data_are_never_markup(sample):
+    munis, services, gaps, access, load = _named(sample, HOSTILE)
     page = map_html(region_map(munis, services, gaps, druh="40", access=access, load=load))
     assert "<img" not in page and "<script>alert" not in page and "alert(1)" in page
     data = _data(page)
@@ -238,14 +244,7 @@ def test_names_are_never_template_code(sample):
     # folium compiles rendered scripts as Jinja templates: a name "{{ ... }}" would run Python in the run
     from kpwork.pages.maps import value_map
 
-    region, _, per_municipality, access, load = sample
-    munis = region.municipalities.loc[list(region.members)].copy()
-    munis["nazev"] = munis["nazev"].astype(str)
-    munis.loc["588318", "nazev"] = TEMPLATE
-    services = region.services.copy()
-    services.loc[services["druh"] == "40", ["nazev", "poskytovatel"]] = TEMPLATE
-    gaps = per_municipality.copy()
-    gaps.loc[gaps["kod_obce"] == "588318", "nazev"] = TEMPLATE
+    munis, services, gaps, access, load = _named(sample, TEMPLATE)
     page = map_html(region_map(munis, services, gaps, druh="40", access=access, load=load))
     assert "Q49" not in page
     assert TEMPLATE in [n[2] for n in _data(page)["names"]], "the name reaches the map as it is written"
