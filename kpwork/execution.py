@@ -251,6 +251,14 @@ def notebook_html(nb, *, title: str | None = None, lang: str = RUN.lang) -> str:
 
 
 _EXPORTERS = threading.local()
+#: JupyterLab's style of the exported pages, written once beside them (the pages link it).
+SHARED_CSS = "jupyterlab.css"
+
+
+def shared_css() -> str:
+    """The style every exported page links as :data:`SHARED_CSS`: JupyterLab's, light theme, as nbconvert ships it."""
+    env = _exporter(RUN.lang).environment
+    return "\n".join(env.loader.get_source(env, name)[0] for name in ("static/index.css", "static/theme-light.css"))
 
 
 def _exporter(lang: str):

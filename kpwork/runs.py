@@ -448,12 +448,13 @@ def execute_jobs(
     RunError
         Naming the notebook, the failing cell and the municipality.
     """
-    from kpwork.execution import default_workers, execute_tasks, tasks_for
+    from kpwork.execution import SHARED_CSS, default_workers, execute_tasks, shared_css, tasks_for
 
     out = run_dir / "notebooks"
     html_dir = run_dir / "html"
     out.mkdir(parents=True, exist_ok=True)
     html_dir.mkdir(parents=True, exist_ok=True)
+    (html_dir / SHARED_CSS).write_text(shared_css(), encoding="utf-8")
     kernel = notebook_kernel()
     n = workers or default_workers()
     by_name = {job.name: job for job in jobs}
