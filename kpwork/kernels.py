@@ -256,10 +256,14 @@ class WarmKernel:
         if self.km is not None and self._loop.is_running():
             try:
                 self._call(self._shutdown(now), SHUTDOWN_GRACE + 10)
-            except Exception as exc:  # the kernel is gone either way: log and go on
-                log.warning("kernel shutdown: %s", exc)
+            except Exception as exc:  # the kernel is gone either way (Ctrl-C reached it first): nothing for the user to do
+                log.debug("kernel shutdown: %s", exc)
                 self._kill_process()
         if self._loop.is_running():
+            # a cell cut short leaves nbclient's watch on the kernel pending; stopped with the loop, asyncio
+            # would print "Task was destroyed but it is pending!" on the terminal
+            with contextlib.suppress(Exception):
+                self._call(_cancel_pending(), 5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
         self.km = None
@@ -282,6 +286,14 @@ class WarmKernel:
         if pid:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+async def _cancel_pending() -> None:
+    """Cancel every other task of the running loop and wait until they have ended."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def first_line(source: str) -> str:
