@@ -396,3 +396,22 @@ def test_a_big_regions_plan_keeps_its_tables_and_maps_readable(tmp_path):
     with_names = static_maps.coverage_png(analysis.layers["obce"].iloc[:10], pd.Series(dtype=float))
     without = static_maps.coverage_png(analysis.layers["obce"], pd.Series(dtype=float))
     assert with_names[:8] == without[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_a_printed_page_gets_the_style_it_links(tmp_path):
+    # pages link the run's html/jupyterlab.css; the printer works on a copy elsewhere and must take the style along
+    from kpwork.execution import SHARED_CSS
+
+    try:
+        find_chromium()
+    except ChromiumMissing:
+        pytest.skip("Chromium is not installed")
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / SHARED_CSS).write_text('h1::after { content: " STYLED"; }', encoding="utf-8")
+    (html / "region.html").write_text(f'<!DOCTYPE html><html><head><link rel="stylesheet" href="{SHARED_CSS}"></head><body><h1>Otrokovicko</h1></body></html>',
+                                      encoding="utf-8")
+    (pdf,) = print_pages(html, tmp_path / "pdf", pages=["region"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Otrokovicko STYLED" in text

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kpwork.errors import KpworkError
+from kpwork.execution import SHARED_CSS
 
 #: Pages of a run printed by ``kpwork run --pdf`` (those a council reads), in order.
 PDF_PAGES = ("region", "financovani", "monitoring")
@@ -100,6 +101,8 @@ def _print(chromium: str, page: Path, pdf: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="kpwork-chromium-") as profile:
         copy = Path(profile) / page.name
         copy.write_text(printable(page.read_text(encoding="utf-8")), encoding="utf-8")
+        if (page.parent / SHARED_CSS).exists():  # the style the page links, beside its copy
+            shutil.copyfile(page.parent / SHARED_CSS, Path(profile) / SHARED_CSS)
         command = [
             chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
             "--disable-background-networking", "--no-pdf-header-footer", f"--user-data-dir={Path(profile) / 'profile'}",
