@@ -186,3 +186,5 @@ def test_a_titled_scenario_is_kept_and_downloaded_under_its_title(base):
     panel.titulek.value = "Varianta <b>"
     assert "prostý text" not in panel.message.value and "plain text" in panel.message.value
     assert 'download="scenar.csv"' in panel.download.value
+    panel.titulek.value = "Varianta B"
+    assert panel.message.value == "" and 'download="varianta_b.csv"' in panel.download.value

@@ -459,11 +459,15 @@ class ScenarioPanel:
     def _title(self) -> str:
         """The title typed, as plain text ('' and a message when it holds markup)."""
         title = " ".join(self.titulek.value.split())[:TITLE_CHARS]
+        notice = paragraph(_w("title_markup", self.lang), css_class="kp-notice").html
         try:
-            return sh.plain_name(title)
+            sh.plain_name(title)
         except ValueError:
-            self.message.value = paragraph(_w("title_markup", self.lang), css_class="kp-notice").html
+            self.message.value = notice
             return ""
+        if self.message.value == notice:  # the title was put right
+            self.message.value = ""
+        return title
 
     def _on_title(self, _change) -> None:
         if self.result is not None:  # the file to download carries the title and is named after it
