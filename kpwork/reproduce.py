@@ -321,10 +321,15 @@ def _compare_workbooks(a: Path, b: Path, *, max_cells: int) -> list[CellDifferen
     diffs = [CellDifference(a.name, None, s, "sheet" if s in old.sheetnames else None, "sheet" if s in new.sheetnames else None)
              for s in sorted(set(old.sheetnames) ^ set(new.sheetnames))]
     for sheet in [s for s in old.sheetnames if s in new.sheetnames]:
-        rows_a = pd.DataFrame(list(old[sheet].iter_rows(values_only=True)))
-        rows_b = pd.DataFrame(list(new[sheet].iter_rows(values_only=True)))
-        diffs += compare_frames(f"{a.name}:{sheet}", rows_a, rows_b, max_cells=max_cells)
+        diffs += compare_frames(f"{a.name}:{sheet}", _sheet_rows(old[sheet]), _sheet_rows(new[sheet]), max_cells=max_cells)
     return diffs
+
+
+def _sheet_rows(sheet) -> pd.DataFrame:
+    """A read-only sheet's values, each row padded to the widest: a streamed sheet leaves a row's empty cells at its end unwritten."""
+    rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([r + (None,) * (width - len(r)) for r in rows])
 
 
 def _input_changes(manifest: dict, source: Path) -> list[InputChange]:

@@ -7,7 +7,7 @@ the name of a service type beside its code, states, groups, forms and methods
 in words, number formats (whole people, one decimal for estimates and ratios,
 ``0 %`` for shares, crowns), autofilter, a frozen header, column widths and a
 landscape print setup fitted to the page width. Codes stay text. Every text
-cell that could start a formula is stored as text (:func:`kpwork.sheets.neutralise_workbook`). The workbook is
+cell that could start a formula is stored as text (:func:`kpwork.sheets.neutralise_formula`). The workbook is
 internal like its folder (real numbers of clients): its first sheet says so.
 """
 
@@ -40,7 +40,7 @@ from kpwork.pages.labels import (
     unit_name,
 )
 from kpwork.results import CODE_COLUMNS
-from kpwork.sheets import neutralise_workbook
+from kpwork.sheets import neutralise_formula
 from kpwork.taxonomy import SERVICE_TYPES, form_label, target_group_label
 
 #: File name of the workbook in a run's ``results/``.
@@ -103,9 +103,13 @@ def workbook_tables(results: Mapping[str, pd.DataFrame], *, lang: str = "cs") ->
     >>> t["mezery_region"].values.tolist()
     [['40', 'pečovatelská služba', 'nedostatek']]
     """
+    return {name: readable(name, results[name], lang=lang) for name in _table_names(results)}
+
+
+def _table_names(results: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The tables in the order of :data:`~kpwork.pages.labels.TABLES`, then any other table."""
     names = list(results.tables) if hasattr(results, "tables") else list(results)
-    ordered = [n for n in TABLES if n in names] + sorted(n for n in names if n not in TABLES)
-    return {name: readable(name, results[name], lang=lang) for name in ordered}
+    return [n for n in TABLES if n in names] + sorted(n for n in names if n not in TABLES)
 
 
 def _states(table: str) -> Mapping[str, tuple[str, str]]:
@@ -160,6 +164,9 @@ def readable(table: str, frame: pd.DataFrame, *, lang: str = "cs") -> pd.DataFra
 def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lang: str = "cs", day: dt.date | None = None) -> Path:
     """Write ``vysledky.xlsx``: a contents sheet, then one formatted sheet per result table.
 
+    The sheets are streamed (openpyxl's write-only mode), one table at a
+    time: a country's 1.3 million cells held as openpyxl cells took 2.6 GiB.
+
     Parameters
     ----------
     results
@@ -178,25 +185,22 @@ def write_workbook(results: Mapping[str, pd.DataFrame], path: str | Path, *, lan
     Path
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    tables = workbook_tables(results, lang=lang)
-    book = Workbook()
-    contents = book.active
-    contents.title = translate(DOCUMENTS, "readme_sheet", lang)
-    contents.append([translate(DOCUMENTS, "internal_sheet", lang)])
-    contents["A1"].font = Font(bold=True, color="C00000")
-    contents.append([translate(DOCUMENTS, k, lang) for k in ("sheet", "table", "rows")])
-    for name, frame in tables.items():
-        title = _sheet_title(name, lang)
-        contents.append([title, name, len(frame)])
-        write_sheet(book.create_sheet(title), frame, lang=lang)
-    finish_sheet(contents, [None, None, FORMATS["people"]], header_row=2, n_rows=len(tables))
+    names = _table_names(results)
+    book = Workbook(write_only=True)
+    contents = book.create_sheet(translate(DOCUMENTS, "readme_sheet", lang))
+    note = WriteOnlyCell(contents, value=translate(DOCUMENTS, "internal_sheet", lang))
+    note.font = Font(bold=True, color="C00000")
+    rows = [[_sheet_title(name, lang), name, len(results[name])] for name in names]
+    write_table(contents, [translate(DOCUMENTS, k, lang) for k in ("sheet", "table", "rows")], rows, [None, None, FORMATS["people"]], above=[note])
+    for name in names:
+        write_sheet(book.create_sheet(_sheet_title(name, lang)), readable(name, results[name], lang=lang), lang=lang)
     book.properties.subject = translate(DOCUMENTS, "internal_sheet", lang)
     path = Path(path)
     if day is not None:
         book.properties.created = book.properties.modified = stamp(day)
-    neutralise_workbook(book)
     book.save(path)
     return stable_zip(path, day) if day is not None else path
 
@@ -237,12 +241,10 @@ def _cell(value: Any, kind: str | None) -> Any:
 
 
 def write_sheet(sheet: Any, frame: pd.DataFrame, *, lang: str = "cs") -> None:
-    """Fill an openpyxl sheet with ``frame`` under Czech headers and format it (:func:`finish_sheet`)."""
+    """Fill a write-only openpyxl sheet with ``frame`` under Czech headers, formatted (:func:`write_table`)."""
     formats = [column_format(c, frame) for c in frame.columns]
-    sheet.append([_header(c, lang) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        sheet.append([_cell(v, f) for v, f in zip(row, formats, strict=True)])
-    finish_sheet(sheet, formats, header_row=1, n_rows=len(frame))
+    rows = [[_cell(v, f) for v, f in zip(row, formats, strict=True)] for row in frame.itertuples(index=False)]
+    write_table(sheet, [_header(c, lang) for c in frame.columns], rows, formats)
 
 
 def _header(column: str, lang: str) -> str:
@@ -251,38 +253,66 @@ def _header(column: str, lang: str) -> str:
     return translate(COLUMNS, column, lang) if column in COLUMNS else column
 
 
-def finish_sheet(sheet: Any, formats: list[str | None], *, header_row: int, n_rows: int) -> None:
-    """Bold frozen header with autofilter, number formats, column widths, landscape print fitted to width.
+def write_table(sheet: Any, headers: list[str], rows: list[list[Any]], formats: list[str | None], *, above: list[Any] = ()) -> None:
+    """Write a table into a write-only sheet: bold frozen header with autofilter, number formats, column widths,
+    landscape print fitted to width; text that could start a formula stays text (:func:`kpwork.sheets.neutralise_formula`).
 
     Parameters
     ----------
     sheet
-        An openpyxl worksheet holding a header at ``header_row`` and ``n_rows`` rows under it.
+        An empty write-only worksheet.
+    headers, rows
+        The header and the rows (values as openpyxl writes them: :func:`_cell`).
     formats
         The number format of each column (None: Excel's own).
-    header_row, n_rows
-        Where the table is.
+    above
+        Cells of one row above the header (the contents sheet's note).
     """
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    last_row = header_row + n_rows
-    for k, number_format in enumerate(formats, start=1):
-        letter = get_column_letter(k)
-        head = sheet.cell(row=header_row, column=k)
-        head.font = Font(bold=True)
-        head.alignment = Alignment(wrap_text=True, vertical="top")
-        values = [sheet.cell(row=r, column=k).value for r in range(header_row + 1, last_row + 1)]
-        if number_format:
-            for r in range(header_row + 1, last_row + 1):
-                sheet.cell(row=r, column=k).number_format = number_format
-        longest = max([len(str(v)) for v in values if v is not None] + [min(len(str(head.value or "")), 24), 6])
-        sheet.column_dimensions[letter].width = min(longest + 2, 60)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(max(len(formats), 1))}{max(last_row, header_row)}"
+    header_row = 2 if above else 1
+    last_row = header_row + len(rows)
+    for k, header in enumerate(headers):  # a write-only sheet takes its layout before its rows
+        longest = max([len(str(row[k])) for row in rows if row[k] is not None] + [min(len(header), 24), 6])
+        sheet.column_dimensions[get_column_letter(k + 1)].width = min(longest + 2, 60)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(max(len(headers), 1))}{max(last_row, header_row)}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if above:
+        sheet.append(list(above))
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    head = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.alignment = bold, wrap
+        head.append(cell)
+    sheet.append(head)
+    for row in rows:
+        sheet.append([_styled(sheet, value, number_format) for value, number_format in zip(row, formats, strict=True)])
+
+
+def _styled(sheet: Any, value: Any, number_format: str | None) -> Any:
+    """A value, or a cell with its number format, or a text cell for text Excel would run as a formula."""
+    if isinstance(value, str) and neutralise_formula(value) != value:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type, cell.quotePrefix = "s", True
+        if number_format:
+            cell.number_format = number_format
+        return cell
+    if number_format is None or value is None:
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
