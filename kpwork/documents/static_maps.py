@@ -17,6 +17,7 @@ from kpwork.documents.layers import coverage_classes, coverage_legend
 from kpwork.pages.classes import NO_DATA_COLOUR
 from kpwork.pages.labels import GAP_STATES, label
 from kpwork.pages.maps import FORM_COLOURS
+from kpwork.pages.views import simplified_for_extent
 from kpwork.taxonomy import FORMS, form_label
 
 #: Size of a document map in inches and its resolution.
@@ -50,9 +51,8 @@ def coverage_png(municipalities: gpd.GeoDataFrame, coverage: pd.Series, services
     polys = municipalities.copy()
     polys["kod_obce"] = polys["kod_obce"].astype(str)
     many = len(polys) > NAMED_MEMBERS
-    if many:  # what the image's pixels can show: boundaries simplified to half a pixel, thin edges
-        x0, y0, x1, y1 = polys.total_bounds
-        polys["geometry"] = polys.geometry.simplify(max(x1 - x0, y1 - y0) / (MAP_SIZE[0] * 0.72 * MAP_DPI) / 2, preserve_topology=True)
+    if many:  # what the image's pixels can show: boundaries simplified to half a pixel (as the region page's map), thin edges
+        polys = simplified_for_extent(polys, pixels=MAP_SIZE[0] * 0.72 * MAP_DPI)  # the axes are 0.72 of the figure
     values = polys["kod_obce"].map(coverage)
     legend = coverage_legend(lang)
     classes = coverage_classes(values)

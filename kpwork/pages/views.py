@@ -225,7 +225,7 @@ def region_map(r: Results, *, druh: str | int | None = None, kod_obce: str | int
 MAP_PIXELS = 1920
 
 
-def simplified_for_extent(municipalities: gpd.GeoDataFrame, *, pixels: int = MAP_PIXELS) -> gpd.GeoDataFrame:
+def simplified_for_extent(municipalities: gpd.GeoDataFrame, *, pixels: float = MAP_PIXELS) -> gpd.GeoDataFrame:
     """Boundaries simplified to what a map of their whole extent can show: half a pixel, topology kept.
 
     A microregion keeps its detail (its half pixel is under the maps' own
