@@ -19,6 +19,8 @@ Security settings (see ``docs/meeting.md`` and ``docs/security.md``):
 * ``/voila/files/`` serves nothing (empty allowlist, everything denied);
 * no template or theme override from the query string;
 * nothing is loaded from the internet: Font Awesome links of Voila's lab template are dropped;
+* the loading screen speaks Czech (English under it) instead of Voilà's "Executing 3 of 4",
+  and nothing on it moves (``templates/voila/spinner.macro.html.j2``);
 * at most ``max_pages`` kernels, pre-heated for the expected audience, shut
   a few seconds after their browser left or never came
   (:mod:`kpwork.serve_kernels`).

@@ -115,3 +115,17 @@ def test_a_page_that_does_not_exist_answers_in_czech_and_asks_only_the_server(se
     assert page.get_by_role("link", name="Zpět na úvodní stránku").get_attribute("href") == "/"
     assert traffic.outside(_served(server.url)) == []
     assert TOOL_NAMES.findall(page.locator("body").inner_text()) == []
+
+
+@pytest.mark.parametrize("path", ["/voila/render/meeting.ipynb", "/voila/render/catalogue.ipynb"], ids=["meeting", "catalogue"])
+def test_a_page_that_loads_says_so_in_czech_and_nothing_moves(server, page, path):
+    # Voilà's loading screen says "Running meeting..." / "Executing 3 of 4" under a spinning logo; the
+    # page's front end is held back here, so the loading screen stays as a slow device shows it
+    page.route("**/voila/static/voila.js", lambda route: route.abort())
+    page.goto(server.url + path, timeout=TIMEOUT)
+    loading = page.locator("#loading")
+    loading.wait_for(timeout=TIMEOUT)
+    page.wait_for_timeout(500)  # Voilà's scripts have written their progress, if anywhere
+    assert [line for line in loading.inner_text().splitlines() if line.strip()] == ["Stránka se připravuje…", "Preparing the page…"]
+    assert TOOL_NAMES.findall(page.locator("body").inner_text()) == []
+    assert page.evaluate("() => document.getAnimations().length") == 0
