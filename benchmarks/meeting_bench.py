@@ -14,12 +14,17 @@ Playwright:
 2. **one viewer**: time to map (median of ``--runs``) and the update after a
    target-group and a funding-method change.
 
-    .venv/bin/python benchmarks/meeting_bench.py [--audiences 1,10,30] [--viewers 30] [--runs 7] [--region DIR] [--spread 60] [--client-nice 19]
+    .venv/bin/python benchmarks/meeting_bench.py [--audiences 1,10,30] [--viewers 30] [--runs 7] [--region DIR] [--spread 60] [--viewers-as browsers|protocol]
 
-``--client-nice 19`` runs the browsers (and Playwright's driver) at the lowest
-priority: the server and its kernels get the two cores first, as when every
-person brings a device; the thirty tabs still share what is left among
-themselves, so the figure stays pessimistic for the devices' side.
+``--viewers-as protocol`` measures the server's side of a meeting alone, as
+when every person brings a device: one real browser opens the page once and
+its requests are recorded; then each viewer of an audience fetches those
+files (six at a time, gzip, as a browser does), opens the page kernel's
+websocket and asks for the widgets' state over ipywidgets' control channel,
+as the page's widget manager does; it is done when the state holds the map's
+frame. What a device then needs to draw is the one-viewer figure (measured
+with a real browser, alone, at the end). The viewers are a few coroutines in
+this process: the server has the two cores to itself.
 
 ``--region`` serves another region (e.g. ``kpwork synth --municipalities 200``)
 for the updates of a bigger map; ``--audiences 0`` skips the meeting.
@@ -83,7 +88,7 @@ def map_visible(browser, url: str) -> tuple[float, int, int]:
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     finished = []
-    page.on("requestfinished", finished.append)
+    page.on("requestfinished", lambda request: finished.append(request))
     start = time.perf_counter()
     page.goto(url, timeout=120_000)
     page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
@@ -194,36 +199,12 @@ async def _open_one(browser, url: str, delay: float):
     return elapsed, kernel_id, loaded
 
 
-def client_chromium(nice: int, folder: Path) -> str:
-    """Chromium, or a wrapper that starts it at niceness ``nice`` (every process it forks inherits it)."""
-    if not nice:
-        return CHROMIUM
-    wrapper = folder / "chromium-nice"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {nice} {CHROMIUM} "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
-
-
-def renice_driver(nice: int, server_pid: int) -> None:
-    """Playwright's driver (node) at niceness ``nice`` too: it is the benchmark's, not a device's, work."""
-    if not nice:
-        return
-    ours = {p.pid for p in psutil.Process(server_pid).children(recursive=True)} | {server_pid}
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if proc.pid not in ours and "node" in proc.name():
-                proc.nice(max(proc.nice(), nice))
-        except psutil.Error:
-            pass
-
-
-async def meeting(url: str, audience: int, spread: float, chromium: str = CHROMIUM, nice: int = 0, server_pid: int = 0):
+async def meeting(url: str, audience: int, spread: float):
     """Open the page in ``audience`` contexts at once (or spread); returns times (s or "busy") and the contexts."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        renice_driver(nice, server_pid)
-        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         delays = [spread * i / max(1, audience - 1) for i in range(audience)] if spread else [0.0] * audience
         results = await asyncio.gather(*(_open_one(browser, url, d) for d in delays), return_exceptions=True)
         times, kernel_ids, loads = [], [], []
@@ -239,6 +220,101 @@ async def meeting(url: str, audience: int, spread: float, chromium: str = CHROMI
         if loads:
             print("  in the order opened, page loaded / map drawn (s): " + "  ".join(f"{a:.1f}/{t:.1f}" for a, t in zip(loads, [t for t in times if isinstance(t, float)], strict=True)))
         return times, kernel_ids
+
+
+def front_end_requests(browser, url: str) -> list[str]:
+    """The paths one real browser asks the server for while it opens the page (the page itself first)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(url, timeout=120_000)
+    page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    origin = url.split("/voila/")[0]
+    paths = [u[len(origin):] for u in asked if u.startswith(origin) and "/api/kernels/" not in u]
+    return list(dict.fromkeys(paths))
+
+
+async def _virtual_viewer(origin: str, paths: list[str], delay: float, hold: asyncio.Event, arrived: list, parallel: int = 6):
+    """One viewer as the server sees it: the page, the front end's files, the kernel's websocket, the widgets' state.
+
+    Fetches what a real browser fetched (``paths``, six at a time with gzip, as a
+    browser does), connects to the page's kernel and asks for the widgets' state
+    over ipywidgets' control channel, as the page's widget manager does; done
+    when the state holds the drawn map's frame. Keeps the websocket open (an
+    open tab) until ``hold`` is set. Returns (seconds, kernel id) or an error text.
+    """
+    import json
+    import re
+    import uuid
+
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    await asyncio.sleep(delay)
+    client = AsyncHTTPClient()
+    start = time.perf_counter()
+    page = await client.fetch(origin + paths[0], raise_error=False, request_timeout=300, headers={"Accept-Encoding": "gzip"})
+    if page.code == 503:
+        return "busy", None
+    config = re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.body, re.S)
+    kernel_id = json.loads(config.group(1))["kernelId"]
+    queue = list(paths[1:])
+
+    async def fetcher():
+        while queue:
+            await client.fetch(origin + queue.pop(0), raise_error=False, request_timeout=300, headers={"Accept-Encoding": "gzip"})
+
+    await asyncio.gather(*(fetcher() for _ in range(parallel)))
+    ws_origin = origin.replace("http://", "ws://")
+    session = uuid.uuid4().hex
+    socket = await websocket_connect(HTTPRequest(f"{ws_origin}/api/kernels/{kernel_id}/channels?session_id={session}", request_timeout=300))
+
+    def message(msg_type: str, content: dict, metadata: dict | None = None) -> str:
+        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": session, "username": "", "version": "5.3", "date": ""}
+        return json.dumps({"header": header, "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell", "buffers": []})
+
+    comm_id = uuid.uuid4().hex
+    await socket.write_message(message("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}}, {"version": "1.0.0"}))
+    await socket.write_message(message("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}))
+    while True:
+        reply = await asyncio.wait_for(socket.read_message(), timeout=300)
+        if reply is None:
+            return "websocket closed", kernel_id
+        text = reply if isinstance(reply, str) else reply.decode("utf-8", "replace")
+        if '"update_states"' in text and "kp-map" in text:
+            break
+    elapsed = time.perf_counter() - start
+    arrived.append(elapsed)
+    await hold.wait()
+    socket.close()
+    return elapsed, kernel_id
+
+
+async def virtual_meeting(origin: str, paths: list[str], audience: int, spread: float):
+    """``audience`` virtual viewers at once (or spread); returns times (s, "busy" or an error) and their kernels."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    AsyncHTTPClient.configure(None, max_clients=10 * audience)
+    hold, arrived = asyncio.Event(), []
+    delays = [spread * i / max(1, audience - 1) for i in range(audience)] if spread else [0.0] * audience
+    tasks = [asyncio.ensure_future(_virtual_viewer(origin, paths, d, hold, arrived)) for d in delays]
+    while len(arrived) + sum(t.done() for t in tasks) < audience:  # every viewer has its map or failed
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)
+    hold.set()  # then every tab closes at once
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    times, kernel_ids = [], []
+    for r in results:
+        if isinstance(r, tuple):
+            times.append(r[0])
+            if r[1]:
+                kernel_ids.append(r[1])
+        else:
+            times.append(f"error: {r!s:.80}")
+    return times, kernel_ids
 
 
 def freed_after(server_url: str, kernel_ids: list[str], timeout: float = 180) -> float:
@@ -263,11 +339,11 @@ def _quantile(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def report_meeting(audience: int, times: list, rows: list, settle: float, cpu: tuple[float, float] = (0.0, 0.0)) -> None:
+def report_meeting(audience: int, times: list, rows: list, settle: float, cpu: tuple[float, float] = (0.0, 0.0), what: str = "map shown to") -> None:
     ok = [t for t in times if isinstance(t, float)]
     busy = sum(t == "busy" for t in times)
     errors = [t for t in times if isinstance(t, str) and t != "busy"]
-    line = f"audience {audience:>2}: map shown to {len(ok)}/{audience}"
+    line = f"audience {audience:>2}: {what} {len(ok)}/{audience}"
     if ok:
         line += f"; time to map median {statistics.median(ok):.1f} s, p90 {_quantile(ok, 0.9):.1f} s, max {max(ok):.1f} s; within 10 s: {sum(t <= 10 for t in ok)}"
     print(line + (f"; too many pages: {busy}" if busy else "") + (f"; errors: {errors[:2]}" if errors else ""))
@@ -289,8 +365,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="one viewer's map and updates: runs")
     parser.add_argument("--region", type=Path, default=REPO / "data" / "otrokovicko", help="the region served (default: the sample)")
     parser.add_argument(
-        "--client-nice", type=int, default=0,
-        help="run the browsers (and Playwright's driver) at this niceness, e.g. 19: the server gets the cores first, as with a device per person (default 0: equal)",
+        "--viewers-as", choices=("browsers", "protocol"), default="browsers",
+        help="browsers: headless Chromium tabs on this machine; protocol: the server's side of each view alone "
+             "(the files a browser fetched, the kernel's websocket, the widgets' state with the map), as from separate devices",
     )
     args = parser.parse_args()
     extra = [*(["--viewers", str(args.viewers)] if args.viewers else []), *args.serve_args.split()]
@@ -305,17 +382,28 @@ def main() -> None:
         pid = server.process.pid
         try:
             pre_heated = len(kernels(pid))
-            if args.client_nice:
-                print(f"browsers and Playwright's driver at niceness {args.client_nice}: the server and its kernels get the cores first")
             print(f"kpwork serve {' '.join(extra) or '(defaults)'}: ready in {time.perf_counter() - started:.0f} s with {pre_heated} kernels, server+kernels {memory_mib(pid)[1]:.0f} MiB")
+            paths: list[str] = []
+            if args.viewers_as == "protocol":
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                    paths = front_end_requests(browser, url)
+                    browser.close()
+                refill(pid, pre_heated, time.perf_counter())
+                print(f"viewers as the server sees them: each fetches the {len(paths)} paths one browser fetched, opens the kernel's websocket and asks for the widgets' state")
             for audience in (int(a) for a in args.audiences.split(",") if int(a) > 0):
                 sampler = Sampler(pid)
-                times, kernel_ids = asyncio.run(meeting(url, audience, args.spread, client_chromium(args.client_nice, Path(tmp)), args.client_nice, pid))
+                if args.viewers_as == "protocol":
+                    clients = time.process_time()
+                    times, kernel_ids = asyncio.run(virtual_meeting(server.url, paths, audience, args.spread))
+                    print(f"  the virtual viewers' own CPU (this process): {time.process_time() - clients:.1f} s")
+                else:
+                    times, kernel_ids = asyncio.run(meeting(url, audience, args.spread))
                 closed = time.perf_counter()
                 settle = freed_after(server.url, kernel_ids)
                 time.sleep(3)
                 rows = sampler.stop()
-                report_meeting(audience, times, rows, settle, sampler.cpu())
+                report_meeting(audience, times, rows, settle, sampler.cpu(), "everything the map needs delivered to" if args.viewers_as == "protocol" else "map shown to")
                 refill(pid, pre_heated, closed)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
