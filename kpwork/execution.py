@@ -23,6 +23,7 @@ import functools
 import itertools
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -338,6 +339,28 @@ def shut_worker_kernels(client) -> dict:
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the LocalCluster's worker processes start, so that they inherit the ignore.
+
+    A terminal's Ctrl-C reaches the whole process group: a worker that is
+    still starting would print its own ``KeyboardInterrupt`` traceback beside
+    the run's one line. The run alone answers Ctrl-C and closes the cluster.
+    (Their kernels run in sessions of their own, and ipykernel installs its
+    own SIGINT handler around each cell, so interrupting a cell still works.)
+    The price: a Ctrl-C in the seconds the workers take to start is not
+    heard; the next one is.
+    """
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> Iterator:
     """A Dask client: on ``scheduler`` when given, else on a new LocalCluster.
 
@@ -367,7 +390,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
                 shut_worker_kernels(client)
         return
     n = workers or default_workers()
-    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn", "distributed.worker.daemon": False}):
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn", "distributed.worker.daemon": False}), _sigint_ignored():
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", scheduler_port=0, silence_logs=logging.ERROR)
     try:
         with Client(cluster, set_as_default=False) as client:

@@ -295,3 +295,25 @@ def test_dask_workers_are_spawned_even_when_this_process_holds_kernels(tmp_path,
     assert [o.name for o in outcomes] == ["n0", "n1", "n2", "n3"]
     texts = [_printed(o.notebook, "print(kod_obce)").strip() for o in outcomes]
     assert texts == ["500000", "500001", "500002", "500003"]
+
+
+def _sigint_disposition() -> str:
+    import signal
+
+    handler = signal.getsignal(signal.SIGINT)
+    return "ignored" if handler is signal.SIG_IGN else "default" if handler is signal.default_int_handler else repr(handler)
+
+
+@pytest.mark.e2e
+def test_local_workers_ignore_ctrl_c_from_their_start_and_the_run_still_hears_it():
+    # a terminal's Ctrl-C reaches the whole process group: a worker that heard it while starting printed
+    # its own KeyboardInterrupt traceback beside the run's one line (CI, December 2026)
+    import signal
+
+    from kpwork.execution import dask_client
+
+    before = signal.getsignal(signal.SIGINT)
+    with dask_client(workers=2) as client:
+        assert set(client.run(_sigint_disposition).values()) == {"ignored"}
+        assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is before

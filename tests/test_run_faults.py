@@ -203,10 +203,8 @@ def test_ctrl_c_or_sigterm_during_notebooks_ends_with_the_message_and_nothing_pa
     )
     out = tmp / "out" / "otrokovicko"
     assert _wait_for(lambda: any(out.glob(".tmp-*/results/region.json")), 120)
-    time.sleep(3)  # the cluster is starting or the notebooks run: the most to clean up
-    # the run alone is signalled; a terminal's Ctrl-C reaches the whole group, and a Dask worker still
-    # starting then prints its KeyboardInterrupt (known, docs/runs.md)
-    child.send_signal(sig)
+    time.sleep(3)  # the Dask workers are starting or the notebooks run: the most to clean up
+    os.killpg(child.pid, sig)  # as a terminal does: the whole group, the run's Dask workers too
     _, stderr = child.communicate(timeout=120)
     assert child.returncode == status, stderr
     assert stderr.strip().splitlines()[-1] == message, stderr
