@@ -83,8 +83,8 @@ def memory_mib(pid: int) -> tuple[float, float]:
     return server.memory_info().rss / 2**20, total / 2**20
 
 
-def map_visible(browser, url: str) -> tuple[float, int, int]:
-    """Seconds to a drawn map; the requests of the view and the bytes they brought over the network (as sent)."""
+def map_visible(browser, url: str) -> tuple[float, list[tuple[str, int]]]:
+    """Seconds to a drawn map, and the view's requests once the network is idle: URL and body bytes as sent."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     finished = []
@@ -94,9 +94,9 @@ def map_visible(browser, url: str) -> tuple[float, int, int]:
     page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
     elapsed = time.perf_counter() - start
     page.wait_for_load_state("networkidle")
-    sent = sum(r.sizes()["responseBodySize"] for r in finished)
+    requests = [(r.url, r.sizes()["responseBodySize"]) for r in finished]
     context.close()
-    return elapsed, len(finished), sent
+    return elapsed, requests
 
 
 def updates(browser, url: str, runs: int) -> tuple[list[float], list[float]]:
@@ -224,16 +224,8 @@ async def meeting(url: str, audience: int, spread: float):
 
 def front_end_requests(browser, url: str) -> list[str]:
     """The paths one real browser asks the server for while it opens the page (the page itself first)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url))
-    page.goto(url, timeout=120_000)
-    page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
-    page.wait_for_load_state("networkidle")
-    context.close()
     origin = url.split("/voila/")[0]
-    paths = [u[len(origin):] for u in asked if u.startswith(origin) and "/api/kernels/" not in u]
+    paths = [u[len(origin):] for u, _ in map_visible(browser, url)[1] if u.startswith(origin) and "/api/kernels/" not in u]
     return list(dict.fromkeys(paths))
 
 
@@ -256,7 +248,11 @@ async def _virtual_viewer(origin: str, paths: list[str], delay: float, hold: asy
     await asyncio.sleep(delay)
     client = AsyncHTTPClient()
     start = time.perf_counter()
-    page = await client.fetch(origin + paths[0], raise_error=False, request_timeout=300, headers={"Accept-Encoding": "gzip"})
+
+    def fetch(path: str):
+        return client.fetch(origin + path, raise_error=False, request_timeout=300, headers={"Accept-Encoding": "gzip"})
+
+    page = await fetch(paths[0])
     if page.code == 503:
         return "busy", None
     config = re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.body, re.S)
@@ -265,7 +261,7 @@ async def _virtual_viewer(origin: str, paths: list[str], delay: float, hold: asy
 
     async def fetcher():
         while queue:
-            await client.fetch(origin + queue.pop(0), raise_error=False, request_timeout=300, headers={"Accept-Encoding": "gzip"})
+            await fetch(queue.pop(0))
 
     await asyncio.gather(*(fetcher() for _ in range(parallel)))
     ws_origin = origin.replace("http://", "ws://")
@@ -409,9 +405,9 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
                 visible, transfer = [], []
                 for _ in range(args.runs):
-                    seconds, requests, sent = map_visible(browser, url)
+                    seconds, requests = map_visible(browser, url)
                     visible.append(seconds)
-                    transfer.append((requests, sent))
+                    transfer.append((len(requests), sum(sent for _, sent in requests)))
                     time.sleep(1.0)  # let the pool refill, as between two people opening the page
                 group_times, method_times = updates(browser, url, args.runs)
                 print(f"one viewer: map visible (s): median {statistics.median(visible):.2f}  runs {', '.join(f'{v:.2f}' for v in visible)}")

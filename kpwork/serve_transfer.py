@@ -75,7 +75,8 @@ def static_gzip(prefixes: tuple[str, ...] = STATIC_PREFIXES, *, cache_bytes: int
             headers["Vary"] = f"{headers['Vary']}, Accept-Encoding" if "Vary" in headers else "Accept-Encoding"
             headers["Content-Encoding"] = "gzip"
             self._key = (self._path, headers.get("Etag", headers.get("Last-Modified", "")), headers.get("Content-Length", ""))
-            body = cache.get(self._key) if self._key[1] and self._key[2] else None
+            self._cacheable = all(self._key)  # a version and a length say which file this is
+            body = cache.get(self._key) if self._cacheable else None
             if body is not None:
                 self._mode = "cached"  # the handler still reads the file; what it writes is dropped
                 headers["Content-Length"] = str(len(body))
@@ -98,7 +99,7 @@ def static_gzip(prefixes: tuple[str, ...] = STATIC_PREFIXES, *, cache_bytes: int
             if finishing:
                 out += self._compressor.flush()
             self._parts.append(out)
-            if finishing and self._key[1] and self._key[2]:
+            if finishing and self._cacheable:
                 body = b"".join(self._parts)
                 if sum(map(len, cache.values())) + len(body) <= cache_bytes:
                     cache[self._key] = body

@@ -301,18 +301,14 @@ def write_table(sheet: Any, headers: list[str], rows: list[list[Any]], formats: 
 
 def _styled(sheet: Any, value: Any, number_format: str | None) -> Any:
     """A value, or a cell with its number format, or a text cell for text Excel would run as a formula."""
-    if isinstance(value, str) and neutralise_formula(value) != value:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type, cell.quotePrefix = "s", True
-        if number_format:
-            cell.number_format = number_format
-        return cell
-    if number_format is None or value is None:
+    formula = isinstance(value, str) and neutralise_formula(value) != value
+    if not formula and (number_format is None or value is None):
         return value
     from openpyxl.cell import WriteOnlyCell
 
     cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
+    if formula:
+        cell.data_type, cell.quotePrefix = "s", True
+    if number_format is not None:
+        cell.number_format = number_format
     return cell
