@@ -11,7 +11,7 @@ from kpwork import sheets as sh
 from kpwork.region import load_region
 from kpwork.scenarios.inputs import parse_scenario
 
-from .conftest import REPO, screenshot, start_server, stop_server, write_run
+from .conftest import REPO, click_in_view, screenshot, start_server, stop_server, write_run
 
 TIMEOUT = 90_000
 SAMPLE = REPO / "data" / "otrokovicko"
@@ -53,7 +53,7 @@ def _add_alarm_service(pg, capacity: str) -> None:
     _select(pg, "Obec (sídlo)").select_option(label="Napajedla")
     _fill(pg, "Kapacita", capacity)
     _fill(pg, "Roční náklady", "600000")
-    _panel(pg).get_by_role("button", name="Přidat změnu do scénáře").click()
+    click_in_view(_panel(pg).get_by_role("button", name="Přidat změnu do scénáře"))
 
 
 def _open(pg, url: str) -> None:
@@ -94,12 +94,12 @@ def test_compare_two_scenarios(scenario_server, page):
     _add_alarm_service(page, "5")
     # the scenario's own headline, not any element of that class: keep only once the change is evaluated
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+5')", timeout=TIMEOUT)
-    keep.click()
+    click_in_view(keep)
     _panel(page).get_by_text("Scénář 1").wait_for(timeout=TIMEOUT)
-    _panel(page).get_by_role("button", name="Začít znovu").click()
+    click_in_view(_panel(page).get_by_role("button", name="Začít znovu"))
     _add_alarm_service(page, "15")
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+15')", timeout=TIMEOUT)
-    keep.click()
+    click_in_view(keep)
     _panel(page).get_by_text("Scénář 2").wait_for(timeout=TIMEOUT)
     compare = _panel(page).locator("table.kp-table").last
     rows = [[c.strip().replace("\u00a0", " ") for c in r.locator("td").all_inner_texts()] for r in compare.locator("tbody tr").all()]
@@ -145,7 +145,7 @@ def test_seat_clicked_on_the_map(scenario_server, page):
     frame.locator(".kp-seat").wait_for(timeout=TIMEOUT)  # the seat marked
     _fill(page, "Kapacita", "10")
     _fill(page, "Roční náklady", "600000")
-    _panel(page).get_by_role("button", name="Přidat změnu do scénáře").click()
+    click_in_view(_panel(page).get_by_role("button", name="Přidat změnu do scénáře"))
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
     assert f"nová služba: tísňová péče, {named.group(1)}, 10 klientů" in _panel(page).locator("ol").inner_text().replace("\u00a0", " ")
     frame.locator(".kp-legend", has_text="Kdo získá a kdo ztratí: tísňová péče").wait_for(timeout=TIMEOUT)
