@@ -91,6 +91,11 @@ def test_every_service_and_method_shows_the_runs_numbers(server, page):
             if method_label(method) == _chosen(page, "Metoda"):
                 continue
             expected = _expected(results, sid, method)
+            if expected == _shown(page):
+                # the same numbers as shown (two methods agree): nothing would tell when the kernel has the choice,
+                # and ipywidgets holds a widget's next update back while its last one is in flight, so an unawaited
+                # choice can reach the kernel after the next service's (seen: index 5 read against the new list)
+                continue
             _select(page, "Metoda").select_option(label=method_label(method))
             page.wait_for_function("rows => JSON.stringify([...document.querySelectorAll('table.kp-contrib tbody tr')].map(r => r.cells[2].innerText.replace(/\\s/g, ''))) === rows",
                                    arg=str([r[2].replace(" ", "") for r in expected]).replace("'", '"').replace(", ", ","), timeout=TIMEOUT)
