@@ -165,5 +165,28 @@ def click_in_view(target) -> None:
     from playwright.sync_api import expect
 
     expect(target).to_be_enabled(timeout=90_000)
-    target.evaluate("el => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+    # two frames after the scroll: Chromium routes a click by the last frame it
+    # drew, and a map's sandboxed frame (a process of its own) that stood at
+    # the target's new place takes it (seen: the download link clicked right
+    # after map_drawn brought a map into view; no event reached the page)
+    target.evaluate("el => { el.scrollIntoView({block: 'center', inline: 'nearest'});"
+                    " return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))); }")
     target.click(timeout=90_000)
+
+
+def map_drawn(frame_element, *, timeout: float = 120_000):
+    """Bring a map's frame into view, as its reader scrolls to it, and wait for its shapes; its content.
+
+    ``frame_element`` is the locator of the ``<iframe>``. Chromium does not
+    render a sandboxed (cross-origin) frame outside the view: a frame that
+    gets its size there (a notebook's output, a redrawn panel) keeps the
+    drawing of a zero-sized map, the whole region in one pixel ("M0 0L0 0z"),
+    until it is scrolled into view and the map fits itself again (map.js,
+    maps._FitOnResize; test_map_frames). Seen on CI in JupyterLab: the map
+    cell below the fold after Run All, shapes hidden for two minutes.
+    """
+    frame_element = frame_element.first
+    frame_element.scroll_into_view_if_needed(timeout=timeout)
+    content = frame_element.content_frame
+    content.locator("path.leaflet-interactive").first.wait_for(timeout=timeout)
+    return content

@@ -12,7 +12,7 @@ import urllib.request
 import psutil
 import pytest
 
-from .conftest import start_server, stop_server
+from .conftest import map_drawn, start_server, stop_server
 
 BROWSER_VIEWS = 18
 ABANDONED_VIEWS = 12  # fetched but never connected, like a tab that crashed
@@ -51,7 +51,7 @@ def test_kernel_count_comes_back_down_after_many_views(culling_server, browser):
         context = browser.new_context()
         page = context.new_page()
         page.goto(url, timeout=120_000)
-        page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+        map_drawn(page.locator("iframe.kp-map"))
         peak = max(peak, len(kernels(pid)))
         context.close()
     for _ in range(ABANDONED_VIEWS):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, free_port, screenshot, stop_server, write_run
+from .conftest import REPO, free_port, map_drawn, screenshot, stop_server, write_run
 
 TIMEOUT = 120_000
 
@@ -86,8 +86,7 @@ def test_run_all_of_the_municipality_notebook_shows_the_map_and_the_charts(lab, 
     # the charts (matplotlib images with their Czech alt text) and the map (folium in an iframe, Leaflet drawing the municipalities)
     assert notebook.locator("img[alt='Věková struktura obcí']").count() == 1
     assert notebook.locator("img[alt^='Jak velkou část potřeby']").count() == 1
-    map_frame = notebook.frame_locator("iframe[srcdoc]").first
-    map_frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+    map_frame = map_drawn(notebook.locator("iframe[srcdoc]"), timeout=TIMEOUT)
     assert map_frame.locator("path.leaflet-interactive").count() >= 7  # the members of Otrokovicko
     assert notebook.locator(".kp-table").count() >= 3
     screenshot(page, "lab-municipality", height=1000)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, map_drawn
 
 #: Tool and file names a mayor must not meet on a page (as tests/test_run_pages.py).
 TOOL_NAMES = re.compile(r"kpwork|papermill|voil[aà]|jupyter|docs/|results/|\b[\w-]+\.(?:csv|xlsx|gpkg|geojson|toml|ipynb|md|json|py)\b", re.I)
@@ -65,7 +65,7 @@ def test_served_pages_ask_only_the_server_and_get_no_refusal(server, page, path,
     page.goto(server.url + path, timeout=TIMEOUT)
     _settle(page, ready)
     if path.endswith("meeting.ipynb"):
-        page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+        map_drawn(page.locator("iframe.kp-map"), timeout=TIMEOUT)
         _settle(page, None)
     assert traffic.requests, "no request recorded: the check would pass vacuously"
     assert traffic.outside(_served(server.url)) == []

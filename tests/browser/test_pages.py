@@ -12,7 +12,7 @@ import pytest
 from kpwork.pages import catalogue
 from kpwork.results import load
 
-from .conftest import REPO, screenshot
+from .conftest import REPO, map_drawn, screenshot
 
 TIMEOUT = 60_000
 
@@ -52,8 +52,7 @@ def test_index_lists_the_pages(server, page):
 
 def test_meeting_page_draws_the_map_and_shows_no_code(server, page):
     _open(page, server.url + "/voila/render/meeting.ipynb", "iframe.kp-map")
-    frame = page.frame_locator("iframe.kp-map")
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+    frame = map_drawn(page.locator("iframe.kp-map"), timeout=TIMEOUT)
     members = load(server.results).meta["members"]
     assert frame.locator("path.leaflet-interactive").count() >= len(members)  # municipality polygons (+ service markers)
     assert frame.locator(".kp-name", has_text="Otrokovice").count() == 1
@@ -73,8 +72,7 @@ def test_target_group_changes_legend_and_table(server, page):
     _select(page, "Cílová skupina").select_option(label="osoby bez přístřeší")
     page.wait_for_function("t => document.querySelector('table.kp-gaps').innerText !== t", arg=table_before, timeout=TIMEOUT)
     assert "osoby bez přístřeší" in page.locator(".kp-app").first.inner_text()
-    frame = page.frame_locator("iframe.kp-map")
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+    frame = map_drawn(page.locator("iframe.kp-map"), timeout=TIMEOUT)
     legend_after = frame.locator(".kp-legend").first.inner_text()
     assert legend_after.splitlines()[0].startswith("Kolik chybí (odhad):")
     assert (legend_after, page.locator("table.kp-gaps").inner_text()) != (legend_before, table_before)

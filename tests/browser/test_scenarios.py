@@ -11,7 +11,15 @@ from kpwork import sheets as sh
 from kpwork.region import load_region
 from kpwork.scenarios.inputs import parse_scenario
 
-from .conftest import REPO, click_in_view, screenshot, start_server, stop_server, write_run
+from .conftest import (
+    REPO,
+    click_in_view,
+    map_drawn,
+    screenshot,
+    start_server,
+    stop_server,
+    write_run,
+)
 
 TIMEOUT = 90_000
 SAMPLE = REPO / "data" / "otrokovicko"
@@ -68,8 +76,7 @@ def test_add_a_service_shows_who_gains_and_downloads_the_scenario(scenario_serve
     headline = _panel(page).locator(".kp-headline").first
     headline.wait_for(timeout=TIMEOUT)
     assert re.match(r"^\+10\s+klientů pokryto navíc, nejvíce ", headline.inner_text())
-    frame = page.frame_locator(".kp-scenarios iframe.kp-map")
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)
+    frame = map_drawn(page.locator(".kp-scenarios iframe.kp-map"), timeout=TIMEOUT)
     legend = frame.locator(".kp-legend", has_text="Kdo získá a kdo ztratí: tísňová péče")
     assert "pokryto výrazně víc" in legend.inner_text()
     assert frame.locator(".kp-name", has_text="Napajedla").count() == 1
@@ -78,7 +85,7 @@ def test_add_a_service_shows_who_gains_and_downloads_the_scenario(scenario_serve
     assert "600 000 Kč" in _panel(page).inner_text().replace("\u00a0", " ")
     screenshot(page, "meeting-scenario")
     with page.expect_download(timeout=TIMEOUT) as download:
-        _panel(page).get_by_text("Stáhnout scénář").click()
+        click_in_view(_panel(page).get_by_text("Stáhnout scénář"))
     path = download.value.path()
     problems = sh.ProblemLog()
     scenario = parse_scenario(sh.read_csv_text(sh.decode(path.read_bytes()), "scenar.csv"), "scenar", load_region(SAMPLE), problems)
@@ -114,7 +121,7 @@ def test_panel_follows_the_page_language(scenario_server, page):
     _open(page, scenario_server.url)
     _add_alarm_service(page, "10")
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
-    page.locator(".kp-app .widget-toggle-buttons").get_by_role("button", name="English").click()
+    click_in_view(page.locator(".kp-app .widget-toggle-buttons").get_by_role("button", name="English"))
     _panel(page).get_by_text("Scenarios: what if…").wait_for(timeout=TIMEOUT)
     page.wait_for_function("() => /^\\+10\\s+clients more covered, most in /.test(document.querySelector('.kp-scenarios .kp-headline')?.innerText)", timeout=TIMEOUT)
     text = _panel(page).inner_text()
@@ -128,7 +135,7 @@ def test_seat_clicked_on_the_map(scenario_server, page):
     _open(page, scenario_server.url)
     _select(page, "Druh služby").select_option(label="tísňová péče")
     _panel(page).locator(".widget-toggle-buttons", has_text="bodu na mapě").get_by_role("button", name="bodu na mapě").click()
-    frame = page.frame_locator(".kp-scenarios iframe.kp-map")
+    frame = map_drawn(page.locator(".kp-scenarios iframe.kp-map"), timeout=TIMEOUT)
     frame.locator(".kp-name").first.wait_for(timeout=TIMEOUT)
     point = _panel(page).locator(".kp-seat-point input")
     # a message from the page itself (not from the panel's map) is ignored
@@ -149,7 +156,7 @@ def test_seat_clicked_on_the_map(scenario_server, page):
     page.wait_for_function("() => document.querySelector('.kp-scenarios .kp-headline')?.innerText.startsWith('+10')", timeout=TIMEOUT)
     assert f"nová služba: tísňová péče, {named.group(1)}, 10 klientů" in _panel(page).locator("ol").inner_text().replace("\u00a0", " ")
     frame.locator(".kp-legend", has_text="Kdo získá a kdo ztratí: tísňová péče").wait_for(timeout=TIMEOUT)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT)  # the legend is in the document, the shapes and marker come with its script
+    map_drawn(page.locator(".kp-scenarios iframe.kp-map"), timeout=TIMEOUT)  # the legend is in the document, the shapes and marker come with its script
     frame.locator(".kp-seat").wait_for(timeout=TIMEOUT)  # still marked on the map of who gains
     assert "Chybí po změně" in _panel(page).locator("table.kp-table").first.inner_text()
     screenshot(page, "meeting-scenario-seat")

@@ -29,7 +29,7 @@ import websocket
 from kpwork import serve as srv
 from kpwork.serve_kernels import FIRST_VISIT
 
-from .conftest import REPO, free_port, start_server, stop_server
+from .conftest import REPO, free_port, map_drawn, start_server, stop_server
 
 MAX_PAGES = 4
 GRACE = 3
@@ -186,7 +186,7 @@ def test_the_meeting_page_works_under_its_policy_and_blocks_requests_elsewhere(s
     with page.expect_response(lambda r: MEETING in r.url) as first:
         page.goto(small_server.url + MEETING, timeout=120_000)
     assert "default-src 'self'" in first.value.headers["content-security-policy"]
-    page.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+    map_drawn(page.locator("iframe.kp-map"))
     page.wait_for_timeout(1000)
     assert [m for m in console if "Content Security Policy" in m] == []  # the page needs nothing the policy forbids
     page.evaluate(INJECT)
@@ -208,7 +208,7 @@ def test_a_closed_page_frees_its_kernel_within_the_grace(small_server, browser):
     context = browser.new_context()
     pg = context.new_page()
     pg.goto(small_server.url + MEETING, timeout=120_000)
-    pg.frame_locator("iframe.kp-map").locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+    map_drawn(pg.locator("iframe.kp-map"))
     kernel_id = pg.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
     pg.wait_for_timeout((GRACE + 3) * 1000)
     assert _kernel_alive(small_server, kernel_id)  # an open page keeps its kernel beyond the grace
