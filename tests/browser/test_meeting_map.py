@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from kpwork.pages import meeting
 from kpwork.pages.labels import method_label
@@ -75,10 +76,7 @@ def test_every_service_and_method_shows_the_runs_numbers(server, page):
         _wait_change(page, before)
         page.get_by_text(f"Plán: {method_label(planned)}", exact=True).wait_for(timeout=TIMEOUT)
         # the kernel sends the table and the method dropdown as separate widget updates: either may come first
-        _select(page, "Metoda").evaluate("(s, want) => new Promise((done, fail) => { const t0 = Date.now(); (function look() {"
-                                         " if (s.options[s.selectedIndex].textContent.trim() === want || Date.now() - t0 > 10000) done(); else setTimeout(look, 100); })(); })",
-                                         method_label(planned))
-        assert _chosen(page, "Metoda") == method_label(planned), sid
+        expect(_select(page, "Metoda").locator("option:checked")).to_have_text(method_label(planned), timeout=TIMEOUT)
         assert _chosen(page, "Kombinovat s") == "nekombinovat"
         shown = _shown(page)
         assert shown == _expected(results, sid, planned), sid
