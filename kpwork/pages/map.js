@@ -98,12 +98,6 @@ function draw(D) {
     if (size.y - top - bottom < 200) { top = 10; bottom = 10; }
     map.fitBounds(D.fit, {paddingTopLeft: [left, top], paddingBottomRight: [right, bottom]});
   }
-  // a page may size the map's frame after this runs (widgets): fit again on every resize until the reader moves the map
-  var container = map.getContainer(), moved = false;
-  ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (e) { container.addEventListener(e, function () { moved = true; }, true); });
-  fit();
-  if (window.ResizeObserver) {
-    new ResizeObserver(function () { if (!moved && container.clientWidth > 0 && container.clientHeight > 0) { map.invalidateSize(); fit(); } }).observe(container);
-  }
+  L.kpFitOnResize(map, fit);
 }
 })();

@@ -82,8 +82,24 @@ def leaflet_assets() -> tuple[str, str]:
     js = re.sub(r"//# sourceMappingURL=.*$", "", js, flags=re.M)
     # the default marker icon: Leaflet would ask for images/marker-icon.png next to the page
     icons = {key: data_uri(f"images/{name}") for key, name in _DEFAULT_ICON.items()}
-    js += "\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions(" + json.dumps(icons) + ");\n"
+    js += "\nL.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions(" + json.dumps(icons) + ");\n" + _FIT_ON_RESIZE
     return js, css
+
+
+#: ``L.kpFitOnResize(map, fit)``: call ``fit`` now and whenever the map's frame
+#: gets or changes its size, until the reader moves the map. A frame laid out
+#: after the map's script ran (widgets, a panel redrawn, a notebook's output
+#: below the fold, which Chromium renders only once scrolled to) gives Leaflet
+#: a zero-sized map: its fit lands on zoom 0, the whole region in one pixel.
+#: Both kinds of map call it: the planning map (``map.js``) and folium's.
+_FIT_ON_RESIZE = """L.kpFitOnResize = function (map, fit) {
+  var c = map.getContainer(), moved = false;
+  ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (e) { c.addEventListener(e, function () { moved = true; }, true); });
+  function refit() { if (!moved && c.clientWidth > 0 && c.clientHeight > 0) { map.invalidateSize(); fit(); } }
+  refit();
+  if (window.ResizeObserver) { new ResizeObserver(refit).observe(c); } else { window.addEventListener('resize', refit); }
+};
+"""
 
 
 #: Images of Leaflet's default marker icon, by option of ``L.Icon.Default``.
@@ -119,19 +135,11 @@ def offline_map(bounds: tuple[float, float, float, float], *, tiles: str | None 
 
 
 class _FitOnResize(branca.element.MacroElement):
-    """Fit the bounds again whenever the map's frame changes size, until the reader moves the map.
-
-    A frame laid out after the map's script ran (widgets, a panel redrawn)
-    gives Leaflet a zero-sized map: the fit lands on zoom 0 and the whole
-    region shrinks into one pixel.
-    """
+    """Fit a folium map to its bounds now and whenever its frame gets or changes its size (``L.kpFitOnResize``)."""
 
     _template = branca.element.Template(
-        "{% macro script(this, kwargs) %}(function () { var map = {{ this._parent.get_name() }}, c = map.getContainer(), moved = false;"
-        " ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (e) { c.addEventListener(e, function () { moved = true; }, true); });"
-        " function fit() { if (!moved && c.clientWidth > 0 && c.clientHeight > 0) { map.invalidateSize(); map.fitBounds({{ this.bounds }}); } }"
-        " fit(); if (window.ResizeObserver) { new ResizeObserver(fit).observe(c); } else { window.addEventListener('resize', fit); }"
-        " })();{% endmacro %}"
+        "{% macro script(this, kwargs) %}L.kpFitOnResize({{ this._parent.get_name() }},"
+        " function () { {{ this._parent.get_name() }}.fitBounds({{ this.bounds }}); });{% endmacro %}"
     )
 
     def __init__(self, bounds: list[list[float]]) -> None:

@@ -181,8 +181,8 @@ def map_drawn(frame_element, *, timeout: float = 120_000):
     render a sandboxed (cross-origin) frame outside the view: a frame that
     gets its size there (a notebook's output, a redrawn panel) keeps the
     drawing of a zero-sized map, the whole region in one pixel ("M0 0L0 0z"),
-    until it is scrolled into view and the map fits itself again (map.js,
-    maps._FitOnResize; test_map_frames). Seen on CI in JupyterLab: the map
+    until it is scrolled into view and the map fits itself again
+    (L.kpFitOnResize in kpwork.pages.maps; test_map_frames). Seen on CI in JupyterLab: the map
     cell below the fold after Run All, shapes hidden for two minutes.
     """
     frame_element = frame_element.first
