@@ -352,3 +352,52 @@ def test_codelists_from_their_own_folder(region_copy, tmp_path):
     shutil.copyfile(FIXTURE / "rpss.json", export)
     report = _run(region_copy, export, ciselniky=FIXTURE)
     assert report.rows == len(EXPECTED_IDS)
+
+
+def _break_member_code(folder: Path) -> None:
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"585513",  # Napajedla', '"58551",  # Napajedla'), encoding="utf-8")
+
+
+def _blank_a_name(folder: Path) -> None:
+    geojson = folder / "municipalities.geojson"
+    data = json.loads(geojson.read_text(encoding="utf-8"))
+    data["features"][1]["properties"]["nazev"] = ""
+    geojson.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _nest_deep(folder: Path) -> None:
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\nx = " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("break_region", "message"),
+    [
+        (_break_member_code, "region.toml, řádek 8, members: kód obce musí mít 6 číslic"),
+        (_blank_a_name, "municipalities.geojson, řádek 2, nazev: chybí název obce"),
+        (_nest_deep, "region.toml: pole nebo tabulky jsou vnořené"),
+    ],
+    ids=["member code", "polygon without a name", "nesting"],
+)
+def test_a_broken_region_file_is_named_as_validate_names_it(region_copy, break_region, message):
+    # the region's own files are read by the loader's readers: file, row and column, size and nesting limits
+    break_region(region_copy)
+    before = (region_copy / "services.csv").read_bytes()
+    result = CliRunner().invoke(main, ["import-rpss", str(region_copy), str(FIXTURE / "rpss.json")])
+    assert result.exit_code == 1
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert (region_copy / "services.csv").read_bytes() == before and not (region_copy / CHANGE_LOG).exists()
+
+
+def test_a_region_with_broken_services_is_still_filled(region_copy):
+    # the import reads region.toml and the polygons only: the sheet it fills may be what is broken
+    services = region_copy / "services.csv"
+    broken = services.read_bytes().replace(b";120;", b";sto dvacet;", 1)
+    assert broken != services.read_bytes()
+    services.write_bytes(broken)
+    assert CliRunner().invoke(main, ["validate", str(region_copy)]).exit_code == 1
+    result = CliRunner().invoke(main, ["import-rpss", str(region_copy), str(FIXTURE / "rpss.json")])
+    assert result.exit_code == 0, result.output
+    assert "přidáno 12:" in result.stdout

@@ -66,6 +66,45 @@ def load_region(path: str | Path) -> Region:
     return dataclasses.replace(region, input_digests=recorded)
 
 
+def load_geography(path: str | Path, *, keep: tuple[str, ...] = ()) -> tuple[tuple[str, ...], gpd.GeoDataFrame]:
+    """Members and polygons of a region folder: ``region.toml`` and the geometry file, checked as :func:`load_region` checks them.
+
+    Nothing else is read, so a region whose other files are missing or broken
+    still gives its geography (the registry import fills its services).
+
+    Parameters
+    ----------
+    path
+        Region folder.
+    keep
+        Properties of the features kept beside ``nazev`` where the file has them (e.g. ``("okres", "kraj")``).
+
+    Returns
+    -------
+    members, municipalities
+        The member codes in the order of ``region.toml`` (every feature when it
+        lists none) and every feature: index ``kod_obce``, ``nazev``, ``keep``,
+        geometry in EPSG:5514.
+
+    Raises
+    ------
+    InvalidRegion
+        The problems of these two files, each with file, row and column.
+    """
+    folder = Path(path)
+    problems = sh.ProblemLog()
+    if not folder.is_dir():
+        problems.add(str(folder), None, None, "region folder not found")
+        raise InvalidRegion(problems.problems)
+    inputs: list[Path] = []
+    config = _read_config(folder, problems, inputs)
+    municipalities, complete = _read_municipalities(folder, problems, inputs, keep=keep)
+    members = _members(config, municipalities, complete, problems)
+    if problems:
+        raise InvalidRegion(_reading_order(problems.problems))
+    return tuple(members), municipalities
+
+
 def _load(folder: Path) -> Region:
     problems = sh.ProblemLog()
     if not folder.is_dir():
@@ -298,8 +337,8 @@ def _toml_line(message: str) -> int | None:
 # --- municipalities ------------------------------------------------------------------------
 
 
-def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Path]) -> tuple[gpd.GeoDataFrame, bool]:
-    """Member polygons in EPSG:5514 and whether every feature was read."""
+def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Path], *, keep: tuple[str, ...] = ()) -> tuple[gpd.GeoDataFrame, bool]:
+    """Member polygons in EPSG:5514 and whether every feature was read; ``keep``: properties kept beside ``nazev``, where present."""
     empty = gpd.GeoDataFrame({"nazev": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), index=pd.Index([], name="kod_obce", dtype=str))
     file = next((folder / n for n in FILES.geometry if (folder / n).exists()), None)
     if file is None:
@@ -349,7 +388,7 @@ def _read_municipalities(folder: Path, problems: sh.ProblemLog, inputs: list[Pat
                 problems.add(name, feature, "nazev", str(exc))
     gdf["kod_obce"] = codes
     gdf["nazev"] = [("" if sh.is_blank(v) else str(v).strip()) for v in gdf["nazev"]]
-    gdf = gdf.loc[good].set_index("kod_obce")[["nazev", "geometry"]].to_crs(ANALYSIS_CRS)
+    gdf = gdf.loc[good].set_index("kod_obce")[["nazev", *(c for c in keep if c in gdf.columns), "geometry"]].to_crs(ANALYSIS_CRS)
     return gdf, all(good)
 
 

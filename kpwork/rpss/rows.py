@@ -13,18 +13,15 @@ without coordinates.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import shapely
 from pyproj import Transformer
 
-from kpwork import sheets as sh
-from kpwork.config import ANALYSIS_CRS, FILES, THRESHOLDS, WEB_CRS
-from kpwork.errors import KpworkError
+from kpwork.config import ANALYSIS_CRS, THRESHOLDS, WEB_CRS
+from kpwork.region import load_geography
 from kpwork.rpss.codelists import AreaRef
 from kpwork.rpss.records import Facility, Mapper, RegistryService
 from kpwork.taxonomy import FORMS, SERVICE_TYPES, TARGET_GROUPS
@@ -67,15 +64,16 @@ class Geography:
 def read_geography(folder: Path) -> Geography:
     """Members (``region.toml``) and representative points (geometry file) of a region folder.
 
-    Only these two files are read, so that a region without services (or with
-    broken ones) can be filled from the registry.
+    Only these two files are read (:func:`kpwork.region.load_geography`), so
+    that a region without services (or with broken ones) can be filled from
+    the registry.
 
     Raises
     ------
-    KpworkError
-        A file is missing or unreadable; ``kpwork validate`` tells the details.
+    InvalidRegion
+        The problems of these two files, each with file, row and column.
     """
-    members, gdf = _read_region_files(folder)
+    members, gdf = load_geography(folder, keep=("okres", "kraj"))
     codes = gdf.index.tolist()
     points = dict(zip(codes, gdf.geometry.representative_point(), strict=True))
     xy = {c: (p.x, p.y) for c, p in points.items()}
@@ -90,26 +88,6 @@ def read_geography(folder: Path) -> Geography:
             names[c] = row["nazev"]
         admin[c] = {k: row[k] for k in ("okres", "kraj") if isinstance(row.get(k), str)} or admin.get(c, {})
     return Geography(members=members, names=names, xy=xy, latlon=latlon, near=near, admin=admin)
-
-
-def _read_region_files(folder: Path) -> tuple[tuple[str, ...], gpd.GeoDataFrame]:
-    """Members and the features (index ``kod_obce``, EPSG:5514) of a region folder."""
-    config = folder / FILES.config
-    geometry = next((folder / n for n in FILES.geometry if (folder / n).exists()), None)
-    if not config.is_file() or geometry is None:
-        missing = config if not config.is_file() else folder / FILES.geometry[0]
-        raise KpworkError(f"{missing}: soubor nenalezen; import potřebuje složku regionu s {FILES.config} a {FILES.geometry[0]} (viz kpwork init)")
-    try:
-        members = tomllib.loads(sh.decode(config.read_bytes()))["region"].get("members")
-        gdf = gpd.read_file(geometry)
-        gdf = gdf.rename(columns={c: sh.normalise_header(c) for c in gdf.columns if c != "geometry"}).to_crs(ANALYSIS_CRS)
-        gdf.index = [sh.kod_obce(str(int(v)) if isinstance(v, float) else str(v)) for v in gdf["kod_obce"]]
-        members = tuple(sh.kod_obce(str(m)) for m in members) if members is not None else tuple(gdf.index)
-    except Exception as exc:  # tomllib, pyogrio, a missing column or code: one message
-        raise KpworkError(f"{folder}: {FILES.config} nebo {geometry.name} nejde přečíst ({exc}); spusťte kpwork validate {folder}") from exc
-    if missing := [m for m in members if m not in gdf.index]:
-        raise KpworkError(f"{geometry}: členské obce {', '.join(missing)} nemají polygon; spusťte kpwork validate {folder}")
-    return members, gdf
 
 
 def _national_names() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
