@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import shutil
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from kpwork.reference import (
     national_municipalities,
     national_population,
 )
+from kpwork.region import load_geography
 from kpwork.taxonomy import (
     CAPACITY_UNITS,
     FORMS,
@@ -181,23 +181,25 @@ def replace_population(region_dir: str | Path, population: pd.DataFrame, *, sour
 
     Raises
     ------
+    InvalidRegion
+        Problems of ``region.toml`` or the polygons, each with file, row and
+        column (read by :func:`kpwork.region.load_geography`, as ``kpwork
+        validate`` reads them; without a ``members`` list every polygon is a member).
     InvalidParameter
-        No ``region.toml`` with members, a ``population.xlsx`` in the way, or
-        members missing from ``population``.
+        No ``region.toml``, a ``population.xlsx`` in the way, or members
+        missing from ``population``.
     """
     folder = Path(region_dir)
     config = folder / FILES.config
     if not config.is_file():
         raise InvalidParameter(f"{folder}: chybí {FILES.config}; nejdřív vytvořte region (kpwork init)")
-    members = tomllib.loads(config.read_text(encoding="utf-8")).get("region", {}).get("members")
-    if not members:
-        raise InvalidParameter(f"{config}: [region] nemá seznam members; populaci nelze přiřadit obcím")
+    members, _ = load_geography(folder)
     if (folder / f"{FILES.population}.xlsx").exists():
         raise InvalidParameter(f"{folder / FILES.population}.xlsx: populaci vede region v XLSX; nahraďte ji tam, nebo soubor odstraňte")
-    table = _member_population([str(m) for m in members], population)
+    table = _member_population(list(members), population)
     path = folder / f"{FILES.population}.csv"
     sh.replace_file(path, _csv_bytes(table))
-    text = config.read_text(encoding="utf-8")
+    text = sh.decode(config.read_bytes())
     line = f"obyvatelstvo = {_toml_str(_population_note(source or _OWN_TABLE, table['rok']))}"
     sh.replace_file(config, re.sub(r"(?m)^obyvatelstvo\s*=.*$", lambda _: line, text).encode("utf-8"))
     return path

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 import kpwork.create
 from kpwork.cli import main
 from kpwork.create import SERVICE_HELP, USAGE_HELP, create_region, replace_population
-from kpwork.errors import InvalidParameter, KpworkWarning
+from kpwork.errors import InvalidParameter, InvalidRegion, KpworkWarning
 from kpwork.reference import AGE_BANDS, CREDIT, national_municipalities, national_population
 from kpwork.region import SERVICE_COLUMNS, SERVICE_OPTIONAL, USAGE_COLUMNS, load_region
 
@@ -257,6 +257,29 @@ def test_replace_population_of_an_existing_region(tmp_path):
     assert path == folder / "population.csv"
     assert set(load_region(folder).latest_population()["rok"]) == {2025}
     assert tomllib.loads((folder / "region.toml").read_text(encoding="utf-8"))["zdroje"]["obyvatelstvo"] == "ČSÚ 2025 (rok 2025)"
+
+
+def test_replace_population_reads_members_as_validate_reads_them(tmp_path):
+    # a region.toml saved in cp1250 (Windows Notepad) is read; a bad member code is named with file, row and column
+    folder = tmp_path / "r"
+    create_region(folder, MEMBERS)
+    from kpwork.reference import read_population_table
+
+    table = read_population_table(_newer_table(tmp_path, MEMBERS, 2025), rok=2025)
+    config = folder / "region.toml"
+    text = config.read_text(encoding="utf-8")
+    assert '\nname = "R"\n' in text
+    config.write_bytes(text.replace('\nname = "R"\n', '\nname = "Mikroregion Bělov a Žlutava"\n', 1).encode("cp1250"))
+    replace_population(folder, table, source="ČSÚ 2025")
+    assert set(load_region(folder).latest_population()["rok"]) == {2025}
+    assert "Mikroregion Bělov a Žlutava" in config.read_text(encoding="utf-8")
+    before = (folder / "population.csv").read_bytes()
+    config.write_text(config.read_text(encoding="utf-8").replace(f'"{MEMBERS[1]}"', '"58551"'), encoding="utf-8")
+    with pytest.raises(InvalidRegion) as caught:
+        replace_population(folder, table)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.column) == ("region.toml", "members") and problem.row is not None
+    assert (folder / "population.csv").read_bytes() == before
 
 
 @pytest.mark.e2e
