@@ -91,31 +91,33 @@ def load_geography(path: str | Path, *, keep: tuple[str, ...] = ()) -> tuple[tup
     InvalidRegion
         The problems of these two files, each with file, row and column.
     """
-    folder = Path(path)
     problems = sh.ProblemLog()
-    if not folder.is_dir():
-        problems.add(str(folder), None, None, "region folder not found")
-        raise InvalidRegion(problems.problems)
-    inputs: list[Path] = []
-    config = _read_config(folder, problems, inputs)
-    municipalities, complete = _read_municipalities(folder, problems, inputs, keep=keep)
-    members = _members(config, municipalities, complete, problems)
+    _, municipalities, _, members = _read_geography(Path(path), problems, [], keep=keep)
     if problems:
         raise InvalidRegion(_reading_order(problems.problems))
     return tuple(members), municipalities
 
 
-def _load(folder: Path) -> Region:
-    problems = sh.ProblemLog()
+def _read_geography(folder: Path, problems: sh.ProblemLog, inputs: list[Path], *, keep: tuple[str, ...] = (),
+                    progress: Callable[[str], None] = lambda _: None) -> tuple[dict, gpd.GeoDataFrame, bool, list[str]]:
+    """region.toml, the polygons and the members: (config, municipalities, every feature read, members).
+
+    A missing folder raises at once (nothing else can be read).
+    """
     if not folder.is_dir():
         problems.add(str(folder), None, None, "region folder not found")
         raise InvalidRegion(_reading_order(problems.problems))
-    inputs: list[Path] = []
-    progress = _Progress()
     config = _read_config(folder, problems, inputs)
     progress(FILES.geometry[0])
-    municipalities, complete = _read_municipalities(folder, problems, inputs)
-    members = _members(config, municipalities, complete, problems)
+    municipalities, complete = _read_municipalities(folder, problems, inputs, keep=keep)
+    return config, municipalities, complete, _members(config, municipalities, complete, problems)
+
+
+def _load(folder: Path) -> Region:
+    problems = sh.ProblemLog()
+    inputs: list[Path] = []
+    progress = _Progress()
+    config, municipalities, complete, members = _read_geography(folder, problems, inputs, progress=progress)
     # without a members list, membership is only known when every polygon was read
     known = config["members"] is not None or complete
     names = dict(zip(municipalities.index.astype(str), municipalities["nazev"].astype(str), strict=True)) if "nazev" in municipalities else {}
