@@ -90,8 +90,7 @@ function draw(D) {
   }
   update();
   function fit() {
-    var size = map.getSize();
-    if (size.x <= 0 || size.y <= 0) return;
+    var size = map.getSize();  // never 0: L.kpFitOnResize calls this only on a sized frame
     // the shapes and names above the legend and left of the switch (both stay put in their corners)
     var left = 20, right = controls.offsetWidth + 20, top = (head ? head.offsetHeight : 0) + 20, bottom = legend.offsetHeight + 20;
     if (size.x - left - right < 240) { left = 10; right = 10; }
